@@ -1,0 +1,78 @@
+# Fargate Lab Kit: every command a learner, instructor or CI runs.
+# `make lab` and `make test` set everything up first; `setup` is idempotent.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.labkit-installed
+ARGS   ?=
+# Parallel workers for the test suite (notebooks stay whole per worker).
+JOBS   ?= 2
+
+.PHONY: setup lab test test-unit test-notebooks test-browser bench diagrams student grade lint doctor clean browser-deps dot
+
+setup: $(STAMP) dot
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Fargate Lab Kit needs Python 3.10 or newer; set PYTHON=python3.x")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+# Graphviz's `dot` renders the diagrams. Install it when we can; otherwise say how and carry on.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Graphviz (dot) with apt-get..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz 'dot' is not installed: diagrams fall back to pictures shipped with the course."; \
+	    echo "To draw live diagrams, install it: sudo apt-get install graphviz  (macOS: brew install graphviz)"; \
+	  fi; }
+
+# Chromium drives the browser test. Installed only when we are root with apt-get; skipped loudly otherwise.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser test with apt-get..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  fi; }
+
+lab: setup
+	LABKIT_MODE=mock $(BIN)/labkit lab $(ARGS)
+
+doctor: setup
+	$(BIN)/labkit doctor
+
+test: setup browser-deps
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+test-unit: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests --ignore=tests/browser
+
+test-notebooks: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+test-browser: setup browser-deps
+	$(BIN)/python -m pytest tests/browser -p no:xdist
+
+bench: setup browser-deps
+	$(BIN)/python -m labkit.bench
+
+diagrams: setup
+	$(BIN)/labkit diagrams
+
+student: setup
+	$(BIN)/labkit student
+
+grade: setup
+	$(BIN)/labkit grade submissions/ --out gradebook.csv
+
+lint: setup
+	$(BIN)/ruff check labkit tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

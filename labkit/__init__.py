@@ -1,0 +1,10 @@
+"""Fargate Lab Kit: learn AWS Fargate by doing, offline by default.
+
+A learner needs three names: `labkit.connect()`, `labkit.check(...)` and `labkit.show(...)`.
+Everything else is reached through its module (`labkit.pricing.fargate_cost`, ...).
+"""
+
+from labkit.doctor import doctor
+from labkit.errors import GuardrailError, InvalidInput, LabkitError
+
+__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "doctor"]
