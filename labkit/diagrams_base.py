@@ -221,7 +221,7 @@ class Diagram:
     legend: tuple[str, ...] = ("you", "aws")
     raw_source: str = ""
     same_rank: tuple[tuple[str, ...], ...] = ()
-    _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     # ----- the model, for tests and for readers -----
     def node(self, node_id: str) -> Node:

@@ -543,7 +543,9 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                             "eni",
                             who="aws",
                             group=subnet_gid.get(t.subnet_id, ""),
-                            attrs=(("label", html_label(f"ENI {t.private_ip}".strip(), [t.eni_id, *sg_lines])),),
+                            attrs=(
+                                ("label", html_label(f"ENI {t.private_ip}".strip(), [t.eni_id, *sg_lines])),
+                            ),
                         )
                     )
                     edges.append(Edge(tid, eid))

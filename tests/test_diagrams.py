@@ -679,3 +679,12 @@ def test_architecture_rejects_what_is_not_a_lab():
         diagrams.architecture(object())
     with pytest.raises(InvalidInput, match="max_tasks_per_service"):
         diagrams.architecture(types.SimpleNamespace(client=lambda name: None), max_tasks_per_service=1)
+
+
+def test_a_changed_copy_of_a_diagram_draws_its_own_source():
+    import dataclasses
+
+    d = diagrams.workflow()
+    assert d.source  # fills d's cache
+    other = dataclasses.replace(d, title="Another title")
+    assert "Another title" in other.source and "Another title" not in d.source
