@@ -6,5 +6,7 @@ Everything else is reached through its module (`labkit.pricing.fargate_cost`, ..
 
 from labkit.doctor import doctor
 from labkit.errors import GuardrailError, InvalidInput, LabkitError
+from labkit.lab import connect
+from labkit.show import show
 
-__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "doctor"]
+__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "connect", "doctor", "show"]
