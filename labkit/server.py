@@ -286,17 +286,3 @@ def connect_local(*, region: str, lab_id: str, endpoint_url: str | None, shared_
     return Lab(mode="local", region=region, lab_id=lab_id, account_id=account, clock=clock, endpoint_url=url,
                shared_account=shared_account, control=control)
 
-
-# --- the `labkit server` command ------------------------------------------------------------------------------
-def add_server_parser(sub: Any) -> None:
-    """`labkit server [--port N]` (wired into labkit.cli)."""
-    p = sub.add_parser("server", help="run the Fargate mock on 127.0.0.1 for notebooks (local mode) and the AWS CLI")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0 = any free)")
-
-
-def run_server(args: Any) -> int:
-    """Serve until Ctrl-C; prints the endpoint and the AWS CLI settings first."""
-    import sys
-
-    serve_forever(args.port, announce=lambda text: print(text, flush=True, file=sys.stdout))
-    return 0
