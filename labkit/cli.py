@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from labkit import cli_rules, server
+from labkit import cli_ops, cli_rules
 from labkit.errors import LabkitError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_rules.add_price_parser(sub)
     cli_rules.add_validate_parser(sub)
-    server.add_server_parser(sub)
+    cli_ops.add_server_parser(sub)
+    cli_ops.add_teardown_parser(sub)
 
     sub.add_parser("lab", help="open JupyterLab on the first notebook (mock mode); extra options go to jupyter",
                    add_help=True)
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_lab(args, extra)
     args = parser.parse_args(argv)
     handlers = {"doctor": _cmd_doctor, "price": cli_rules.run_price, "validate": cli_rules.run_validate,
-                "server": server.run_server}
+                "server": cli_ops.run_server, "teardown": cli_ops.run_teardown}
     try:
         return handlers[args.command](args)
     except LabkitError as err:

@@ -9,7 +9,9 @@ import shutil
 from dataclasses import dataclass
 from importlib import metadata
 
-GRAPHVIZ_FIX = "install Graphviz: sudo apt-get install graphviz (macOS: brew install graphviz; conda: conda install graphviz)"
+GRAPHVIZ_FIX = (
+    "install Graphviz: sudo apt-get install graphviz (macOS: brew install graphviz; conda: conda install graphviz)"
+)
 MODE_ENV = "LABKIT_MODE"
 MODES = ("mock", "local", "real")
 
@@ -64,7 +66,7 @@ def _version(dist: str) -> str | None:
 def _package_check(label: str, dist: str) -> Check:
     version = _version(dist)
     if version is None:
-        return Check(label, "not installed", False, "run `make setup` (or pip install -e '.[test]') in the course folder")
+        return Check(label, "not installed", False, "run `make setup` in the course folder")
     return Check(label, version, True)
 
 
