@@ -456,7 +456,8 @@ def problems(task_def: Any, *, launch_type: str | None = "FARGATE",
             if _present(linux.get(param)):
                 add("unsupported-parameter",
                     f"Tasks using the Fargate launch type do not support linuxParameters {param}.",
-                    f"Remove linuxParameters.{param}: {unsupported['note'].split('linuxParameters: ')[-1]}",
+                    f"Remove linuxParameters.{param}: {unsupported['note'].split('linuxParameters: ')[-1]}"
+                    + (f" ({unsupported['tmpfs_caveat']})" if param == "tmpfs" else ""),
                     f"{path}.linuxParameters.{param}")
         caps = _dict(linux.get("capabilities"), f"{path}.linuxParameters.capabilities")
         added = _list(caps.get("add"), f"{path}.linuxParameters.capabilities.add")
