@@ -63,8 +63,12 @@ def _labkit_grading_preamble():
     real_getaddrinfo = socket.getaddrinfo
 
     def getaddrinfo(host, *args, **kwargs):
-        if host is not None and not allowed((host if isinstance(host, str) else host.decode(), 0)):
-            raise socket.gaierror(-2, f"name resolution is blocked while grading ({host})")
+        name = host.decode() if isinstance(host, bytes) else host
+        try:
+            ipaddress.ip_address(str(name).split("%")[0])  # a numeric address: connect() decides
+        except ValueError:
+            if name is not None and not allowed((name, 0)):
+                raise socket.gaierror(-2, f"name resolution is blocked while grading ({name})") from None
         return real_getaddrinfo(host, *args, **kwargs)
 
     socket.getaddrinfo = getaddrinfo
@@ -443,6 +447,18 @@ def _score(plan: _Plan, runs: dict[int, _CellRun], verdicts: dict[str, Verdict])
 
 # ---- many submissions -------------------------------------------------------------------------------------
 
+def skip_slow_imports() -> None:
+    """Keep jsonschema from importing its optional `rfc3987_syntax`, which compiles grammars for seconds.
+
+    nbformat imports jsonschema; notebook validation never needs the IRI format checks that module adds.
+    Call it before nbformat is first imported (grading workers and the `labkit grade` command do).
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def _grade_job(args: tuple[str, str | None, float, str | None]) -> GradeReport:
     submission, reference, timeout, label = args
     return grade(submission, reference, timeout=timeout, label=label)
@@ -461,7 +477,7 @@ def grade_many(submissions: Sequence[str | Path], reference: str | Path | None =
     if workers <= 1 or len(jobs) <= 1:
         return [_grade_job(j) for j in jobs]
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=skip_slow_imports) as pool:
         return list(pool.map(_grade_job, jobs))
 
 
