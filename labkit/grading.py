@@ -461,7 +461,11 @@ def skip_slow_imports() -> None:
 
 def _grade_job(args: tuple[str, str | None, float, str | None]) -> GradeReport:
     submission, reference, timeout, label = args
-    return grade(submission, reference, timeout=timeout, label=label)
+    try:
+        return grade(submission, reference, timeout=timeout, label=label)
+    except Exception as err:  # noqa: BLE001 - one submission that cannot be graded must not stop the batch
+        note = f"This submission could not be graded: {type(err).__name__}: {_clean(str(err))}"
+        return GradeReport(label or Path(submission).name, "unknown", (), (note,))
 
 
 def grade_many(submissions: Sequence[str | Path], reference: str | Path | None = None, *,
