@@ -12,6 +12,7 @@ from typing import Any
 
 from labkit.data import facts
 from labkit.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.exercises._lab import find_service, name_of
 
 __all__ = ["LIFECYCLE", "SERVICE_TASKS", "lifecycle_states"]
 
@@ -200,15 +201,8 @@ STEADY = register(Exercise(
 
 
 def _find_service(answer: Any, ctx: Context) -> tuple[str, dict[str, Any]]:
-    if not isinstance(answer, str) or not answer:
-        raise Wrong(f"Expected the service's name, such as 'web', got {type(answer).__name__}.", stop=True)
-    ecs = ctx.client("ecs")
-    for cluster in ecs.list_clusters().get("clusterArns", []):
-        for svc in ecs.describe_services(cluster=cluster, services=[answer]).get("services", []):
-            if svc.get("status") == "ACTIVE":
-                return cluster, svc
-    raise Wrong(f"There is no active service named {answer!r} in your lab.",
-                hint="Deploy it first (labkit.deploy.deploy_service), or check the name.", stop=True)
+    svc, cluster = find_service(ctx, name_of(answer, "service", "web"))
+    return cluster, svc
 
 
 @STEADY.check("the service exists")
