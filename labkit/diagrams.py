@@ -508,15 +508,19 @@ def pricing_breakdown(cost: Any) -> Diagram:
             f'<TD ALIGN="RIGHT">{esc(_usd(v, total))}</TD><TD ALIGN="RIGHT">{pct}</TD></TR>'
         )
         lines.append(f"- {label}: {_usd(v, total)} ({pct})")
-    if abs(parts_sum - total) > 1e-9:
-        diff = total - parts_sum
-        rows.append(
-            f'<TR><TD ALIGN="LEFT">Adjustments</TD><TD></TD><TD ALIGN="RIGHT">'
-            f"{esc(('-' if diff < 0 else '') + _usd(abs(diff), total))}</TD><TD></TD></TR>"
-        )
-        lines.append(
-            f"- Adjustments (discounts, minimums): {('-' if diff < 0 else '')}{_usd(abs(diff), total)}"
-        )
+    # What takes the parts to the total: a Savings Plan discount (labkit.pricing.Cost names it), then the rest.
+    discount = getattr(cost, "savings_plan_discount", 0) or 0
+    discount = (
+        float(discount) if isinstance(discount, (int, float)) and not isinstance(discount, bool) else 0.0
+    )
+    other = total - (parts_sum - discount)
+    for label, amount in (("Savings Plan discount", -discount), ("Adjustments", other)):
+        if abs(amount) > 1e-9:
+            text = ("-" if amount < 0 else "") + _usd(abs(amount), total)
+            rows.append(
+                f'<TR><TD ALIGN="LEFT">{label}</TD><TD></TD><TD ALIGN="RIGHT">{esc(text)}</TD><TD></TD></TR>'
+            )
+            lines.append(f"- {label}: {text}")
     rows.append(
         f'<TR><TD ALIGN="LEFT"><B>Total</B></TD><TD></TD><TD ALIGN="RIGHT"><B>{esc(_usd(total, total))}'
         "</B></TD><TD></TD></TR>"
@@ -534,13 +538,11 @@ def pricing_breakdown(cost: Any) -> Diagram:
         "bars",
         attrs=(("label", table), ("shape", "plain"), ("fontcolor", INK), ("fillcolor", PANEL_FILL)),
     )
-    adds_up = "adds up to" if abs(parts_sum - total) <= 1e-9 else "with adjustments, comes to"
+    sum_text = " + ".join(label for _, label, _ in shown)
+    sum_text += " - Savings Plan discount" if abs(discount) > 1e-9 else ""
+    sum_text += " + adjustments" if abs(other) > 1e-9 else ""
     title = "Where the money goes"
-    summary = (
-        f"{title}:\n"
-        + "\n".join(lines)
-        + f"\nTotal: {_usd(total, total)} (the sum of the parts {adds_up} it)."
-    )
+    summary = f"{title}:\n" + "\n".join(lines) + f"\nTotal: {_usd(total, total)} (= {sum_text})."
     biggest = max(shown, key=lambda p: values[p[0]])[1] if parts_sum > 0 else "nothing"
     desc = (
         f"Horizontal bars, one per part of the bill ({', '.join(s[1] for s in shown)}), each as long as "

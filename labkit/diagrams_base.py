@@ -144,6 +144,12 @@ def parts_label(title: str, parts: Sequence[tuple[str, str]], *, width: int = 28
 LEGEND_CELL = 104  # width of one legend swatch, in points: fixed, so Graphviz cannot stretch the legend
 
 
+def box_label(title: str, subtitle: str = "") -> str:
+    """A two-line HTML label for a box around nodes: bold title, plain subtitle."""
+    below = f'{esc(subtitle)}<BR ALIGN="LEFT"/>' if subtitle else ""
+    return f'<<B>{esc(title)}</B><BR ALIGN="LEFT"/>{below}>'
+
+
 def legend_cells(keys: Sequence[str]) -> str:
     """Swatches for the legend row of a panel title, one per `who` key, as a fixed-size nested table."""
     cells = []
@@ -192,6 +198,7 @@ class Diagram:
     graph_attrs: tuple[tuple[str, str], ...] = ()
     legend: tuple[str, ...] = ("you", "aws")
     raw_source: str = ""
+    same_rank: tuple[tuple[str, ...], ...] = ()
     _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     # ----- the model, for tests and for readers -----
@@ -274,6 +281,8 @@ class Diagram:
                 fontname=FONT,
             )
             fill(panel, "")
+        for ids in self.same_rank:  # with newrank=true this lines up nodes that sit in different boxes
+            g.body.append("\t{rank=same; " + " ".join(f'"{i}";' for i in ids) + "}\n")
         for e in self.edges:
             attrs = dict(e.attrs)
             if e.label:
