@@ -417,3 +417,10 @@ def test_task_definition_and_teardown_in_a_mock_lab(lab):
     v = check("capstone.teardown", report, lab=lab)
     assert not v.passed and "No capstone service was checked" in str(v)
     assert "✓ nothing left in the lab" in str(v)
+
+
+def test_a_broken_topic_module_gives_a_verdict_not_a_traceback(monkeypatch):
+    monkeypatch.setitem(ex._LOAD_ERRORS, "broken", "SyntaxError: invalid syntax")
+    monkeypatch.setattr(ex, "_TOPICS_LOADED", ex._TOPICS_LOADED | {"broken"})
+    v = check("broken.thing", 1)
+    assert "could not be loaded (SyntaxError" in str(v) and "bug in the course" in str(v)
