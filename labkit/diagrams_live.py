@@ -408,7 +408,7 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
             "AWS Fargate: AWS runs each task on compute it manages",
             "fargate",
             who="aws",
-            attrs=(("label", box_label("AWS Fargate", "each task on its own compute")),),
+            attrs=(("label", box_label("AWS Fargate", "AWS-managed compute")),),
         )
     )
     lines.append(f"Lab architecture ({where}):")
@@ -543,7 +543,9 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                             "eni",
                             who="aws",
                             group=subnet_gid.get(t.subnet_id, ""),
-                            attrs=(("label", html_label(f"ENI {t.eni_id}", [t.private_ip, *sg_lines])),),
+                            attrs=(
+                                ("label", html_label(f"ENI {t.private_ip}".strip(), [t.eni_id, *sg_lines])),
+                            ),
                         )
                     )
                     edges.append(Edge(tid, eid))
@@ -611,7 +613,7 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
         graph_attrs=(
             ("rankdir", "LR"),
             ("nodesep", "0.18"),
-            ("ranksep", "0.4"),
+            ("ranksep", "0.3"),
             ("newrank", "true"),
             ("compound", "true"),
         ),

@@ -44,7 +44,10 @@ def test_workflow_has_the_four_steps_in_order_each_saying_what_you_and_aws_do():
         "3. Deploy on Fargate",
         "4. Pay for what runs",
     ]
-    assert edges_of(d) == {("step_1", "step_2"), ("step_2", "step_3"), ("step_3", "step_4")}
+    visible = {(e.tail, e.head) for e in d.edges if dict(e.attrs).get("style") != "invis"}
+    assert visible == {("step_1", "step_2"), ("step_2", "step_3"), ("step_3", "step_4")}
+    # a swimlane: a heading row names the lanes, then each step is a row (title | you | AWS)
+    assert "What you do" in d.node("lanes").attr("label") and "What AWS does" in d.node("lanes").attr("label")
     for n in steps:
         assert [who for who, _ in n.parts] == ["you", "aws"]
     you = {n.id: dict(n.parts)["you"] for n in steps}
@@ -398,9 +401,10 @@ def test_check_fails_when_a_committed_dot_is_out_of_date(tmp_path, capsys):
     shutil.copytree(COMMITTED, copy_dir)
     assert main(["diagrams", "--check", "--out", str(copy_dir)]) == 0
     dot = copy_dir / "workflow.dot"
-    dot.write_text(
-        dot.read_text(encoding="utf-8").replace("Pay for what runs", "Pay for it"), encoding="utf-8"
-    )
+    text = dot.read_text(encoding="utf-8")
+    edited = text.replace("What AWS does", "What Amazon does")
+    assert edited != text  # the edit really changes the committed file
+    dot.write_text(edited, encoding="utf-8")
     assert main(["diagrams", "--check", "--out", str(copy_dir)]) == 1
     err = capsys.readouterr().err
     assert "workflow.dot differs" in err and "make diagrams" in err
@@ -675,3 +679,12 @@ def test_architecture_rejects_what_is_not_a_lab():
         diagrams.architecture(object())
     with pytest.raises(InvalidInput, match="max_tasks_per_service"):
         diagrams.architecture(types.SimpleNamespace(client=lambda name: None), max_tasks_per_service=1)
+
+
+def test_a_changed_copy_of_a_diagram_draws_its_own_source():
+    import dataclasses
+
+    d = diagrams.workflow()
+    assert d.source  # fills d's cache
+    other = dataclasses.replace(d, title="Another title")
+    assert "Another title" in other.source and "Another title" not in d.source
