@@ -1,0 +1,306 @@
+"""Exercises of lesson 7 (debugging Fargate tasks): diagnose real Fargate failures and fix them.
+
+`why_stopped()` lists a cluster's stopped tasks with the fields AWS puts the diagnosis in (stopCode,
+stoppedReason, each container's reason), as stable text a lesson can show.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from labkit import fargate
+from labkit.data import facts
+from labkit.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.exercises.fargate_basics import accepted, check_execution_role, container, task_def
+
+CLUSTER = "debug"
+_ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
+_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+
+
+# ---------------------------------------------------------------- reading stopped tasks
+
+
+def family(task: dict[str, Any]) -> str:
+    """The task definition family of a task ("web" from ".../web:3")."""
+    return task["taskDefinitionArn"].rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    """Where AWS says why one task stopped."""
+
+    family: str
+    last_status: str
+    stop_code: str
+    stopped_reason: str
+    container_reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        lines = [f"{self.family}: {self.last_status}, stopCode {self.stop_code or '-'}",
+                 f"  stoppedReason: {self.stopped_reason or '-'}"]
+        lines += [f"  container reason: {r}" for r in self.container_reasons]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StoppedTasks:
+    """The stopped tasks of a cluster, oldest first, in a stable text form (no ARNs, ids or times)."""
+
+    cluster: str
+    tasks: tuple[StoppedTask, ...]
+
+    def __iter__(self) -> Any:
+        return iter(self.tasks)
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def __str__(self) -> str:
+        if not self.tasks:
+            return f"No stopped tasks in cluster {self.cluster!r}."
+        return "\n".join([f"Stopped tasks in cluster {self.cluster!r}:", *(str(t) for t in self.tasks)])
+
+    def _repr_html_(self) -> str:
+        if not self.tasks:
+            return f"<p>{html.escape(str(self))}</p>"
+        rows = "".join(
+            f"<tr><td>{html.escape(t.family)}</td><td>{html.escape(t.stop_code or '-')}</td>"
+            f"<td style='text-align:left'>{html.escape(t.stopped_reason or '-')}"
+            + "".join(f"<br><small>container: {html.escape(r)}</small>" for r in t.container_reasons)
+            + "</td></tr>" for t in self.tasks)
+        return (f"<p>Stopped tasks in cluster <code>{html.escape(self.cluster)}</code>:</p><table><thead><tr>"
+                "<th>family</th><th>stopCode</th><th style='text-align:left'>stoppedReason</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
+
+
+def _stable(text: str) -> str:
+    """AWS's text without the account id, so the same failure reads the same in every lab."""
+    return _ACCOUNT_IN_TEXT.sub("<account>", text or "")
+
+
+def why_stopped(ecs: Any, cluster: str = CLUSTER, family_name: str | None = None) -> StoppedTasks:
+    """The stopped tasks of `cluster` (optionally of one task definition family) and why AWS stopped them."""
+    arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
+    tasks = [t for t in tasks if family_name is None or family(t) == family_name]
+    tasks.sort(key=lambda t: (str(t.get("stoppedAt") or t.get("createdAt") or ""), family(t)))
+    rows = tuple(
+        StoppedTask(family(t), t.get("lastStatus", ""), t.get("stopCode", ""), _stable(t.get("stoppedReason", "")),
+                    tuple(_stable(c["reason"]) for c in t.get("containers") or [] if c.get("reason")))
+        for t in tasks)
+    return StoppedTasks(cluster, rows)
+
+
+# ---------------------------------------------------------------- case 1: an invalid CPU value
+
+def _units() -> tuple[int, int]:
+    units = facts()["units"]
+    return units["cpu_units_per_vcpu"], units["mib_per_gb"]
+
+
+CPU_NEED, MEMORY_NEED = 512, 1024  # the resizer's needs in the story: half a vCPU and 1 GB (not a Fargate fact)
+
+INVALID_CPU = register(Exercise(
+    "debugging.invalid_cpu", "Units that Fargate understands", points=2,
+    prompt=("The image resizer needs half a vCPU and 1 GB of memory. Fix the `resizer` task definition so that "
+            "Fargate accepts it, with exactly that size."),
+    hints=(f"ECS counts CPU in units where 1 vCPU is {_units()[0]} units, and memory in MiB where 1 GB is "
+           f"{_units()[1]} MiB.",),
+))
+
+
+def _sizes(td: dict[str, Any]) -> tuple[int, int]:
+    try:
+        return fargate.parse_cpu(td.get("cpu")), fargate.parse_memory(td.get("memory"))
+    except Exception as err:
+        raise Wrong(str(err), hint="Give cpu in CPU units and memory in MiB, as strings such as '512'.",
+                    stop=True) from None
+
+
+@INVALID_CPU.check("Fargate accepts the task definition")
+def _cpu_accepted(answer: Any, ctx: Context) -> None:
+    td = task_def(answer)
+    container(td, "resizer")
+    cpu, memory = _sizes(td)
+    if not fargate.is_valid_size(cpu, memory) and (cpu % 1000 == 0 or memory % 1000 == 0 or cpu == 500):
+        raise Wrong(f"cpu {cpu} with memory {memory} MiB: Fargate refuses it.",
+                    hint=f"1 vCPU is {_units()[0]} CPU units, not 1000, and 1 GB is {_units()[1]} MiB: ECS counts "
+                         "in powers of two.",
+                    stop=True)
+    try:
+        accepted(td)
+    except Wrong as wrong:
+        raise Wrong(wrong.message, hint=wrong.hint, stop=True) from None
+
+
+@INVALID_CPU.check("exactly half a vCPU and 1 GB")
+def _cpu_exact(answer: Any, ctx: Context) -> None:
+    cpu, memory = _sizes(task_def(answer))
+    if (cpu, memory) != (CPU_NEED, MEMORY_NEED):
+        raise Wrong(f"{cpu} CPU units with {memory} MiB is a valid size, but not half a vCPU with 1 GB.",
+                    hint=f"Fargate bills the size you ask for: convert the need with {_units()[0]} units per "
+                         f"vCPU and {_units()[1]} MiB per GB.")
+
+
+# ---------------------------------------------------------------- case 2: one role, two symptoms
+
+ROLE = register(Exercise(
+    "debugging.execution_role", "One cause, two symptoms", points=2, needs_lab=True,
+    prompt=("Fix the `thumbs` task definition so that Fargate accepts it, keeping its private ECR image and its "
+            "logs."),
+    hints=("labkit.fargate.problems(td) lists every reason at once; AWS names one at a time.",),
+))
+
+
+@ROLE.check("the private ECR image is kept")
+def _role_image(answer: Any, ctx: Context) -> None:
+    image = container(task_def(answer), "thumbs").get("image")
+    if not isinstance(image, str) or not _ECR_IMAGE.match(image):
+        raise Wrong("The thumbs container no longer uses the private ECR image.",
+                    hint="A public image hides one symptom, but the team's image is the one to run. Keep it and "
+                         "give Fargate a way to pull it.", stop=True)
+
+
+@ROLE.check("the logs still go to CloudWatch (awslogs)")
+def _role_logs(answer: Any, ctx: Context) -> None:
+    log = container(task_def(answer), "thumbs").get("logConfiguration") or {}
+    if not isinstance(log, dict) or log.get("logDriver") != "awslogs":
+        raise Wrong("The thumbs container no longer logs with awslogs.",
+                    hint="Without logs the next failure is invisible. Keep them.", stop=True)
+
+
+@ROLE.check("Fargate accepts the task definition")
+def _role_accepted(answer: Any, ctx: Context) -> None:
+    accepted(task_def(answer))
+
+
+@ROLE.check("executionRoleArn is a task execution role")
+def _role_is_execution(answer: Any, ctx: Context) -> None:
+    check_execution_role(task_def(answer), ctx)
+
+
+# ---------------------------------------------------------------- case 3: the image cannot be pulled
+
+register_quiz(Quiz(
+    "debugging.pull_cause",
+    "Why the image was not pulled",
+    question=("The `api` task stopped with CannotPullContainerError and a message about a request canceled "
+              "while waiting for a connection. It runs in a private subnet with no public IP. What is the cause?"),
+    choices={
+        "A": "The image tag does not exist in the repository.",
+        "B": "Nothing routes the task's network interface to the registry: no public IP with an internet "
+             "gateway, no NAT gateway, no VPC endpoints.",
+        "C": "The task size is too small for the image.",
+        "D": "The task role has no permission to read from S3.",
+    },
+    correct=frozenset({"B"}),
+    explanation=("A timeout is a network symptom: the pull request never reached the registry. Pulls go out "
+                 "through the task's own ENI, in the subnet you chose."),
+    wrong_hints={
+        "A": "A missing image gives a 'not found' error from the registry; here the request never got an answer.",
+        "C": "A size Fargate does not offer is refused when you register the task definition, before any pull.",
+        "D": "The task role is for your code once it runs. The pull happens before, with the execution role, "
+             "and it timed out: that is the network, not a permission.",
+    },
+))
+
+PULL = register(Exercise(
+    "debugging.pull_fixed", "A route to the registry", points=2, needs_lab=True, needs_answer=False,
+    prompt="Run the `api` task again so that it can pull its image and reaches RUNNING.",
+    hints=("Pick a subnet whose route table leads to the internet, and give the task a public IP there.",),
+))
+
+
+def _tasks_of(ctx: Context, family_name: str) -> list[dict[str, Any]]:
+    ecs = ctx.client("ecs")
+    arns = [*ecs.list_tasks(cluster=CLUSTER, desiredStatus="RUNNING")["taskArns"],
+            *ecs.list_tasks(cluster=CLUSTER, desiredStatus="STOPPED")["taskArns"]]
+    tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"] if arns else []
+    return [t for t in tasks if family(t) == family_name]
+
+
+@PULL.check("an api task is RUNNING")
+def _pull_running(answer: Any, ctx: Context) -> None:
+    tasks = _tasks_of(ctx, "api")
+    if any(t.get("lastStatus") == "RUNNING" for t in tasks):
+        return
+    if not tasks:
+        raise Wrong(f"No api task in cluster {CLUSTER!r}.", hint="Run the cells above first.", stop=True)
+    pending = [t for t in tasks if t.get("lastStatus") != "STOPPED"]
+    if pending:
+        raise Wrong(f"Your new api task is {pending[0].get('lastStatus')}, not RUNNING yet.",
+                    hint="Wait for it with the tasks_running waiter.")
+    reasons = {_stable(t.get("stoppedReason", "")) for t in tasks}
+    if any("CannotPullContainer" in r for r in reasons):
+        raise Wrong("Your api tasks still stop with CannotPullContainerError.",
+                    hint="The subnet still has no way out: run in a public subnet with assignPublicIp "
+                         "ENABLED (or add a NAT gateway).")
+    raise Wrong("Your api tasks stopped.", hint="Read why_stopped(ecs) to see why.")
+
+
+# ---------------------------------------------------------------- case 4: Spot interruptions
+
+SPOT = register(Exercise(
+    "debugging.spot_base", "A base that Spot cannot take away", points=2, needs_lab=True, needs_answer=False,
+    prompt=("Change the `worker` service so that at least one task always runs on regular FARGATE while the "
+            "others stay on FARGATE_SPOT, and let it reach a steady state."),
+    hints=("A capacity provider strategy item has a `base` (tasks placed there first) and a `weight` "
+           "(the share of the rest).",),
+))
+
+
+def _worker(ctx: Context) -> dict[str, Any]:
+    services = ctx.client("ecs").describe_services(cluster=CLUSTER, services=["worker"])["services"]
+    if not services or services[0].get("status") != "ACTIVE":
+        raise Wrong("There is no active service 'worker' in cluster 'debug'.",
+                    hint="Run the cells above that create it.", stop=True)
+    return services[0]
+
+
+def _strategy(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    strategy = service.get("capacityProviderStrategy") or []
+    return {item["capacityProvider"]: item for item in strategy}
+
+
+@SPOT.check("at least one task on regular FARGATE (base)")
+def _spot_base(answer: Any, ctx: Context) -> None:
+    strategy = _strategy(_worker(ctx))
+    regular = strategy.get("FARGATE")
+    if not regular:
+        raise Wrong("The service's strategy has no FARGATE item: every task is on Spot.",
+                    hint="Add {'capacityProvider': 'FARGATE', 'base': 1, 'weight': ...} to the strategy and "
+                         "update the service with forceNewDeployment=True.", stop=True)
+    if int(regular.get("base") or 0) < 1:
+        raise Wrong("FARGATE has no base, so Spot may still hold every task.",
+                    hint="`base` is the number of tasks placed on a provider before weights share the rest.")
+
+
+@SPOT.check("the other tasks stay on FARGATE_SPOT")
+def _spot_rest(answer: Any, ctx: Context) -> None:
+    strategy = _strategy(_worker(ctx))
+    spot = strategy.get("FARGATE_SPOT")
+    if not spot or int(spot.get("weight") or 0) < 1:
+        discount = facts()["discounts"]["spot_max_discount_pct"]
+        raise Wrong("FARGATE_SPOT has no weight: the service no longer uses Spot.",
+                    hint=f"Spot is up to {discount}% cheaper: keep FARGATE_SPOT with a weight for the tasks "
+                         "beyond the base.")
+    regular = strategy.get("FARGATE") or {}
+    if int(regular.get("weight") or 0) > int(spot.get("weight") or 0):
+        raise Wrong("More weight on FARGATE than on FARGATE_SPOT.",
+                    hint="The base already keeps one task safe; give the rest to Spot (a larger weight).")
+
+
+@SPOT.check("the service is steady")
+def _spot_steady(answer: Any, ctx: Context) -> None:
+    service = _worker(ctx)
+    if service.get("runningCount") != service.get("desiredCount"):
+        raise Wrong(f"{service.get('runningCount')} of {service.get('desiredCount')} tasks are running.",
+                    hint="Wait for the service with the services_stable waiter.")
+    deployments = service.get("deployments") or []
+    if len(deployments) > 1:
+        raise Wrong("The new deployment has not finished: old and new tasks are both running.",
+                    hint="Wait for the service with the services_stable waiter.")
