@@ -369,7 +369,7 @@ def _read_results(path: Path) -> dict[str, Verdict]:
 
 
 def grade(submission: str | Path, reference: str | Path | None = None, *,
-          timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
+          timeout: float = DEFAULT_TIMEOUT, label: str | None = None) -> GradeReport:
     """Grade one submitted notebook; never raises for what the submission does (that goes in the notes)."""
     start = time.monotonic()
     submission = Path(submission)
@@ -397,7 +397,7 @@ def grade(submission: str | Path, reference: str | Path | None = None, *,
     global_notes += run_notes
     global_notes.append("Graded by running your answer cells in a fresh kernel against the reference; "
                         "outputs stored in the submitted file were ignored.")
-    return GradeReport(submission.name, name, _score(plan, runs, verdicts), tuple(global_notes),
+    return GradeReport(label or submission.name, name, _score(plan, runs, verdicts), tuple(global_notes),
                        round(time.monotonic() - start, 2))
 
 
@@ -437,18 +437,21 @@ def _score(plan: _Plan, runs: dict[int, _CellRun], verdicts: dict[str, Verdict])
 
 # ---- many submissions -------------------------------------------------------------------------------------
 
-def _grade_job(args: tuple[str, str | None, float]) -> GradeReport:
-    submission, reference, timeout = args
-    return grade(submission, reference, timeout=timeout)
+def _grade_job(args: tuple[str, str | None, float, str | None]) -> GradeReport:
+    submission, reference, timeout, label = args
+    return grade(submission, reference, timeout=timeout, label=label)
 
 
 def grade_many(submissions: Sequence[str | Path], reference: str | Path | None = None, *,
-               timeout: float = DEFAULT_TIMEOUT, workers: int = 2) -> list[GradeReport]:
+               timeout: float = DEFAULT_TIMEOUT, workers: int = 2,
+               labels: Sequence[str] | None = None) -> list[GradeReport]:
     """Grade several submissions in parallel (one process and one kernel each); results keep input order."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    jobs = [(str(s), str(reference) if reference else None, timeout) for s in submissions]
+    names = list(labels) if labels is not None else [None] * len(submissions)
+    jobs = [(str(s), str(reference) if reference else None, timeout, n) for s, n in zip(submissions, names,
+                                                                                           strict=True)]
     if workers <= 1 or len(jobs) <= 1:
         return [_grade_job(j) for j in jobs]
     ctx = multiprocessing.get_context("spawn")
@@ -498,7 +501,7 @@ def write_gradebook(reports: Sequence[GradeReport], out: str | Path) -> list[Pat
     feedback = out.parent / "feedback"
     feedback.mkdir(exist_ok=True)
     for r in reports:
-        path = feedback / (Path(r.submission).stem + ".md")
+        path = feedback / (r.submission.removesuffix(".ipynb").replace("/", "__").replace("\\", "__") + ".md")
         path.write_text(r.to_markdown(), encoding="utf-8")
         written.append(path)
     return written

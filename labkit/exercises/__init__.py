@@ -63,6 +63,7 @@ __all__ = [
     "hidden_check", "number", "register", "register_quiz", "reset_results", "results", "results_json",
 ]
 
+UNKNOWN = "Unknown exercise"
 NO_ANSWER = "No answer yet: replace the `...` with your answer and run the cell again."
 
 
@@ -103,6 +104,8 @@ class Verdict:
     hidden_pending: bool = False
 
     def __str__(self) -> str:
+        if self.title == UNKNOWN and self.parts:
+            return "\n".join(x for x in (f"✗ {self.parts[0].message}", self.hint) if x)
         pts = f"{_fmt_points(self.score)}/{_fmt_points(self.points)} points"
         if self.passed and self.hidden_pending:
             return f"✓ {self.title}: public checks passed ({pts}); hidden checks run at grading."
@@ -337,6 +340,7 @@ class Quiz:
     unit: str = ""
     points: float = 1.0
     wrong_hints: dict[str, str] = field(default_factory=dict)
+    hint: str = ""
 
     @property
     def kind(self) -> str:
@@ -391,7 +395,7 @@ def register_quiz(q: Quiz) -> Quiz:
             expected = q.expected()  # type: ignore[misc]
             if abs(got - expected) <= q.tolerance + 1e-12:
                 return
-            raise Wrong("Not quite.", hint=q.text(q.explanation))
+            raise Wrong("Not quite.", hint=q.hint or f"Within {q.tolerance:g} {q.unit} is close enough.")
         picked = _quiz_choices(q, answer)
         if picked == set(q.correct):
             return
@@ -401,8 +405,8 @@ def register_quiz(q: Quiz) -> Quiz:
             extra = picked - set(q.correct)
             msg = " ".join(s for s in (f"{len(missing)} correct choice(s) missing." if missing else "",
                                        f"{len(extra)} choice(s) should not be picked." if extra else "") if s)
-            raise Wrong(msg, hint=" ".join(hints) or q.text(q.explanation))
-        raise Wrong("Not this one.", hint=" ".join(hints) or q.text(q.explanation))
+            raise Wrong(msg, hint=" ".join(hints) or q.hint)
+        raise Wrong("Not this one.", hint=" ".join(hints) or q.hint)
 
     _QUIZZES[q.id] = q
     return q
@@ -414,7 +418,7 @@ def _unknown(exercise_id: Any) -> Verdict:
     if not isinstance(exercise_id, str):
         msg = f"An exercise id is text like 'pricing.short_task', got {_describe(exercise_id)}."
         parts = (Part("exercise id", False, msg),)
-        return Verdict(str(exercise_id), "Unknown exercise", False, 0.0, 0.0, parts)
+        return Verdict(str(exercise_id), UNKNOWN, False, 0.0, 0.0, parts)
     ids = all_ids()
     matches = difflib.get_close_matches(exercise_id, ids, n=3, cutoff=0.6)
     topic = exercise_id.split(".", 1)[0]
@@ -422,7 +426,7 @@ def _unknown(exercise_id: Any) -> Verdict:
         matches = [i for i in ids if i.startswith(topic + ".")][:5]
     msg = f"No exercise {exercise_id!r}."
     hint = f"Did you mean: {', '.join(matches)}?" if matches else "Check the id written in the notebook."
-    return Verdict(exercise_id, "Unknown exercise", False, 0.0, 0.0, (Part("exercise id", False, msg),), hint)
+    return Verdict(exercise_id, UNKNOWN, False, 0.0, 0.0, (Part("exercise id", False, msg),), hint)
 
 
 def _run_one(c: Check, answer: Any, ctx: Context) -> tuple[Part, bool]:
