@@ -200,6 +200,7 @@ register_quiz(Quiz(
     correct=frozenset({"B"}),
     explanation=("A timeout is a network symptom: the pull request never reached the registry. Pulls go out "
                  "through the task's own ENI, in the subnet you chose."),
+    hint="Is the message about something missing, a permission, or a connection that never got an answer?",
     wrong_hints={
         "A": "A missing image gives a 'not found' error from the registry; here the request never got an answer.",
         "C": "A size Fargate does not offer is refused when you register the task definition, before any pull.",

@@ -269,8 +269,10 @@ register_quiz(Quiz(
         "D": "Let your application code write items to a DynamoDB table.",
     },
     correct=frozenset({"A", "B"}),
-    explanation=("Ask who makes the call, and when: Fargate's own agent, before and around your code "
-                 "(execution role), or your code itself (task role)."),
+    explanation=("Pulling the image and sending logs happen on the task's behalf, before and around your code: "
+                 "the execution role. Calls your code makes use the task role."),
+    hint=("Ask who makes the call, and when: Fargate itself, before and around your code, or your code "
+          "once it runs?"),
     wrong_hints={
         "C": "Your code calls S3, so it uses the task role's permissions.",
         "D": "Your code calls DynamoDB, so it uses the task role's permissions.",

@@ -120,6 +120,7 @@ register_quiz(Quiz(
     correct=frozenset({"B"}),
     explanation=("A service compares the running count with the desired count and starts or stops tasks "
                  "until they match: that is the scheduling an orchestrator does for you."),
+    hint="A service is told how many tasks to keep running. What does it do when it sees fewer?",
     wrong_hints={
         "A": "That is what happens to a task you start yourself with run_task: nothing watches it. A service does.",
         "C": "Orchestrators place tasks; they do not launch instances. Capacity is a separate job.",
@@ -138,8 +139,11 @@ register_quiz(Quiz(
         "D": "ECS cluster and EKS cluster",
     },
     correct=frozenset({"A", "B", "D"}),
-    explanation=("Match what each thing does: one running group of containers, a controller that keeps a "
-                 "number of them running, a blueprint for them, a machine that runs them, and the group of it all."),
+    explanation=("A task and a Pod are one running group of containers; a service and a Deployment keep a number "
+                 "of them running; both orchestrators group everything in a cluster. A task definition is a "
+                 "blueprint, like a Pod spec; a node is a machine."),
+    hint=("Match what each thing does: one running group of containers, a controller that keeps a number of them "
+          "running, a blueprint for them, a machine that runs them, and the group of it all."),
     wrong_hints={
         "C": "A node is a machine that runs Pods. The blueprint of a task (a task definition) is like a Pod spec.",
     },
