@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from labkit import cli_grading, cli_rules
+from labkit import cli_grading, cli_rules, diagrams_cli
 from labkit.errors import LabkitError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_rules.add_validate_parser(sub)
     cli_grading.add_grade_parser(sub)
     cli_grading.add_student_parser(sub)
+    diagrams_cli.add_parser(sub)
 
     sub.add_parser("lab", help="open JupyterLab on the first notebook (mock mode); extra options go to jupyter",
                    add_help=True)
@@ -77,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_lab(args, extra)
     args = parser.parse_args(argv)
     handlers = {"doctor": _cmd_doctor, "price": cli_rules.run_price, "validate": cli_rules.run_validate,
-                "grade": cli_grading.run_grade, "student": cli_grading.run_student}
+                "grade": cli_grading.run_grade, "student": cli_grading.run_student,
+                "diagrams": diagrams_cli.run}
     try:
         return handlers[args.command](args)
     except LabkitError as err:

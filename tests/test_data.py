@@ -86,7 +86,9 @@ def test_facts_is_cached_and_shared() -> None:
 @pytest.fixture(scope="module")
 def reference() -> dict[str, Any]:
     if not REFERENCE.exists():
-        pytest.skip("the course reference (shared/reference/fargate-facts.json) is not beside this repository")
+        pytest.skip(
+            "the course reference (shared/reference/fargate-facts.json) is not beside this repository"
+        )
     return json.loads(REFERENCE.read_text(encoding="utf-8"))
 
 
@@ -125,8 +127,10 @@ def test_windows_rates_are_one_of_the_reference_candidates(reference: dict[str, 
 
 
 def test_storage_rate_agrees_with_reference(reference: dict[str, Any]) -> None:
-    assert (facts()["prices"]["fargate"]["us-east-1"]["storage_gb_hour"]
-            == reference["prices"]["us-east-1"]["ephemeral_storage_gb_hour_above_20gb"])
+    assert (
+        facts()["prices"]["fargate"]["us-east-1"]["storage_gb_hour"]
+        == reference["prices"]["us-east-1"]["ephemeral_storage_gb_hour_above_20gb"]
+    )
 
 
 def test_billing_minimums_agree_with_reference(reference: dict[str, Any]) -> None:
@@ -143,8 +147,10 @@ def test_storage_range_agrees_with_reference(reference: dict[str, Any]) -> None:
 
 
 def test_container_limit_agrees_with_reference(reference: dict[str, Any]) -> None:
-    assert (facts()["limits"]["containers_per_task_definition"]["value"]
-            == reference["quotas"]["containers_per_task_definition"])
+    assert (
+        facts()["limits"]["containers_per_task_definition"]["value"]
+        == reference["quotas"]["containers_per_task_definition"]
+    )
 
 
 def test_unsupported_parameters_agree_with_reference(reference: dict[str, Any]) -> None:
@@ -159,6 +165,8 @@ def test_eks_example_and_overhead_agree_with_reference(reference: dict[str, Any]
     units = facts()["units"]["cpu_units_per_vcpu"]
     assert eks["documented_example"] == {
         "request": {"cpu": example["request_vcpu"] * units, "memory": example["request_memory_gb"] * mib},
-        "provisioned": {"cpu": example["provisioned_vcpu"] * units,
-                        "memory": example["provisioned_memory_gb"] * mib},
+        "provisioned": {
+            "cpu": example["provisioned_vcpu"] * units,
+            "memory": example["provisioned_memory_gb"] * mib,
+        },
     }
