@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,7 @@ from labkit.exercises import get as get_exercise
 from labkit.student import ANSWER_PREFIX, SOURCE_DIR, answer_ids, strip_solutions, tags
 
 DEFAULT_TIMEOUT = 30.0
+INSTRUCTOR_TIMEOUT = 120.0  # the reference's own cells (setup, checks) get at least this long
 PROBE_TIMEOUT = 10.0
 TIMEOUT_ENAME = "CellTimeout"
 
@@ -61,8 +63,12 @@ def _labkit_grading_preamble():
     real_getaddrinfo = socket.getaddrinfo
 
     def getaddrinfo(host, *args, **kwargs):
-        if host is not None and not allowed((host if isinstance(host, str) else host.decode(), 0)):
-            raise socket.gaierror(-2, f"name resolution is blocked while grading ({host})")
+        name = host.decode() if isinstance(host, bytes) else host
+        try:
+            ipaddress.ip_address(str(name).split("%")[0])  # a numeric address: connect() decides
+        except ValueError:
+            if name is not None and not allowed((name, 0)):
+                raise socket.gaierror(-2, f"name resolution is blocked while grading ({name})") from None
         return real_getaddrinfo(host, *args, **kwargs)
 
     socket.getaddrinfo = getaddrinfo
@@ -217,7 +223,7 @@ class _Plan:
     global_notes: list[str]
 
 
-def _build(reference: Any, submission: Any | None) -> _Plan:
+def _build(reference: Any, submission: Any | None, timeout: float = DEFAULT_TIMEOUT) -> _Plan:
     import nbformat
 
     ids: list[str] = []
@@ -234,7 +240,8 @@ def _build(reference: Any, submission: Any | None) -> _Plan:
     used: dict[str, int] = {}
     notes: dict[str, list[str]] = {i: [] for i in ids}
     global_notes: list[str] = []
-    cells = [nbformat.v4.new_code_cell(PREAMBLE)]
+    instructor_timeout = int(max(timeout, INSTRUCTOR_TIMEOUT))
+    cells = [nbformat.v4.new_code_cell(PREAMBLE, metadata={"labkit_timeout": instructor_timeout})]
     cell_exercise: dict[int, str] = {}
     check_exercises: dict[int, list[str]] = {}
     mention = re.compile(r"""["']([a-z0-9_]+\.[a-z0-9_]+)["']""")
@@ -261,6 +268,8 @@ def _build(reference: Any, submission: Any | None) -> _Plan:
             named = [m for m in mention.findall(new.source) if m in notes]
             if named:
                 check_exercises[len(cells)] = named
+        if not answer_tags:
+            new.metadata["labkit_timeout"] = instructor_timeout
         cells.append(new)
     for tag, found in by_tag.items():
         if len(found) > used.get(tag, 0) and tag[len(ANSWER_PREFIX):] in notes:
@@ -320,13 +329,13 @@ def _execute(plan: _Plan, timeout: float, workdir: Path,
     client = NotebookClient(
         plan.nb, timeout=int(max(1, timeout)), startup_timeout=60, kernel_name="python3", allow_errors=True,
         interrupt_on_timeout=True, shutdown_kernel="immediate", iopub_timeout=2, record_timing=False,
-        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": f"stopped after {timeout:g} s", "traceback": []},
+        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "stopped at its time limit", "traceback": []},
         resources={"metadata": {"path": str(workdir)}},
         timeout_func=lambda cell: cell.metadata.get("labkit_timeout") or int(max(1, timeout)),
     )
     client.on_cell_executed = on_executed
     try:
-        with client.setup_kernel(env=_kernel_env(results_file)):
+        with client.setup_kernel(env=_kernel_env(results_file), stderr=subprocess.DEVNULL):
             for index, cell in enumerate(plan.nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
@@ -338,7 +347,8 @@ def _execute(plan: _Plan, timeout: float, workdir: Path,
                     break
                 reply = replies.pop(index, {})
                 if reply.get("status") == "error" and reply.get("ename") == TIMEOUT_ENAME:
-                    runs[index] = _CellRun("timeout", TIMEOUT_ENAME, f"stopped after {timeout:g} s")
+                    limit = cell.metadata.get("labkit_timeout") or timeout
+                    runs[index] = _CellRun("timeout", TIMEOUT_ENAME, f"stopped after {limit:g} s")
                     probe = nbformat.v4.new_code_cell("pass", metadata={"labkit_timeout": int(PROBE_TIMEOUT)})
                     client.execute_cell(probe, index)
                     if replies.pop(index, {}).get("ename") == TIMEOUT_ENAME:
@@ -389,7 +399,7 @@ def grade(submission: str | Path, reference: str | Path | None = None, *,
         if sub_nb is not None and not _answer_tags(sub_nb):
             global_notes.append("The submission has no answer cells (cells tagged answer:...): is it the "
                                 "right notebook?")
-    plan = _build(ref_nb, sub_nb)
+    plan = _build(ref_nb, sub_nb, timeout)
     with tempfile.TemporaryDirectory(prefix="labkit-grade-") as tmp:
         results_file = Path(tmp) / "results.jsonl"
         runs, run_notes = _execute(plan, timeout, Path(tmp), results_file)

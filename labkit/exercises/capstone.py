@@ -7,6 +7,7 @@ from `labkit.fargate` and `labkit.pricing` when a check runs. Hidden checks live
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,6 +50,50 @@ def _expected_size() -> tuple[int, int]:
 def placement() -> dict[str, int]:
     """How many of the COUNT tasks ECS places on each capacity provider under STRATEGY."""
     return split(COUNT, STRATEGY)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the capstone provides before the learner starts: network, execution role and log group."""
+
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    execution_role_arn: str
+    log_group: str
+
+    def __str__(self) -> str:
+        return (f"Ready: {len(self.subnets)} subnet(s), {len(self.security_groups)} security group(s), "
+                f"an execution role for ECS tasks, and the log group {self.log_group}.")
+
+
+LOG_GROUP = "/labkit/capstone"
+ROLE_NAME = "capstone-execution"
+
+
+def prepare(lab: Any) -> Setup:
+    """Create the network, the task execution role and the log group the capstone builds on (boto3 only)."""
+    ec2, iam, logs = lab.client("ec2"), lab.client("iam"), lab.client("logs")
+    key_tags = lab.tag_list("Key")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16",
+                         TagSpecifications=[{"ResourceType": "vpc", "Tags": key_tags}])["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24",
+                               TagSpecifications=[{"ResourceType": "subnet", "Tags": key_tags}])["Subnet"]
+    group = ec2.create_security_group(GroupName="capstone-web", Description="capstone web tasks", VpcId=vpc,
+                                      TagSpecifications=[{"ResourceType": "security-group",
+                                                          "Tags": key_tags}])["GroupId"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
+    role = iam.create_role(RoleName=ROLE_NAME, Path="/labkit/", AssumeRolePolicyDocument=json.dumps(trust),
+                           Tags=key_tags)["Role"]
+    iam.attach_role_policy(RoleName=ROLE_NAME, PolicyArn="arn:aws:iam::aws:policy/service-role/"
+                                                         "AmazonECSTaskExecutionRolePolicy")
+    logs.create_log_group(logGroupName=LOG_GROUP, tags=lab.tag_list("dict"))
+    for kind, ident in (("vpc", vpc), ("subnet", subnet["SubnetId"]), ("security group", group),
+                        ("role", ROLE_NAME), ("log group", LOG_GROUP)):
+        record = getattr(lab, "record", None)
+        if callable(record):
+            record(kind, ident)
+    return Setup((subnet["SubnetId"],), (group,), role["Arn"], LOG_GROUP)
 
 
 # ---- capstone.size ----------------------------------------------------------------------------------------
@@ -321,8 +366,8 @@ def _td_empty(answer: Any, ctx: Context) -> None:
         left.append(f"cluster {cluster['clusterName']}")
         services = ecs.list_services(cluster=cluster["clusterArn"]).get("serviceArns", [])
         left += [f"service {a.rsplit('/', 1)[-1]}" for a in services]
-    families = ecs.list_task_definition_families(status="ACTIVE").get("families", [])
-    left += [f"task definition {f}" for f in families if f == FAMILY]
+    active = ecs.list_task_definitions(familyPrefix=FAMILY, status="ACTIVE").get("taskDefinitionArns", [])
+    left += [f"task definition {FAMILY} ({len(active)} active revision(s))"] if active else []
     lab_id = getattr(ctx.lab, "id", None)
     if lab_id:
         vpcs = ctx.client("ec2").describe_vpcs(
