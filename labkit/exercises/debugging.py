@@ -305,3 +305,105 @@ def _spot_steady(answer: Any, ctx: Context) -> None:
     if len(deployments) > 1:
         raise Wrong("The new deployment has not finished: old and new tasks are both running.",
                     hint="Wait for the service with the services_stable waiter.")
+
+
+# ---------------------------------------------------------------- reading a subnet's routes
+
+
+def _target(route: dict[str, Any]) -> str:
+    """What a route leads to, in words (the ids differ in every lab, so they are left out)."""
+    gateway = str(route.get("GatewayId") or "")
+    if gateway == "local":
+        return "local (inside the VPC)"
+    if gateway.startswith("igw-"):
+        return "internet gateway"
+    if gateway.startswith("vpce-"):
+        return "VPC endpoint"
+    if route.get("NatGatewayId"):
+        return "NAT gateway"
+    if route.get("TransitGatewayId"):
+        return "transit gateway"
+    if route.get("VpcPeeringConnectionId"):
+        return "VPC peering"
+    return gateway or "other"
+
+
+@dataclass(frozen=True)
+class SubnetRoutes:
+    """A subnet's routes (destination and kind of target), and whether it gives new interfaces a public IP."""
+
+    name: str
+    routes: tuple[tuple[str, str], ...]
+    public_ip_on_launch: bool
+
+    @property
+    def default_route(self) -> str | None:
+        """Where traffic to the internet (0.0.0.0/0) goes from this subnet, or None when it goes nowhere."""
+        return next((target for dest, target in self.routes if dest == "0.0.0.0/0"), None)
+
+    def __str__(self) -> str:
+        lines = [f"route table of the {self.name} subnet:"]
+        lines += [f"  {dest:<18} -> {target}" for dest, target in self.routes]
+        lines.append(f"  default route (0.0.0.0/0): {self.default_route or 'none: no way out of the VPC'}")
+        lines.append(f"  public IP for new interfaces by default: {'yes' if self.public_ip_on_launch else 'no'}")
+        return "\n".join(lines)
+
+
+def _route_table(ec2: Any, subnet: dict[str, Any]) -> dict[str, Any] | None:
+    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id",
+                                                 "Values": [subnet["SubnetId"]]}])["RouteTables"]
+    if tables:
+        return tables[0]
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [subnet["VpcId"]]},
+                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
+    return main[0] if main else None
+
+
+def routes(ec2: Any, subnet_id: str) -> SubnetRoutes:
+    """The routes a subnet's route table (its own, or the VPC's main one) gives the interfaces in it."""
+    subnet = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
+    tags = {t["Key"]: t["Value"] for t in subnet.get("Tags") or []}
+    name = tags.get("Name") or ("public" if subnet.get("MapPublicIpOnLaunch") else "private")
+    table = _route_table(ec2, subnet) or {"Routes": []}
+    found = tuple(sorted(((r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId") or "?", _target(r))
+                          for r in table.get("Routes") or []), key=lambda pair: pair[0] != "0.0.0.0/0"))
+    return SubnetRoutes(name, found, bool(subnet.get("MapPublicIpOnLaunch")))
+
+
+# ---------------------------------------------------------------- a service at a glance
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """A service's counts and its tasks grouped by capacity provider and state (stable text)."""
+
+    name: str
+    desired: int
+    running: int
+    pending: int
+    tasks: tuple[tuple[str, str, str, int], ...]  # (capacity provider, lastStatus, desiredStatus, count)
+
+    def __str__(self) -> str:
+        lines = [f"service {self.name}: desired {self.desired}, running {self.running}, pending {self.pending}"]
+        for provider, last, desired, count in self.tasks:
+            note = "" if last == desired else f" (desired {desired})"
+            lines.append(f"  {count} task(s) on {provider}: {last}{note}")
+        return "\n".join(lines)
+
+
+def service_status(ecs: Any, service: str, cluster: str = CLUSTER) -> ServiceStatus:
+    """How many tasks the service wants and has, and where its live tasks run."""
+    svc = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+    arns = ecs.list_tasks(cluster=cluster, serviceName=service, desiredStatus="RUNNING")["taskArns"]
+    arns += ecs.list_tasks(cluster=cluster, serviceName=service, desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
+    counts: dict[tuple[str, str, str], int] = {}
+    for t in tasks:
+        if t.get("lastStatus") == "STOPPED":
+            continue
+        key = (t.get("capacityProviderName") or t.get("launchType") or "?", t.get("lastStatus", "?"),
+               t.get("desiredStatus", "?"))
+        counts[key] = counts.get(key, 0) + 1
+    rows = tuple((*key, n) for key, n in sorted(counts.items()))
+    return ServiceStatus(service, svc.get("desiredCount", 0), svc.get("runningCount", 0), svc.get("pendingCount", 0),
+                         rows)
