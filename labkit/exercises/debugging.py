@@ -209,11 +209,58 @@ register_quiz(Quiz(
     },
 ))
 
+# AWS's text for this failure, from the ECS Developer Guide page "CannotPullContainer task errors"
+# (awsdocs/amazon-ecs-developer-guide, task_cannot_pull_image.md, 2023): the lab does not simulate image pulls.
+PULL_STOP_CODE = "TaskFailedToStart"
+PULL_REASON = ("CannotPullContainerError: API error (500): Get https://{account}.dkr.ecr.{region}.amazonaws.com/v2/: "
+               "net/http: request canceled while waiting for connection")
+
+
+def pull_failure_example(lab: Any, family_name: str = "api") -> StoppedTasks:
+    """What AWS reports for a task whose image cannot be pulled for lack of a route (AWS's documented text)."""
+    reason = PULL_REASON.format(account=lab.account_id, region=lab.region)
+    task = StoppedTask(family_name, "STOPPED", PULL_STOP_CODE, _stable(reason), (_stable(reason),))
+    return StoppedTasks(CLUSTER, (task,))
+
+
 PULL = register(Exercise(
-    "debugging.pull_fixed", "A route to the registry", points=2, needs_lab=True, needs_answer=False,
-    prompt="Run the `api` task again so that it can pull its image and reaches RUNNING.",
-    hints=("Pick a subnet whose route table leads to the internet, and give the task a public IP there.",),
+    "debugging.pull_fixed", "A route to the registry", points=2, needs_lab=True,
+    prompt=("Choose a network configuration from which the `api` task can reach its registry, run the task with "
+            "it, and check the configuration you used."),
+    hints=("Pick a subnet whose route table leads out of the VPC, and give the task a public IP if that way "
+           "is an internet gateway.",),
 ))
+
+
+def _config(answer: Any) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise Wrong(f"Expected the network configuration (a dict), got {type(answer).__name__}.",
+                    hint="Pass the `config` you gave run_task: labkit.check('debugging.pull_fixed', config, lab=lab).",
+                    stop=True)
+    inner = answer.get("awsvpcConfiguration", answer)
+    if not isinstance(inner, dict) or not inner.get("subnets"):
+        raise Wrong("The configuration names no subnets.",
+                    hint="It looks like {'awsvpcConfiguration': {'subnets': [...], 'securityGroups': [...], "
+                         "'assignPublicIp': ...}}.", stop=True)
+    return inner
+
+
+@PULL.check("an api task runs with this configuration")
+def _pull_running(answer: Any, ctx: Context) -> None:
+    config = _config(answer)
+    tasks = _tasks_of(ctx, "api")
+    running = [t for t in tasks if t.get("lastStatus") == "RUNNING"]
+    if not running:
+        pending = [t for t in tasks if t.get("lastStatus") != "STOPPED"]
+        if pending:
+            raise Wrong(f"Your new api task is {pending[0].get('lastStatus')}, not RUNNING yet.",
+                        hint="Wait for it with the tasks_running waiter.", stop=True)
+        raise Wrong(f"No api task is running in cluster {CLUSTER!r}.",
+                    hint="Run the task with your configuration (the exercise cell), then check.", stop=True)
+    subnets = set(config["subnets"])
+    if not any(_subnet_of(t) in subnets for t in running):
+        raise Wrong("No running api task is in the subnets of this configuration.",
+                    hint="Check the configuration you ran the task with, not another one.", stop=True)
 
 
 def _tasks_of(ctx: Context, family_name: str) -> list[dict[str, Any]]:
@@ -224,23 +271,30 @@ def _tasks_of(ctx: Context, family_name: str) -> list[dict[str, Any]]:
     return [t for t in tasks if family(t) == family_name]
 
 
-@PULL.check("an api task is RUNNING")
-def _pull_running(answer: Any, ctx: Context) -> None:
-    tasks = _tasks_of(ctx, "api")
-    if any(t.get("lastStatus") == "RUNNING" for t in tasks):
-        return
-    if not tasks:
-        raise Wrong(f"No api task in cluster {CLUSTER!r}.", hint="Run the cells above first.", stop=True)
-    pending = [t for t in tasks if t.get("lastStatus") != "STOPPED"]
-    if pending:
-        raise Wrong(f"Your new api task is {pending[0].get('lastStatus')}, not RUNNING yet.",
-                    hint="Wait for it with the tasks_running waiter.")
-    reasons = {_stable(t.get("stoppedReason", "")) for t in tasks}
-    if any("CannotPullContainer" in r for r in reasons):
-        raise Wrong("Your api tasks still stop with CannotPullContainerError.",
-                    hint="The subnet still has no way out: run in a public subnet with assignPublicIp "
-                         "ENABLED (or add a NAT gateway).")
-    raise Wrong("Your api tasks stopped.", hint="Read why_stopped(ecs) to see why.")
+def _subnet_of(task: dict[str, Any]) -> str | None:
+    for attachment in task.get("attachments") or []:
+        for detail in attachment.get("details") or []:
+            if detail.get("name") == "subnetId":
+                return detail.get("value")
+    return None
+
+
+@PULL.check("it has a way to the registry")
+def _pull_route(answer: Any, ctx: Context) -> None:
+    config = _config(answer)
+    ec2 = ctx.client("ec2")
+    public_ip = str(config.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
+    for subnet in config["subnets"]:
+        way = routes(ec2, subnet).default_route
+        if way is None:
+            raise Wrong("A subnet of this configuration has no route out of the VPC (no 0.0.0.0/0 route).",
+                        hint="That is the private subnet the task failed in. Use a public subnet (its default "
+                             "route goes to an internet gateway) with assignPublicIp ENABLED, or add a NAT "
+                             "gateway.")
+        if way == "internet gateway" and not public_ip:
+            raise Wrong("The subnet routes to an internet gateway, but the task gets no public IP.",
+                        hint="An internet gateway only carries traffic for public addresses: set assignPublicIp "
+                             "to 'ENABLED'.")
 
 
 # ---------------------------------------------------------------- case 4: Spot interruptions
