@@ -94,35 +94,52 @@ def _thumbs(image, **extra):
     return td
 
 
-@pytest.fixture
-def image(lab, debug):
+@pytest.fixture(scope="module")
+def role_lab():
+    """One lab with network, roles and a private image, shared by the read-only checks of case 2."""
     import labkit.deploy
 
-    return labkit.deploy.push_image(lab, "thumbs")
+    with labkit.connect("mock") as the_lab:
+        roles = labkit.deploy.ensure_roles(the_lab)
+        network = labkit.deploy.ensure_network(the_lab)
+        yield the_lab, roles, network, labkit.deploy.push_image(the_lab, "thumbs")
 
 
-def test_without_execution_role_aws_names_one_problem_and_labkit_both(lab, image):
+def test_without_execution_role_aws_names_one_problem_and_labkit_both(role_lab):
+    lab, _, _, image = role_lab
     problems = labkit.fargate.problems(_thumbs(image))
     assert {p.rule for p in problems} == {"execution-role-awslogs", "execution-role-ecr"}
     verdict = labkit.check("debugging.execution_role", _thumbs(image), lab=lab)
     assert not verdict.passed and "(and 1 more)" in str(verdict)
 
 
-def test_the_execution_role_fixes_both(lab, debug, image):
-    td = _thumbs(image, executionRoleArn=debug["roles"].execution_role_arn)
+def test_the_execution_role_fixes_both(role_lab):
+    lab, roles, _, image = role_lab
+    td = _thumbs(image, executionRoleArn=roles.execution_role_arn)
     assert labkit.check("debugging.execution_role", td, lab=lab).passed
 
 
-def test_a_public_image_hides_the_problem_and_is_refused(lab, debug):
+def test_a_public_image_hides_the_problem_and_is_refused(role_lab):
     td = _thumbs("public.ecr.aws/nginx/nginx:latest")
-    verdict = labkit.check("debugging.execution_role", td, lab=lab)
+    verdict = labkit.check("debugging.execution_role", td, lab=role_lab[0])
     assert not verdict.passed and "A public image hides one symptom" in verdict.hint
 
 
-def test_the_task_role_is_not_the_fix(lab, debug, image):
-    td = _thumbs(image, executionRoleArn=debug["roles"].task_role_arn)
+def test_the_task_role_is_not_the_fix(role_lab):
+    lab, roles, _, image = role_lab
+    td = _thumbs(image, executionRoleArn=roles.task_role_arn)
     verdict = labkit.check("debugging.execution_role", td, lab=lab)
     assert not verdict.passed and "That is the task role" in verdict.hint
+
+
+def test_routes_read_the_way_out(role_lab):
+    lab, _, network, _ = role_lab
+    ec2 = lab.client("ec2")
+    private = debugging.routes(ec2, debugging.private_config(network)["awsvpcConfiguration"]["subnets"][0])
+    public = debugging.routes(ec2, debugging.public_config(network)["awsvpcConfiguration"]["subnets"][0])
+    assert private.default_route is None and "no way out" in str(private)
+    assert public.default_route == "internet gateway"
+    assert "igw-" not in str(public) and "subnet-" not in str(public)
 
 
 def _api(lab, debug):
@@ -144,33 +161,37 @@ def _run_api(lab, debug, config):
 
 
 def test_api_in_a_private_subnet_does_not_pass(lab, debug):
-    _run_api(lab, debug, debugging.private_config(debug["network"]))
-    verdict = labkit.check("debugging.pull_fixed", lab=lab)
-    assert not verdict.passed and "ENABLED" in verdict.hint
+    config = debugging.private_config(debug["network"])
+    _run_api(lab, debug, config)
+    verdict = labkit.check("debugging.pull_fixed", config, lab=lab)
+    assert not verdict.passed and "no route out of the VPC" in str(verdict) and "ENABLED" in verdict.hint
 
 
 def test_api_in_a_public_subnet_without_public_ip_does_not_pass(lab, debug):
     config = debugging.public_config(debug["network"])
     config["awsvpcConfiguration"]["assignPublicIp"] = "DISABLED"
     _run_api(lab, debug, config)
-    verdict = labkit.check("debugging.pull_fixed", lab=lab)
+    verdict = labkit.check("debugging.pull_fixed", config, lab=lab)
     assert not verdict.passed and "assignPublicIp" in verdict.hint
 
 
 def test_api_in_a_public_subnet_with_a_public_ip_passes(lab, debug):
     _run_api(lab, debug, debugging.private_config(debug["network"]))
-    _run_api(lab, debug, debugging.public_config(debug["network"]))
-    assert labkit.check("debugging.pull_fixed", lab=lab).passed
+    config = debugging.public_config(debug["network"])
+    _run_api(lab, debug, config)
+    assert labkit.check("debugging.pull_fixed", config, lab=lab).passed
 
 
-def test_routes_read_the_way_out(lab, debug):
-    ec2 = lab.client("ec2")
-    network = debug["network"]
-    private = debugging.routes(ec2, debugging.private_config(network)["awsvpcConfiguration"]["subnets"][0])
-    public = debugging.routes(ec2, debugging.public_config(network)["awsvpcConfiguration"]["subnets"][0])
-    assert private.default_route is None and "no way out" in str(private)
-    assert public.default_route == "internet gateway"
-    assert "igw-" not in str(public) and "subnet-" not in str(public)
+def test_checking_a_configuration_that_was_not_run_is_refused(lab, debug):
+    _run_api(lab, debug, debugging.private_config(debug["network"]))
+    verdict = labkit.check("debugging.pull_fixed", debugging.public_config(debug["network"]), lab=lab)
+    assert not verdict.passed and "No running api task is in the subnets" in str(verdict)
+
+
+def test_pull_failure_example_is_aws_text_without_the_account(lab):
+    text = str(debugging.pull_failure_example(lab))
+    assert "CannotPullContainerError" in text and "TaskFailedToStart" in text
+    assert lab.account_id not in text and "<account>" in text
 
 
 def _worker(lab, debug, strategy):

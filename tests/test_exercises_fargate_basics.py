@@ -145,11 +145,23 @@ def _api(**extra):
     return td
 
 
-@pytest.fixture
-def roles(lab):
+@pytest.fixture(scope="module")
+def roles_lab():
+    """One lab with the two roles, shared by the read-only checks below (a lab takes a second to make)."""
     import labkit.deploy
 
-    return labkit.deploy.ensure_roles(lab)
+    with labkit.connect("mock") as the_lab:
+        yield the_lab, labkit.deploy.ensure_roles(the_lab)
+
+
+@pytest.fixture
+def lab(roles_lab):
+    return roles_lab[0]
+
+
+@pytest.fixture
+def roles(roles_lab):
+    return roles_lab[1]
 
 
 def test_awslogs_without_execution_role_fails(lab, roles):
@@ -182,8 +194,19 @@ def test_a_role_that_does_not_exist_is_named(lab, roles):
 # ---------------------------------------------------------------- fargate_basics.task_enis (lab)
 
 
+@pytest.fixture(scope="module")
+def eni_lab():
+    """One lab running three hello tasks, shared by the read-only ENI checks below."""
+    with labkit.connect("mock") as the_lab:
+        yield the_lab, _start_three(the_lab)
+
+
 @pytest.fixture
-def three_tasks(lab):
+def three_tasks(eni_lab):
+    return eni_lab[1]
+
+
+def _start_three(lab):
     import labkit.deploy
 
     ecs = lab.client("ecs")
@@ -203,15 +226,15 @@ def _detail(task, name):
     return next(d["value"] for d in task["attachments"][0]["details"] if d["name"] == name)
 
 
-def test_the_right_enis_pass_keyed_by_arn_or_id(lab, three_tasks):
+def test_the_right_enis_pass_keyed_by_arn_or_id(eni_lab, three_tasks):
     by_arn = {t["taskArn"]: _detail(t, "networkInterfaceId") for t in three_tasks}
-    assert labkit.check("fargate_basics.task_enis", by_arn, lab=lab).passed
+    assert labkit.check("fargate_basics.task_enis", by_arn, lab=eni_lab[0]).passed
     by_id = {arn.rsplit("/", 1)[-1]: eni for arn, eni in by_arn.items()}
-    assert labkit.check("fargate_basics.task_enis", by_id, lab=lab).passed
+    assert labkit.check("fargate_basics.task_enis", by_id, lab=eni_lab[0]).passed
 
 
-def test_the_starting_point_says_fill_the_dots(lab, three_tasks):
-    verdict = labkit.check("fargate_basics.task_enis", {t["taskArn"]: ... for t in three_tasks}, lab=lab)
+def test_the_starting_point_says_fill_the_dots(eni_lab, three_tasks):
+    verdict = labkit.check("fargate_basics.task_enis", {t["taskArn"]: ... for t in three_tasks}, lab=eni_lab[0])
     assert not verdict.passed and "still `...`" in str(verdict)
 
 
@@ -219,18 +242,18 @@ def test_the_starting_point_says_fill_the_dots(lab, three_tasks):
     ("subnetId", "Take the detail named networkInterfaceId"),
     ("privateIPv4Address", "networkInterfaceId"),
 ])
-def test_other_details_are_named(lab, three_tasks, wrong, hint):
+def test_other_details_are_named(eni_lab, three_tasks, wrong, hint):
     answer = {t["taskArn"]: _detail(t, wrong) for t in three_tasks}
-    verdict = labkit.check("fargate_basics.task_enis", answer, lab=lab)
+    verdict = labkit.check("fargate_basics.task_enis", answer, lab=eni_lab[0])
     assert not verdict.passed and hint in verdict.hint
 
 
-def test_the_attachment_id_is_named(lab, three_tasks):
+def test_the_attachment_id_is_named(eni_lab, three_tasks):
     answer = {t["taskArn"]: t["attachments"][0]["id"] for t in three_tasks}
-    verdict = labkit.check("fargate_basics.task_enis", answer, lab=lab)
+    verdict = labkit.check("fargate_basics.task_enis", answer, lab=eni_lab[0])
     assert not verdict.passed and "attachment's id" in str(verdict)
 
 
-def test_a_missing_task_is_counted(lab, three_tasks):
+def test_a_missing_task_is_counted(eni_lab, three_tasks):
     answer = {t["taskArn"]: _detail(t, "networkInterfaceId") for t in three_tasks[:2]}
-    assert "1 running task(s) are missing" in _text("fargate_basics.task_enis", answer, lab=lab)
+    assert "1 running task(s) are missing" in _text("fargate_basics.task_enis", answer, lab=eni_lab[0])

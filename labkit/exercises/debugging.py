@@ -13,6 +13,7 @@ from typing import Any
 
 from labkit import fargate
 from labkit.data import facts
+from labkit.errors import InvalidInput
 from labkit.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
 from labkit.exercises.fargate_basics import accepted, check_execution_role, container, task_def
 
@@ -39,6 +40,9 @@ class StoppedTask:
     stopped_reason: str
     container_reasons: tuple[str, ...]
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
     def __str__(self) -> str:
         lines = [f"{self.family}: {self.last_status}, stopCode {self.stop_code or '-'}",
                  f"  stoppedReason: {self.stopped_reason or '-'}"]
@@ -58,6 +62,9 @@ class StoppedTasks:
 
     def __len__(self) -> int:
         return len(self.tasks)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
 
     def __str__(self) -> str:
         if not self.tasks:
@@ -223,6 +230,21 @@ def pull_failure_example(lab: Any, family_name: str = "api") -> StoppedTasks:
     return StoppedTasks(CLUSTER, (task,))
 
 
+def _awsvpc(subnet: str, network: Any, public_ip: bool) -> dict[str, Any]:
+    return {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [network.security_group],
+                                    "assignPublicIp": "ENABLED" if public_ip else "DISABLED"}}
+
+
+def private_config(network: Any) -> dict[str, Any]:
+    """A network configuration in the lab's first private subnet, without a public IP (the case's failure)."""
+    return _awsvpc(network.private_subnets[0], network, public_ip=False)
+
+
+def public_config(network: Any) -> dict[str, Any]:
+    """A network configuration in the lab's first public subnet, with a public IP (one way to the registry)."""
+    return _awsvpc(network.public_subnets[0], network, public_ip=True)
+
+
 PULL = register(Exercise(
     "debugging.pull_fixed", "A route to the registry", points=2, needs_lab=True,
     prompt=("Choose a network configuration from which the `api` task can reach its registry, run the task with "
@@ -279,20 +301,63 @@ def _subnet_of(task: dict[str, Any]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class PullPath:
+    """Whether a task in this network configuration could reach a container registry, and why."""
+
+    subnet: str
+    default_route: str | None
+    public_ip: bool
+
+    @property
+    def reachable(self) -> bool:
+        """True when the task's interface has a way out: NAT, or an internet gateway with a public IP."""
+        if self.default_route == "internet gateway":
+            return self.public_ip
+        return self.default_route is not None
+
+    @property
+    def problem(self) -> str:
+        """What stops the pull, in a sentence ("" when nothing does)."""
+        if self.default_route is None:
+            return f"the {self.subnet} subnet has no route out of the VPC (no 0.0.0.0/0 route)"
+        if self.default_route == "internet gateway" and not self.public_ip:
+            return f"the {self.subnet} subnet routes to an internet gateway, but the task gets no public IP"
+        return ""
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def __str__(self) -> str:
+        ip = "with a public IP" if self.public_ip else "without a public IP"
+        way = self.default_route or "no way out"
+        verdict = ("the registry is reachable" if self.reachable
+                   else "on AWS the task would stop with CannotPullContainerError")
+        return f"{self.subnet} subnet, {ip}: default route -> {way}; {verdict}."
+
+
+def pull_path(ec2: Any, config: dict[str, Any]) -> PullPath:
+    """Read the way out of the first subnet of an awsvpc network configuration (what an image pull needs)."""
+    inner = _config(config) if isinstance(config, dict) else {}
+    if not inner:
+        raise InvalidInput("pull_path needs a network configuration such as {'awsvpcConfiguration': {...}}.")
+    subnet_routes = routes(ec2, inner["subnets"][0])
+    public_ip = str(inner.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
+    return PullPath(subnet_routes.name, subnet_routes.default_route, public_ip)
+
+
 @PULL.check("it has a way to the registry")
 def _pull_route(answer: Any, ctx: Context) -> None:
     config = _config(answer)
-    ec2 = ctx.client("ec2")
-    public_ip = str(config.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
     for subnet in config["subnets"]:
-        way = routes(ec2, subnet).default_route
-        if way is None:
-            raise Wrong("A subnet of this configuration has no route out of the VPC (no 0.0.0.0/0 route).",
+        path = pull_path(ctx.client("ec2"), {"awsvpcConfiguration": {**config, "subnets": [subnet]}})
+        if path.default_route is None:
+            raise Wrong(f"In this configuration {path.problem}.",
                         hint="That is the private subnet the task failed in. Use a public subnet (its default "
                              "route goes to an internet gateway) with assignPublicIp ENABLED, or add a NAT "
                              "gateway.")
-        if way == "internet gateway" and not public_ip:
-            raise Wrong("The subnet routes to an internet gateway, but the task gets no public IP.",
+        if not path.reachable:
+            raise Wrong(f"In this configuration {path.problem}.",
                         hint="An internet gateway only carries traffic for public addresses: set assignPublicIp "
                              "to 'ENABLED'.")
 
@@ -395,6 +460,9 @@ class SubnetRoutes:
         """Where traffic to the internet (0.0.0.0/0) goes from this subnet, or None when it goes nowhere."""
         return next((target for dest, target in self.routes if dest == "0.0.0.0/0"), None)
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
     def __str__(self) -> str:
         lines = [f"route table of the {self.name} subnet:"]
         lines += [f"  {dest:<18} -> {target}" for dest, target in self.routes]
@@ -436,6 +504,9 @@ class ServiceStatus:
     running: int
     pending: int
     tasks: tuple[tuple[str, str, str, int], ...]  # (capacity provider, lastStatus, desiredStatus, count)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
 
     def __str__(self) -> str:
         lines = [f"service {self.name}: desired {self.desired}, running {self.running}, pending {self.pending}"]

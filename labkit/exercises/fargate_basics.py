@@ -42,6 +42,9 @@ class SizeTable:
     rows: tuple[SizeRow, ...]
     as_of: str
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
     def __str__(self) -> str:
         lines = [f"{'cpu':>6}  {'vCPU':>5}  {'memory (MiB)':<46}  OS"]
         for r in self.rows:

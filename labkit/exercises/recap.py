@@ -7,6 +7,7 @@ so the lesson and its checks count from the same rows.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,9 @@ class ResponsibilityTable:
     def _dates(self) -> str:
         return ", ".join(sorted({r.as_of for r in self.rows}))
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
     def __str__(self) -> str:
         width = max(len(r.area) for r in self.rows)
         lines = [f"{'area':<{width}}  {'EC2 launch type':<15}  Fargate"]
@@ -80,8 +84,9 @@ class ResponsibilityTable:
 
     def _repr_html_(self) -> str:
         def cell(text: str, owner: str | None) -> str:
-            tag = f"<b>{html.escape(owner)}</b>: " if owner else ""
-            return f"<td style='text-align:left'>{tag}{html.escape(text)}</td>"
+            if not owner:
+                return f"<td style='text-align:left'>{html.escape(text)}</td>"
+            return f"<td style='text-align:left'><b>{html.escape(owner)}</b>{html.escape(_detail(text))}</td>"
 
         body = "".join(
             f"<tr><td style='text-align:left'>{html.escape(r.area)}</td>"
@@ -90,6 +95,16 @@ class ResponsibilityTable:
         return ("<table><thead><tr><th style='text-align:left'>area</th><th style='text-align:left'>EC2 launch "
                 "type</th><th style='text-align:left'>Fargate</th></tr></thead>"
                 f"<tbody>{body}</tbody></table><p><small>Sources dated {html.escape(self._dates())}.</small></p>")
+
+
+def _detail(text: str) -> str:
+    """A cell's text after its owner word ("Customer (AMI updates)" -> ": AMI updates"), or "" if nothing is left."""
+    rest = re.sub(r"^\s*(customer|aws|not applicable)\b\s*", "", text, flags=re.IGNORECASE)
+    rest = rest.strip().lstrip("-\u2014").strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1]
+    rest = rest.strip()
+    return f": {rest}" if rest else ""
 
 
 def responsibilities() -> ResponsibilityTable:
