@@ -34,6 +34,7 @@ _enabled = True
 _accounts_in_use: set[str] = set()
 _accounts_known: set[str] = set()
 _clocks: dict[str, SimulatedClock] = {}
+_follow_wall = False  # a labkit server's clocks also run with wall time (see labkit.server)
 
 
 def enabled() -> bool:
@@ -67,12 +68,39 @@ def apply() -> None:
                           stacklevel=3)
         from labkit import mock_fixes, mock_rules, mock_services, mock_tasks, mock_waiters
 
+        _speed_up_new_accounts()
         mock_tasks.install()
         mock_services.install()
         mock_fixes.install()
         mock_rules.install()
         mock_waiters.install()
         _applied = True
+
+
+def _speed_up_new_accounts() -> None:
+    """Make a new lab's account cheap: parse moto's AWS-managed IAM policies once per process, not per
+    account, and skip moto's 1,300 sample AMIs (with their snapshots), which a Fargate course never uses.
+    Set MOTO_EC2_LOAD_DEFAULT_AMIS=true before connecting to get them back.
+    """
+    import functools
+    import json
+    import os
+
+    from moto.iam import models as iam_models
+
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+    @functools.cache
+    def parsed() -> dict[str, Any]:
+        return json.loads(iam_models.aws_managed_policies_data)
+
+    def init_aws_policies(self: Any) -> list[Any]:
+        if not iam_models.load_iam_aws_managed_policies():
+            return []
+        return [iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+                for name, data in parsed().items()]
+
+    iam_models.IAMBackend._init_aws_policies = init_aws_policies
 
 
 def start() -> None:
@@ -85,6 +113,12 @@ def start() -> None:
 
             _mock = mock_aws(config=MOCK_CONFIG)
             _mock.start()
+
+
+def follow_wall_time(on: bool = True) -> None:
+    """Make clocks made from now on also run with wall time (a `labkit server` does this)."""
+    global _follow_wall
+    _follow_wall = on
 
 
 def in_process() -> bool:
@@ -127,7 +161,7 @@ def clock(account: str) -> SimulatedClock:
     """The simulated clock of an account (made on first use)."""
     with _lock:
         if account not in _clocks:
-            new = SimulatedClock()
+            new = SimulatedClock(follow_wall=_follow_wall)
             new.on_advance(lambda before, after, acct=account: _settle(acct))
             _clocks[account] = new
         return _clocks[account]
@@ -153,10 +187,8 @@ def wipe_account(account: str) -> None:
             if dict.__contains__(backend_dict, account):
                 dict.__delitem__(backend_dict, account)
     with _lock:
-        _clocks.pop(account, None)
-    from labkit import mock_tasks
-
-    mock_tasks.forget_account(account)
+        if account in _clocks:
+            _clocks[account].restart()
 
 
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None = None,
