@@ -72,6 +72,10 @@ class Lab:
         self._released = False
         #: what this lab made, as (kind, identifier) pairs, in creation order (teardown reads it too)
         self.created: list[tuple[str, str]] = []
+        #: what real mode's guardrails told the learner (costs, refusals, progress), in order
+        self.notices: list[str] = []
+        #: where notices go as they happen (default: shown in the notebook, or on stderr in a terminal)
+        self.on_notice: Callable[[str], None] | None = None
 
     # --- identity -------------------------------------------------------------------------------
     @property
@@ -112,8 +116,15 @@ class Lab:
     def _make_client(self, service_name: str) -> Any:
         from botocore.config import Config
 
+        from labkit import tagging
+
         if self.mode == "real":
-            return self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
+            from labkit import guardrails
+
+            client = self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
+            tagging.install(self, client)
+            guardrails.install(self, client)
+            return client
         import boto3
 
         session = boto3.Session(botocore_session=_shared_session())
@@ -127,6 +138,7 @@ class Lab:
 
         client.meta.events.register("before-sign", add_account_header)
         client._labkit_clock = self.clock  # boto3 waiters on this client wait in simulated time
+        tagging.install(self, client)
         return client
 
     # --- what the mock layer adds ----------------------------------------------------------------
