@@ -90,7 +90,7 @@ class Part:
     skipped: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Verdict:
     """What `check` says about one answer: passed or not, the score, each part, and a hint that teaches."""
 
@@ -123,6 +123,9 @@ class Verdict:
         if self.hint:
             lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)  # IPython shows repr as text/plain: the short text is what nbval compares
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#b35900"
