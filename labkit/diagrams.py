@@ -25,9 +25,11 @@ from labkit.diagrams_base import (
     Edge,
     Group,
     Node,
+    box_label,
     course_root,
     esc,
     html_label,
+    lane_header,
     package_data_dir,
     svg_source_sha,
 )
@@ -134,7 +136,16 @@ def workflow(highlight: int | str | None = None) -> Diagram:
                 attrs=attrs,
             )
         )
-    edges = tuple(Edge(f"step_{i}", f"step_{i + 1}") for i in range(1, len(steps)))
+    head = (
+        ("label", lane_header((("you", "What you do"), ("aws", "What AWS does")))),
+        ("shape", "plain"),
+        ("fillcolor", PANEL_FILL),
+        ("fontcolor", INK),
+    )
+    nodes.insert(0, Node("lanes", "What you do | What AWS does", "header", attrs=head))
+    edges = (Edge("lanes", "step_1", attrs=(("style", "invis"),)),) + tuple(
+        Edge(f"step_{i}", f"step_{i + 1}") for i in range(1, len(steps))
+    )
     lines = [
         f"{i}. {s.title}{'  <- highlighted' if i == chosen else ''}\n   You: {s.you}.\n   AWS: {s.aws}."
         for i, s in enumerate(steps, start=1)
@@ -142,7 +153,7 @@ def workflow(highlight: int | str | None = None) -> Diagram:
     name = "workflow" if chosen is None else f"workflow_{STEP_NAMES[chosen - 1]}"
     title = "Running containers on AWS Fargate, in four steps"
     desc = (
-        "Four steps from left to right: "
+        "Four steps from top to bottom: "
         + "; ".join(f"{i}. {s.title}" for i, s in enumerate(steps, start=1))
         + ". Each step says what you do and what AWS does."
         + (f" Step {chosen} is highlighted." if chosen else "")
@@ -154,7 +165,7 @@ def workflow(highlight: int | str | None = None) -> Diagram:
         summary=title + ":\n" + "\n".join(lines),
         nodes=tuple(nodes),
         edges=edges,
-        graph_attrs=(("rankdir", "LR"), ("nodesep", "0.3"), ("ranksep", "0.35")),
+        graph_attrs=(("rankdir", "TB"), ("nodesep", "0.3"), ("ranksep", "0.18")),
     )
 
 
@@ -411,8 +422,18 @@ def orchestrators() -> Diagram:
         ),
     )
     groups = (
-        Group("orchestrate", "Orchestrators: the container lifecycle", "layer", attrs=(("margin", "12"),)),
-        Group("compute", "Compute: where the containers run", "layer", attrs=(("margin", "12"),)),
+        Group(
+            "orchestrate",
+            "Orchestrators: the container lifecycle",
+            "layer",
+            attrs=(("margin", "12"), ("label", box_label("Orchestrators", "the container lifecycle"))),
+        ),
+        Group(
+            "compute",
+            "Compute: where the containers run",
+            "layer",
+            attrs=(("margin", "12"), ("label", box_label("Compute", "where the containers run"))),
+        ),
     )
     nodes = tuple(
         Node(
@@ -508,15 +529,19 @@ def pricing_breakdown(cost: Any) -> Diagram:
             f'<TD ALIGN="RIGHT">{esc(_usd(v, total))}</TD><TD ALIGN="RIGHT">{pct}</TD></TR>'
         )
         lines.append(f"- {label}: {_usd(v, total)} ({pct})")
-    if abs(parts_sum - total) > 1e-9:
-        diff = total - parts_sum
-        rows.append(
-            f'<TR><TD ALIGN="LEFT">Adjustments</TD><TD></TD><TD ALIGN="RIGHT">'
-            f"{esc(('-' if diff < 0 else '') + _usd(abs(diff), total))}</TD><TD></TD></TR>"
-        )
-        lines.append(
-            f"- Adjustments (discounts, minimums): {('-' if diff < 0 else '')}{_usd(abs(diff), total)}"
-        )
+    # From the parts to the total: a Savings Plan discount (labkit.pricing.Cost names it), then the rest.
+    discount = getattr(cost, "savings_plan_discount", 0) or 0
+    discount = (
+        float(discount) if isinstance(discount, (int, float)) and not isinstance(discount, bool) else 0.0
+    )
+    other = total - (parts_sum - discount)
+    for label, amount in (("Savings Plan discount", -discount), ("Adjustments", other)):
+        if abs(amount) > 1e-9:
+            text = ("-" if amount < 0 else "") + _usd(abs(amount), total)
+            rows.append(
+                f'<TR><TD ALIGN="LEFT">{label}</TD><TD></TD><TD ALIGN="RIGHT">{esc(text)}</TD><TD></TD></TR>'
+            )
+            lines.append(f"- {label}: {text}")
     rows.append(
         f'<TR><TD ALIGN="LEFT"><B>Total</B></TD><TD></TD><TD ALIGN="RIGHT"><B>{esc(_usd(total, total))}'
         "</B></TD><TD></TD></TR>"
@@ -534,13 +559,11 @@ def pricing_breakdown(cost: Any) -> Diagram:
         "bars",
         attrs=(("label", table), ("shape", "plain"), ("fontcolor", INK), ("fillcolor", PANEL_FILL)),
     )
-    adds_up = "adds up to" if abs(parts_sum - total) <= 1e-9 else "with adjustments, comes to"
+    sum_text = " + ".join(label for _, label, _ in shown)
+    sum_text += " - Savings Plan discount" if abs(discount) > 1e-9 else ""
+    sum_text += " + adjustments" if abs(other) > 1e-9 else ""
     title = "Where the money goes"
-    summary = (
-        f"{title}:\n"
-        + "\n".join(lines)
-        + f"\nTotal: {_usd(total, total)} (the sum of the parts {adds_up} it)."
-    )
+    summary = f"{title}:\n" + "\n".join(lines) + f"\nTotal: {_usd(total, total)} (= {sum_text})."
     biggest = max(shown, key=lambda p: values[p[0]])[1] if parts_sum > 0 else "nothing"
     desc = (
         f"Horizontal bars, one per part of the bill ({', '.join(s[1] for s in shown)}), each as long as "

@@ -125,23 +125,51 @@ def html_label(title: str, lines: Sequence[str] = (), *, width: int = 30, size: 
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'
 
 
-def parts_label(title: str, parts: Sequence[tuple[str, str]], *, width: int = 28) -> str:
-    """A box with a bold title and one coloured cell per (who, text) part."""
-    heading = "<BR/>".join(esc(t) for t in wrap(title, width))
-    rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><B>{heading}</B></TD></TR>']
+def parts_label(title: str, parts: Sequence[tuple[str, str]], *, width: int = 30) -> str:
+    """A swimlane row: the bold title, then one coloured cell per (who, text) part, side by side.
+
+    Cells have fixed minimum widths, so the rows of several such boxes line up as columns.
+    """
+    heading = "<BR/>".join(esc(t) for t in wrap(title, 18))
+    cells = [f'<TD WIDTH="{SWIM_TITLE_W}" ALIGN="LEFT" BALIGN="LEFT"><B>{heading}</B></TD>']
     for who, text in parts:
         st = WHO_STYLE[who]
-        prefix = {"you": "You", "aws": "AWS"}.get(who, "")
-        lines = wrap(f"{prefix}: {text}" if prefix else text, width + 4)
-        rows.append(
-            f'<TR><TD BGCOLOR="{st["fillcolor"]}" COLOR="{st["color"]}" BORDER="1" ALIGN="LEFT" '
-            f'BALIGN="LEFT"><FONT COLOR="{st["fontcolor"]}" POINT-SIZE="10">'
-            f"{'<BR/>'.join(esc(t) for t in lines)}</FONT></TD></TR>"
+        lines = wrap(text, width)
+        cells.append(
+            f'<TD WIDTH="{SWIM_CELL_W}" BGCOLOR="{st["fillcolor"]}" COLOR="{st["color"]}" BORDER="1" '
+            f'ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{st["fontcolor"]}" POINT-SIZE="10">'
+            f"{'<BR/>'.join(esc(t) for t in lines)}</FONT></TD>"
         )
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="5">{"".join(rows)}</TABLE>>'
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="5"><TR>{"".join(cells)}</TR>'
+        + "</TABLE>>"
+    )
+
+
+def lane_header(titles: Sequence[tuple[str, str]]) -> str:
+    """Column headings above swimlane rows: ("", "") for the title column, then (who, heading) per lane."""
+    cells = [f'<TD WIDTH="{SWIM_TITLE_W}"></TD>']
+    for who, heading in titles:
+        cells.append(
+            f'<TD WIDTH="{SWIM_CELL_W}"><FONT COLOR="{WHO_STYLE[who]["color"]}"><B>{esc(heading)}</B>'
+            "</FONT></TD>"
+        )
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{"".join(cells)}</TR>'
+        + "</TABLE>>"
+    )
+
+
+SWIM_TITLE_W, SWIM_CELL_W = 130, 200  # points; wide enough for titles wrapped at 18 and text at 30 characters
 
 
 LEGEND_CELL = 104  # width of one legend swatch, in points: fixed, so Graphviz cannot stretch the legend
+
+
+def box_label(title: str, subtitle: str = "") -> str:
+    """A two-line HTML label for a box around nodes: bold title, plain subtitle."""
+    below = f'{esc(subtitle)}<BR ALIGN="LEFT"/>' if subtitle else ""
+    return f'<<B>{esc(title)}</B><BR ALIGN="LEFT"/>{below}>'
 
 
 def legend_cells(keys: Sequence[str]) -> str:
@@ -192,7 +220,8 @@ class Diagram:
     graph_attrs: tuple[tuple[str, str], ...] = ()
     legend: tuple[str, ...] = ("you", "aws")
     raw_source: str = ""
-    _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    same_rank: tuple[tuple[str, ...], ...] = ()
+    _cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     # ----- the model, for tests and for readers -----
     def node(self, node_id: str) -> Node:
@@ -274,6 +303,8 @@ class Diagram:
                 fontname=FONT,
             )
             fill(panel, "")
+        for ids in self.same_rank:  # with newrank=true this lines up nodes that sit in different boxes
+            g.body.append("\t{rank=same; " + " ".join(f'"{i}";' for i in ids) + "}\n")
         for e in self.edges:
             attrs = dict(e.attrs)
             if e.label:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.diagrams_base import Diagram, Edge, Group, Node, html_label
+from labkit.diagrams_base import Diagram, Edge, Group, Node, box_label, html_label
 from labkit.errors import InvalidInput
 
 LAB_TAG = "labkit:lab"
@@ -342,7 +342,15 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
     for i, (vid, v) in enumerate(sorted(snap.vpcs.items(), key=lambda kv: (kv[1]["cidr"], kv[0]))):
         vpc_gid[vid] = f"vpc_{i}"
         label = f"VPC {v['name'] or vid}  {v['cidr']}"
-        groups.append(Group(f"vpc_{i}", label, "vpc", who="you"))
+        groups.append(
+            Group(
+                f"vpc_{i}",
+                label,
+                "vpc",
+                who="you",
+                attrs=(("label", box_label(f"VPC {v['name'] or vid}", v["cidr"])), ("tooltip", vid)),
+            )
+        )
     subnet_gid = {}
     ordered_subnets = sorted(
         snap.subnets.items(), key=lambda kv: (_ip_key(kv[1]["cidr"].split("/")[0]), kv[0])
@@ -356,6 +364,10 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                 "subnet",
                 who="you",
                 parent=vpc_gid.get(s["vpc"], ""),
+                attrs=(
+                    ("label", box_label(f"subnet {s['name']}" if s["name"] else "subnet", _subnet_text(s))),
+                    ("tooltip", sid),
+                ),
             )
         )
     sg_node = {}
@@ -368,13 +380,13 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                 "security_group",
                 who="you",
                 group=vpc_gid.get(g["vpc"], ""),
-                attrs=(("label", html_label("security group", [g["name"] or gid, gid])),),
+                attrs=(("label", html_label(f"security group {g['name'] or gid}", [gid])),),
             )
         )
 
     # ECR repositories and the images the tasks pull.
     if snap.repositories:
-        groups.append(Group("ecr", "Amazon ECR", "registry"))
+        groups.append(Group("ecr", "Amazon ECR", "registry", attrs=(("label", box_label("Amazon ECR")),)))
     repo_node = {}
     for i, (name, pulled) in enumerate(sorted(snap.repositories.items())):
         repo_node[name] = f"repo_{i}"
@@ -391,7 +403,13 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
         )
 
     groups.append(
-        Group("fargate", "AWS Fargate: AWS runs each task on compute it manages", "fargate", who="aws")
+        Group(
+            "fargate",
+            "AWS Fargate: AWS runs each task on compute it manages",
+            "fargate",
+            who="aws",
+            attrs=(("label", box_label("AWS Fargate", "AWS-managed compute")),),
+        )
     )
     lines.append(f"Lab architecture ({where}):")
     for vid, v in sorted(snap.vpcs.items(), key=lambda kv: (kv[1]["cidr"], kv[0])):
@@ -403,9 +421,17 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
         )
 
     counter = 0
+    first_eni: dict[str, str] = {}  # security group node -> an ENI it protects, to draw the group beside it
     for ci, cluster in enumerate(snap.clusters):
         cgid = f"cluster_{ci}"
-        groups.append(Group(cgid, f"ECS cluster {cluster}", "ecs_cluster"))
+        groups.append(
+            Group(
+                cgid,
+                f"ECS cluster {cluster}",
+                "ecs_cluster",
+                attrs=(("label", box_label("ECS cluster", cluster)),),
+            )
+        )
         lines.append(f"ECS cluster {cluster}:")
         svc_names = [s.name for s in snap.services if s.cluster == cluster]
         members: dict[str, list[TaskInfo]] = {}
@@ -475,6 +501,23 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
             for repo in snap.task_definition_repositories.get(td, ()):
                 edges.append(Edge(repo_node[repo], sid, "image"))
             shown = mine if len(mine) <= max_tasks_per_service else mine[: max_tasks_per_service - 1]
+            # The service's tasks sit in their own box inside the Fargate box; one arrow goes to that box.
+            tgid = f"tasks_{counter}"
+            who_runs = svc.name if svc is not None else "run_task"
+            groups.append(
+                Group(
+                    tgid,
+                    f"{who_runs}: {len(mine)} task{'s' if len(mine) != 1 else ''}",
+                    "task_group",
+                    who="aws",
+                    parent="fargate",
+                    attrs=(
+                        ("label", box_label(who_runs, f"{len(mine)} task{'s' if len(mine) != 1 else ''}")),
+                        ("margin", "8"),
+                    ),
+                )
+            )
+            box_ids: list[str] = []
             for t in shown:
                 tid = f"task_{t.id[:12].replace('-', '')}_{counter}"
                 status = "" if t.status in ("RUNNING", "") else f" ({t.status})"
@@ -484,13 +527,15 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                         f"task {t.id[:8]}{status}",
                         "task",
                         who="aws",
-                        group="fargate",
+                        group=tgid,
                         attrs=(("label", html_label(f"task {t.id[:8]}{status}", [t.capacity])),),
                     )
                 )
-                edges.append(Edge(sid, tid))
+                box_ids.append(tid)
                 if t.eni_id:
                     eid = f"eni_{t.eni_id.replace('-', '_')}"
+                    names = [snap.security_groups.get(g, {}).get("name") or g for g in t.security_groups]
+                    sg_lines = [f"security group {', '.join(names)}"] if names else []
                     nodes.append(
                         Node(
                             eid,
@@ -498,15 +543,15 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                             "eni",
                             who="aws",
                             group=subnet_gid.get(t.subnet_id, ""),
-                            attrs=(("label", html_label(f"ENI {t.eni_id}", [t.private_ip])),),
+                            attrs=(
+                                ("label", html_label(f"ENI {t.private_ip}".strip(), [t.eni_id, *sg_lines])),
+                            ),
                         )
                     )
                     edges.append(Edge(tid, eid))
                     for g in t.security_groups:
                         if g in sg_node:
-                            edges.append(
-                                Edge(eid, sg_node[g], attrs=(("style", "dashed"), ("arrowhead", "none")))
-                            )
+                            first_eni.setdefault(sg_node[g], eid)
             hidden = len(mine) - len(shown)
             if hidden:
                 hidden_enis = sum(1 for t in mine[len(shown) :] if t.eni_id)
@@ -517,7 +562,7 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                         f"+{hidden} more tasks ({hidden_enis} ENIs)",
                         "more",
                         who="aws",
-                        group="fargate",
+                        group=tgid,
                         attrs=(
                             (
                                 "label",
@@ -527,7 +572,11 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
                         ),
                     )
                 )
-                edges.append(Edge(sid, mid))
+                box_ids.append(mid)
+            # invisible edges keep every task one step right of its service; one visible arrow meets the box
+            edges += [Edge(sid, b, attrs=(("style", "invis"),)) for b in box_ids]
+            if box_ids:
+                edges.append(Edge(sid, box_ids[len(box_ids) // 2], attrs=(("lhead", f"cluster_{tgid}"),)))
             enis = sum(1 for t in mine if t.eni_id)
             nets = sorted(
                 {_subnet_text(snap.subnets[t.subnet_id]) for t in mine if t.subnet_id in snap.subnets}
@@ -561,5 +610,12 @@ def draw(snap: Snapshot, *, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
         tuple(nodes),
         tuple(edges),
         tuple(groups),
-        graph_attrs=(("rankdir", "LR"), ("nodesep", "0.18"), ("ranksep", "0.5"), ("newrank", "true")),
+        graph_attrs=(
+            ("rankdir", "LR"),
+            ("nodesep", "0.18"),
+            ("ranksep", "0.3"),
+            ("newrank", "true"),
+            ("compound", "true"),
+        ),
+        same_rank=tuple((sg, eni) for sg, eni in sorted(first_eni.items())),
     )

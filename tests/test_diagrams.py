@@ -8,12 +8,9 @@ import json
 import re
 import shutil
 import types
-from dataclasses import dataclass
 
-import boto3
 import graphviz
 import pytest
-from moto import mock_aws
 from moto.moto_api import state_manager
 
 from labkit import diagrams
@@ -47,7 +44,10 @@ def test_workflow_has_the_four_steps_in_order_each_saying_what_you_and_aws_do():
         "3. Deploy on Fargate",
         "4. Pay for what runs",
     ]
-    assert edges_of(d) == {("step_1", "step_2"), ("step_2", "step_3"), ("step_3", "step_4")}
+    visible = {(e.tail, e.head) for e in d.edges if dict(e.attrs).get("style") != "invis"}
+    assert visible == {("step_1", "step_2"), ("step_2", "step_3"), ("step_3", "step_4")}
+    # a swimlane: a heading row names the lanes, then each step is a row (title | you | AWS)
+    assert "What you do" in d.node("lanes").attr("label") and "What AWS does" in d.node("lanes").attr("label")
     for n in steps:
         assert [who for who, _ in n.parts] == ["you", "aws"]
     you = {n.id: dict(n.parts)["you"] for n in steps}
@@ -231,13 +231,34 @@ def test_pricing_bars_are_proportional_and_the_parts_add_up():
     assert w["vCPU"] == 3 * w["Memory"] == 6 * w["Storage"] == 6 * w["OS licence"]
     assert sum(w.values()) == diagrams.BAR_WIDTH
     text = str(d)
-    assert "vCPU: $3.00 (60.0%)" in text and "Total: $5.00" in text and "adds up" in text
+    assert "vCPU: $3.00 (60.0%)" in text and "Total: $5.00 (= vCPU + Memory + Storage + OS licence)." in text
 
 
 def test_pricing_small_bills_keep_their_cents_and_linux_hides_the_os_licence():
     d = diagrams.pricing_breakdown(cost())
     assert "OS licence" not in str(d)
     assert "vCPU: $0.0405" in str(d) and "Total: $0.0583" in str(d)
+
+
+@pytest.mark.parametrize("kwargs, lines", [
+    ({}, ["vCPU", "Memory", "Storage"]),
+    ({"os": "WINDOWS"}, ["vCPU", "Memory", "Storage", "OS licence"]),
+    ({"savings_plan_pct": 20, "ephemeral_gb": 50}, ["vCPU", "Memory", "Storage", "Savings Plan discount"]),
+])
+def test_pricing_breakdown_of_a_real_cost(kwargs, lines):
+    from labkit.pricing import fargate_cost
+
+    c = fargate_cost(2, 4, 3600 * 730, tasks=3, **kwargs)
+    d = diagrams.pricing_breakdown(c)
+    text = str(d)
+    assert [line[2:].split(":")[0] for line in text.splitlines()[1:-1]] == lines
+    assert f"Total: ${c.total:,.2f}" in text
+    assert f"vCPU: ${c.cpu:,.2f}" in text
+    if c.savings_plan_discount:
+        assert f"Savings Plan discount: -${c.savings_plan_discount:,.2f}" in text
+        assert "Adjustments" not in text  # the discount explains the whole difference
+    w = bar_widths(d)
+    assert abs(w["vCPU"] / diagrams.BAR_WIDTH - c.cpu / (c.cpu + c.memory + c.storage + c.os_license)) < 0.01
 
 
 def test_pricing_shows_adjustments_when_parts_and_total_differ_and_zero_bills():
@@ -380,9 +401,10 @@ def test_check_fails_when_a_committed_dot_is_out_of_date(tmp_path, capsys):
     shutil.copytree(COMMITTED, copy_dir)
     assert main(["diagrams", "--check", "--out", str(copy_dir)]) == 0
     dot = copy_dir / "workflow.dot"
-    dot.write_text(
-        dot.read_text(encoding="utf-8").replace("Pay for what runs", "Pay for it"), encoding="utf-8"
-    )
+    text = dot.read_text(encoding="utf-8")
+    edited = text.replace("What AWS does", "What Amazon does")
+    assert edited != text  # the edit really changes the committed file
+    dot.write_text(edited, encoding="utf-8")
     assert main(["diagrams", "--check", "--out", str(copy_dir)]) == 1
     err = capsys.readouterr().err
     assert "workflow.dot differs" in err and "make diagrams" in err
@@ -420,122 +442,87 @@ def test_regenerating_into_a_folder_writes_dot_and_svg_of_every_static_diagram(t
 
 # ------------------------------------------------------------------------------------ live architecture
 SUBNETS = ("10.20.1.0/24", "10.20.2.0/24")
+SERVICES = {"api": 8, "web": 7, "worker": 5}  # 3 services, 20 tasks
+SPOT = ("web",)
 
 
-@dataclass
-class FakeLab:
-    """Stands in for labkit.connect()'s Lab: boto3 clients inside moto, and the lab's tag."""
-
-    id: str = "lab-test"
-    mode: str = "mock"
-    region: str = "us-east-1"
-
-    @property
-    def tags(self) -> dict[str, str]:
-        return {"labkit:lab": self.id}
-
-    def client(self, name: str):
-        return boto3.client(name, region_name=self.region)
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    # moto moves a task one state towards STOPPED on every describe_tasks; keep them RUNNING here
+@pytest.fixture(scope="module")
+def keep_tasks_running():
+    # moto moves a task one state towards STOPPED on every describe_tasks; keep them RUNNING in these tests
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
-    with mock_aws():
-        yield
+    yield
     state_manager.unset_transition("ecs::task")
 
 
-def build(lab: FakeLab, services: dict[str, int], *, spot: tuple[str, ...] = (), standalone: int = 0) -> dict:
-    """Deploy a network, an image, a cluster and services whose tasks really exist (moto has no scheduler)."""
+def build(lab, services: dict[str, int], *, owner: str | None = None, spot=(), standalone: int = 0) -> dict:
+    """Deploy a network, an image, a cluster and services whose tasks really exist, tagged for `owner`.
+
+    Tasks are started with run_task(group="service:NAME"), which is how ECS marks a service's tasks.
+    """
+    owner = owner or lab.id
     ec2, ecs, ecr = lab.client("ec2"), lab.client("ecs"), lab.client("ecr")
-    tags = [{"Key": "labkit:lab", "Value": lab.id}]
-    spec = [{"ResourceType": "vpc", "Tags": tags + [{"Key": "Name", "Value": f"{lab.id}-vpc"}]}]
+    tags = [{"Key": "labkit:lab", "Value": owner}]
+    spec = [{"ResourceType": "vpc", "Tags": [*tags, {"Key": "Name", "Value": f"{owner}-vpc"}]}]
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16", TagSpecifications=spec)["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnets = [
         ec2.create_subnet(
-            VpcId=vpc,
-            CidrBlock=cidr,
-            AvailabilityZone=f"us-east-1{az}",
+            VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"us-east-1{az}",
             TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}],
         )["Subnet"]["SubnetId"]
         for cidr, az in zip(SUBNETS, "ab", strict=True)
     ]
     sg = ec2.create_security_group(
-        GroupName=f"{lab.id}-web",
-        Description="web",
-        VpcId=vpc,
+        GroupName=f"{owner}-web", Description="web", VpcId=vpc,
         TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
     )["GroupId"]
-    repo = ecr.create_repository(
-        repositoryName=f"{lab.id}-app", tags=[{"Key": "labkit:lab", "Value": lab.id}]
-    )["repository"]
+    repo = ecr.create_repository(repositoryName=f"{owner}-app", tags=tags)["repository"]
     manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 1,
-            "digest": "sha256:" + "a" * 64,
-        },
+        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
+                   "digest": "sha256:" + "a" * 64},
         "layers": [],
     }
     ecr.put_image(repositoryName=repo["repositoryName"], imageManifest=json.dumps(manifest), imageTag="v1")
-    cluster = f"{lab.id}-cluster"
-    ecs.create_cluster(clusterName=cluster, tags=[{"key": "labkit:lab", "value": lab.id}])
+    cluster = f"{owner}-cluster"
+    ecs.create_cluster(clusterName=cluster, tags=[{"key": "labkit:lab", "value": owner}])
+    family = f"{owner}-web"
     ecs.register_task_definition(
-        family=f"{lab.id}-web",
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        containerDefinitions=[
-            {"name": "app", "image": f"{repo['repositoryUri']}:v1", "memory": 512, "essential": True}
-        ],
+        family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": f"{repo['repositoryUri']}:v1", "memory": 512,
+                               "essential": True}],
     )
     net = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
     for name, count in services.items():
         capacity = (
             {"capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}
-            if name in spot
-            else {"launchType": "FARGATE"}
+            if name in spot else {"launchType": "FARGATE"}
         )
-        ecs.create_service(
-            cluster=cluster,
-            serviceName=name,
-            taskDefinition=f"{lab.id}-web",
-            desiredCount=count,
-            networkConfiguration=net,
-            **capacity,
-        )
+        ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=count,
+                           networkConfiguration=net, **capacity)
         ecs.update_service(cluster=cluster, service=name, desiredCount=count)  # moto: sets runningCount
         for i in range(count):  # one call per task so that tasks spread over both subnets
             one = {"awsvpcConfiguration": {**net["awsvpcConfiguration"], "subnets": [subnets[i % 2]]}}
-            ecs.run_task(
-                cluster=cluster,
-                taskDefinition=f"{lab.id}-web",
-                count=1,
-                group=f"service:{name}",
-                networkConfiguration=one,
-                **capacity,
-            )
+            ecs.run_task(cluster=cluster, taskDefinition=family, count=1, group=f"service:{name}",
+                         networkConfiguration=one, **capacity)
     if standalone:
-        ecs.run_task(
-            cluster=cluster,
-            taskDefinition=f"{lab.id}-web",
-            count=standalone,
-            launchType="FARGATE",
-            networkConfiguration=net,
-        )
+        ecs.run_task(cluster=cluster, taskDefinition=family, count=standalone, launchType="FARGATE",
+                     networkConfiguration=net)
     return {"vpc": vpc, "subnets": subnets, "sg": sg, "cluster": cluster, "repo": repo["repositoryName"]}
 
 
-def described_tasks(lab: FakeLab, cluster: str) -> list[dict]:
+@pytest.fixture(scope="module")
+def deployed(keep_tasks_running):
+    """A mock-mode lab running 3 services / 20 tasks, and another lab's resources in the same account."""
+    import labkit
+
+    with labkit.connect("mock") as lab:
+        made = build(lab, SERVICES, spot=SPOT)
+        build(lab, {"intruder": 3}, owner="lab-other")
+        yield lab, made
+
+
+def described_tasks(lab, cluster: str) -> list[dict]:
     ecs = lab.client("ecs")
     arns = ecs.list_tasks(cluster=cluster)["taskArns"]
     return ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
@@ -546,47 +533,62 @@ def eni_details(task: dict) -> dict[str, str]:
     return {d["name"]: d["value"] for d in att["details"]}
 
 
-def test_architecture_draws_one_eni_per_running_task_in_its_subnet(aws):
-    lab = FakeLab()
-    made = build(lab, {"web": 3})
-    d = diagrams.architecture(lab)
+def task_box(d: Diagram, service_label: str) -> str:
+    """The id of the box holding a service's tasks: where the service's one visible arrow points."""
+    sid = next(n.id for n in d.nodes if n.label == service_label)
+    (lhead,) = [dict(e.attrs)["lhead"] for e in d.edges if e.tail == sid and "lhead" in dict(e.attrs)]
+    return lhead.removeprefix("cluster_")
+
+
+def test_architecture_draws_one_eni_per_running_task_in_its_subnet(deployed):
+    lab, made = deployed
+    d = diagrams.architecture(lab, max_tasks_per_service=50)  # draw every task
     tasks = described_tasks(lab, made["cluster"])
-    assert len(tasks) == 3
+    assert len(tasks) == sum(SERVICES.values()) == 20
     enis = d.of_kind("eni")
-    assert len(enis) == len(d.of_kind("task")) == 3
+    assert len(enis) == len(d.of_kind("task")) == 20
     by_eni = {n.label.split()[1]: n for n in enis}
-    subnet_group = {g.id: g for g in d.groups}
+    assert len(by_eni) == 20
+    groups = {g.id: g for g in d.groups}
     for t in tasks:
         det = eni_details(t)
         node = by_eni[det["networkInterfaceId"]]
         assert det["privateIPv4Address"] in node.label
         cidr = SUBNETS[made["subnets"].index(det["subnetId"])]
-        assert cidr in subnet_group[node.group].label  # drawn inside its own subnet
-        task_node = next(n for n in d.of_kind("task") if n.label.startswith(f"task {t['taskArn'][-36:][:8]}"))
+        assert cidr in groups[node.group].label  # drawn inside its own subnet
+        short = t["taskArn"].rsplit("/", 1)[-1][:8]
+        task_node = next(n for n in d.of_kind("task") if n.label.startswith(f"task {short}"))
         assert (task_node.id, node.id) in edges_of(d)
-    # subnets sit in the lab's VPC, tasks in the Fargate box, the service in the cluster box
-    vpc = next(g for g in d.groups if g.kind == "vpc")
+        service = t["group"].split(":", 1)[1]
+        assert task_node.group == task_box(d, f"service {service}")  # in its service's box of tasks
+    # subnets sit in the lab's VPC, tasks in per-service boxes in the Fargate box, services in the cluster box
+    (vpc,) = [g for g in d.groups if g.kind == "vpc"]
     assert "10.20.0.0/16" in vpc.label and f"{lab.id}-vpc" in vpc.label
     assert {g.parent for g in d.groups if g.kind == "subnet"} == {vpc.id}
-    assert {n.group for n in d.of_kind("task")} == {"fargate"}
-    (svc,) = d.of_kind("service")
-    assert svc.group == next(g.id for g in d.groups if g.kind == "ecs_cluster")
-    assert all((svc.id, t.id) in edges_of(d) for t in d.of_kind("task"))
-    # security group, reached from each ENI; ECR repository feeding the service
+    boxes = {g.id: g for g in d.groups if g.kind == "task_group"}
+    assert {n.group for n in d.of_kind("task")} == set(boxes)
+    assert {g.parent for g in boxes.values()} == {"fargate"}
+    assert sorted(g.label for g in boxes.values()) == ["api: 8 tasks", "web: 7 tasks", "worker: 5 tasks"]
+    (cluster,) = [g for g in d.groups if g.kind == "ecs_cluster"]
+    assert made["cluster"] in cluster.label
+    assert {n.group for n in d.of_kind("service")} == {cluster.id}
+    # the security group: in the VPC, beside the ENIs, and named on each ENI it protects
     (sg,) = d.of_kind("security_group")
     assert f"{lab.id}-web" in sg.label and sg.group == vpc.id
-    assert all((e.id, sg.id) in edges_of(d) for e in enis)
+    assert all(f"security group {lab.id}-web" in e.attr("label") for e in enis)
+    assert [ids[0] for ids in d.same_rank] == [sg.id] and d.same_rank[0][1] in {e.id for e in enis}
+    # the ECR repository feeding each service
     (repo,) = d.of_kind("repository")
-    assert (repo.id, svc.id) in edges_of(d) and ":v1" in repo.attr("label")
+    assert ":v1" in repo.attr("label")
+    assert all((repo.id, s.id) in edges_of(d) for s in d.of_kind("service"))
 
 
-def test_service_counts_match_describe_services(aws):
-    lab = FakeLab()
-    made = build(lab, {"api": 2, "web": 4})
+def test_service_counts_match_describe_services(deployed):
+    lab, made = deployed
     d = diagrams.architecture(lab)
-    described = lab.client("ecs").describe_services(cluster=made["cluster"], services=["api", "web"])[
-        "services"
-    ]
+    ecs = lab.client("ecs")
+    described = ecs.describe_services(cluster=made["cluster"], services=list(SERVICES))["services"]
+    assert len(described) == len(d.of_kind("service")) == 3
     for s in described:
         node = next(n for n in d.of_kind("service") if n.label == f"service {s['serviceName']}")
         counts = f"desired {s['desiredCount']} · running {s['runningCount']} · pending {s['pendingCount']}"
@@ -597,78 +599,92 @@ def test_service_counts_match_describe_services(aws):
         ) in str(d)
 
 
-def test_capacity_provider_shows_on_tasks(aws):
-    lab = FakeLab()
-    build(lab, {"cheap": 2}, spot=("cheap",))
-    d = diagrams.architecture(lab)
-    assert all("FARGATE_SPOT" in n.attr("label") for n in d.of_kind("task"))
+def test_capacity_provider_shows_on_tasks(deployed):
+    lab, _ = deployed
+    d = diagrams.architecture(lab, max_tasks_per_service=50)
+    for name in SERVICES:
+        box = task_box(d, f"service {name}")
+        expected = "FARGATE_SPOT" if name in SPOT else "FARGATE"
+        tasks = [n for n in d.of_kind("task") if n.group == box]
+        assert len(tasks) == SERVICES[name]
+        assert all(f">{expected}<" in t.attr("label") for t in tasks)
 
 
-def test_many_tasks_are_summarised_per_service(aws):
-    lab = FakeLab()
-    build(lab, {"api": 8, "web": 7, "worker": 5})  # 3 services, 20 tasks
-    d = diagrams.architecture(lab)
-    services = {n.label: n.id for n in d.of_kind("service")}
-    more = {n.id: n for n in d.of_kind("more")}
-    shown = {
-        label: sum(1 for e in d.edges if e.tail == sid and e.head.startswith("task_"))
-        for label, sid in services.items()
-    }
-    assert shown == {"service api": 5, "service web": 5, "service worker": 5}
-    mores = {
-        label: [more[e.head].label for e in d.edges if e.tail == sid and e.head in more]
-        for label, sid in services.items()
-    }
-    assert mores == {
-        "service api": ["+3 more tasks (3 ENIs)"],
-        "service web": ["+2 more tasks (2 ENIs)"],
-        "service worker": [],
-    }
+def test_many_tasks_are_summarised_per_service(deployed):
+    lab, _ = deployed
+    d = diagrams.architecture(lab)  # default: at most 6 boxes per service
+    boxes = {name: task_box(d, f"service {name}") for name in SERVICES}
+    shown = {name: sum(1 for n in d.of_kind("task") if n.group == box) for name, box in boxes.items()}
+    assert shown == {"api": 5, "web": 5, "worker": 5}
+    mores = {name: [n.label for n in d.of_kind("more") if n.group == box] for name, box in boxes.items()}
+    assert mores == {"api": ["+3 more tasks (3 ENIs)"], "web": ["+2 more tasks (2 ENIs)"], "worker": []}
     assert len(d.of_kind("eni")) == 15
     assert "api: desired 8, running 8" in str(d) and "8 tasks running, 8 ENIs" in str(d)
-    everything = diagrams.architecture(lab, max_tasks_per_service=50)
-    assert len(everything.of_kind("eni")) == 20 and not everything.of_kind("more")
 
 
-def test_only_the_labs_own_resources_are_drawn(aws):
-    mine, other = FakeLab("lab-mine"), FakeLab("lab-other")
-    build(mine, {"web": 2})
-    build(other, {"intruder": 3})
-    d = diagrams.architecture(mine)
+def test_only_the_labs_own_resources_are_drawn(deployed):
+    lab, _ = deployed
+    d = diagrams.architecture(lab, max_tasks_per_service=50)
     text = str(d) + d.source
     assert "lab-other" not in text and "intruder" not in text
-    assert len(d.of_kind("eni")) == 2 and len(d.of_kind("repository")) == 1
+    assert len(d.of_kind("eni")) == 20 and len(d.of_kind("repository")) == 1
+    assert len([g for g in d.groups if g.kind == "vpc"]) == 1  # not the default VPC, not the other lab's
 
 
-def test_standalone_tasks_are_grouped_apart_from_services(aws):
-    lab = FakeLab()
-    build(lab, {"web": 1}, standalone=2)
-    d = diagrams.architecture(lab)
-    (group,) = d.of_kind("standalone")
-    assert sum(1 for e in d.edges if e.tail == group.id) == 2
-    assert len(d.of_kind("eni")) == 3
-
-
-def test_summary_names_no_ids_and_an_empty_lab_says_so(aws):
-    lab = FakeLab()
-    empty = diagrams.architecture(lab)
-    assert "nothing deployed yet" in str(empty) and empty.of_kind("note")
-    build(lab, {"web": 2})
+def test_summary_names_no_ids(deployed):
+    lab, _ = deployed
     text = str(diagrams.architecture(lab))
     assert not re.search(r"\b(eni|subnet|vpc|sg)-[0-9a-f]+|arn:|[0-9a-f]{8}-[0-9a-f]{4}", text)
     assert "10.20.1.0/24 (us-east-1a)" in text and "mock mode" in text
+    assert str(diagrams.architecture(lab)) == text
+
+
+@needs_dot
+def test_architecture_of_twenty_tasks_renders(deployed):
+    lab, _ = deployed
+    svg = diagrams.architecture(lab).svg()
+    assert "+3 more tasks" in svg and svg.count('class="node">\n<title>eni_') == 15
+    assert "<desc" in svg and "20 task(s)" in svg
+
+
+def test_standalone_tasks_are_grouped_apart_from_services(lab, keep_tasks_running):
+    build(lab, {"web": 1}, standalone=2)
+    d = diagrams.architecture(lab)
+    (group,) = d.of_kind("standalone")
+    box = task_box(d, group.label)
+    assert sum(1 for n in d.of_kind("task") if n.group == box) == 2
+    assert len(d.of_kind("eni")) == 3
+    assert "standalone tasks" in str(d)
+
+
+def test_an_empty_lab_says_nothing_is_deployed(lab):
+    d = diagrams.architecture(lab)
+    assert "nothing deployed yet" in str(d) and d.of_kind("note")
+
+
+@pytest.mark.parametrize("tags, expected", [
+    ([{"key": "labkit:lab", "value": "abc"}, {"key": "labkit:course", "value": "x"}], ("labkit:lab", "abc")),
+    ([{"Key": "labkit:lab", "Value": "abc"}], ("labkit:lab", "abc")),
+    ({"labkit:lab": "abc"}, ("labkit:lab", "abc")),
+    ({}, None), (None, None), ([{"key": "other", "value": "abc"}], None),
+])
+def test_lab_tag_is_read_in_each_spelling(tags, expected):
+    from labkit.diagrams_live import lab_tag
+
+    assert lab_tag(types.SimpleNamespace(tags=tags)) == expected
 
 
 def test_architecture_rejects_what_is_not_a_lab():
     with pytest.raises(InvalidInput, match="labkit.connect"):
         diagrams.architecture(object())
     with pytest.raises(InvalidInput, match="max_tasks_per_service"):
-        diagrams.architecture(FakeLab(), max_tasks_per_service=1)
+        diagrams.architecture(types.SimpleNamespace(client=lambda name: None), max_tasks_per_service=1)
 
 
-@needs_dot
-def test_architecture_renders_with_tasks_summarised(aws):
-    lab = FakeLab()
-    build(lab, {"api": 8, "web": 7, "worker": 5})
-    svg = diagrams.architecture(lab).svg()
-    assert "+3 more tasks" in svg and svg.count('class="node">\n<title>eni_') == 15
+def test_a_changed_copy_of_a_diagram_draws_its_own_source():
+    import dataclasses
+
+    d = diagrams.workflow()
+    assert d.source  # fills d's cache
+    other = dataclasses.replace(d, title="Another title")
+    assert "Another title" in other.source and "Another title" not in d.source
