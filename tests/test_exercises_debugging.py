@@ -102,7 +102,7 @@ def role_lab():
     with labkit.connect("mock") as the_lab:
         roles = labkit.deploy.ensure_roles(the_lab)
         network = labkit.deploy.ensure_network(the_lab)
-        yield the_lab, roles, network, labkit.deploy.push_image(the_lab, "thumbs")
+        yield the_lab, roles, network, labkit.deploy.push_image(the_lab, "thumbs").uri
 
 
 def test_without_execution_role_aws_names_one_problem_and_labkit_both(role_lab):
@@ -135,11 +135,12 @@ def test_the_task_role_is_not_the_fix(role_lab):
 def test_routes_read_the_way_out(role_lab):
     lab, _, network, _ = role_lab
     ec2 = lab.client("ec2")
-    private = debugging.routes(ec2, debugging.private_config(network)["awsvpcConfiguration"]["subnets"][0])
+    private = debugging.routes(ec2, debugging.private_subnet(lab, network))
     public = debugging.routes(ec2, debugging.public_config(network)["awsvpcConfiguration"]["subnets"][0])
     assert private.default_route is None and "no way out" in str(private)
     assert public.default_route == "internet gateway"
     assert "igw-" not in str(public) and "subnet-" not in str(public)
+    assert debugging.private_subnet(lab, network) == debugging.private_subnet(lab, network)  # made once
 
 
 def _api(lab, debug):
@@ -161,7 +162,7 @@ def _run_api(lab, debug, config):
 
 
 def test_api_in_a_private_subnet_does_not_pass(lab, debug):
-    config = debugging.private_config(debug["network"])
+    config = debugging.private_config(lab, debug["network"])
     _run_api(lab, debug, config)
     verdict = labkit.check("debugging.pull_fixed", config, lab=lab)
     assert not verdict.passed and "no route out of the VPC" in str(verdict) and "ENABLED" in verdict.hint
@@ -176,14 +177,14 @@ def test_api_in_a_public_subnet_without_public_ip_does_not_pass(lab, debug):
 
 
 def test_api_in_a_public_subnet_with_a_public_ip_passes(lab, debug):
-    _run_api(lab, debug, debugging.private_config(debug["network"]))
+    _run_api(lab, debug, debugging.private_config(lab, debug["network"]))
     config = debugging.public_config(debug["network"])
     _run_api(lab, debug, config)
     assert labkit.check("debugging.pull_fixed", config, lab=lab).passed
 
 
 def test_checking_a_configuration_that_was_not_run_is_refused(lab, debug):
-    _run_api(lab, debug, debugging.private_config(debug["network"]))
+    _run_api(lab, debug, debugging.private_config(lab, debug["network"]))
     verdict = labkit.check("debugging.pull_fixed", debugging.public_config(debug["network"]), lab=lab)
     assert not verdict.passed and "No running api task is in the subnets" in str(verdict)
 
@@ -200,7 +201,7 @@ def _worker(lab, debug, strategy):
                                  cpu="256", memory="512", containerDefinitions=[{"name": "w", "image": "busybox"}])
     ecs.create_service(cluster="debug", serviceName="worker", taskDefinition="worker", desiredCount=2,
                        capacityProviderStrategy=strategy,
-                       networkConfiguration=debug["network"].awsvpc_configuration())
+                       networkConfiguration=debug["network"].awsvpc())
     ecs.get_waiter("services_stable").wait(cluster="debug", services=["worker"])
     return ecs
 

@@ -217,7 +217,7 @@ def _start_three(lab):
     td["containerDefinitions"][0]["portMappings"] = [{"containerPort": 80}]
     ecs.register_task_definition(**td)
     arns = [t["taskArn"] for t in ecs.run_task(cluster="hello", taskDefinition="hello", launchType="FARGATE",
-                                               count=3, networkConfiguration=network.awsvpc_configuration())["tasks"]]
+                                               count=3, networkConfiguration=network.awsvpc())["tasks"]]
     ecs.get_waiter("tasks_running").wait(cluster="hello", tasks=arns)
     return ecs.describe_tasks(cluster="hello", tasks=arns)["tasks"]
 

@@ -105,7 +105,7 @@ def _run(lab, launch_type: str):
     ecs = lab.client("ecs")
     network = labkit.deploy.ensure_network(lab)
     return ecs.run_task(cluster="shop", taskDefinition="web", launchType=launch_type,
-                        networkConfiguration=network.awsvpc_configuration())
+                        networkConfiguration=network.awsvpc())
 
 
 def test_without_any_task_the_hint_points_at_the_launch_type(lab):

@@ -230,19 +230,39 @@ def pull_failure_example(lab: Any, family_name: str = "api") -> StoppedTasks:
     return StoppedTasks(CLUSTER, (task,))
 
 
+PRIVATE_CIDR = "10.0.2.0/24"  # next to labkit.deploy's two public subnets in its 10.0.0.0/16 VPC
+
+
+def private_subnet(lab: Any, network: Any) -> str:
+    """The lab's private subnet: in the network's VPC and first zone, on the VPC's main route table (local only).
+
+    Made on first use, found by its Name tag afterwards, so re-running a cell does not make another one.
+    """
+    ec2 = lab.client("ec2")
+    found = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]},
+                                          {"Name": "tag:Name", "Values": ["private"]}])["Subnets"]
+    if found:
+        return found[0]["SubnetId"]
+    subnet = ec2.create_subnet(VpcId=network.vpc_id, CidrBlock=PRIVATE_CIDR,
+                               AvailabilityZone=network.availability_zones[0],
+                               TagSpecifications=[{"ResourceType": "subnet",
+                                                   "Tags": [{"Key": "Name", "Value": "private"}]}])["Subnet"]
+    return subnet["SubnetId"]
+
+
 def _awsvpc(subnet: str, network: Any, public_ip: bool) -> dict[str, Any]:
-    return {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [network.security_group],
+    return {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [network.security_group_id],
                                     "assignPublicIp": "ENABLED" if public_ip else "DISABLED"}}
 
 
-def private_config(network: Any) -> dict[str, Any]:
-    """A network configuration in the lab's first private subnet, without a public IP (the case's failure)."""
-    return _awsvpc(network.private_subnets[0], network, public_ip=False)
+def private_config(lab: Any, network: Any) -> dict[str, Any]:
+    """A network configuration in the lab's private subnet, without a public IP (case 3's failure)."""
+    return _awsvpc(private_subnet(lab, network), network, public_ip=False)
 
 
 def public_config(network: Any) -> dict[str, Any]:
-    """A network configuration in the lab's first public subnet, with a public IP (one way to the registry)."""
-    return _awsvpc(network.public_subnets[0], network, public_ip=True)
+    """A network configuration in the network's first public subnet, with a public IP (one way to a registry)."""
+    return _awsvpc(network.subnet_ids[0], network, public_ip=True)
 
 
 PULL = register(Exercise(
@@ -392,8 +412,8 @@ def _spot_base(answer: Any, ctx: Context) -> None:
     regular = strategy.get("FARGATE")
     if not regular:
         raise Wrong("The service's strategy has no FARGATE item: every task is on Spot.",
-                    hint="Add {'capacityProvider': 'FARGATE', 'base': 1, 'weight': ...} to the strategy and "
-                         "update the service with forceNewDeployment=True.", stop=True)
+                    hint="Add an item for the capacity provider 'FARGATE' to the strategy, with a `base` of at "
+                         "least 1: base tasks are placed on it first.", stop=True)
     if int(regular.get("base") or 0) < 1:
         raise Wrong("FARGATE has no base, so Spot may still hold every task.",
                     hint="`base` is the number of tasks placed on a provider before weights share the rest.")
@@ -484,11 +504,11 @@ def _route_table(ec2: Any, subnet: dict[str, Any]) -> dict[str, Any] | None:
 def routes(ec2: Any, subnet_id: str) -> SubnetRoutes:
     """The routes a subnet's route table (its own, or the VPC's main one) gives the interfaces in it."""
     subnet = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
-    tags = {t["Key"]: t["Value"] for t in subnet.get("Tags") or []}
-    name = tags.get("Name") or ("public" if subnet.get("MapPublicIpOnLaunch") else "private")
     table = _route_table(ec2, subnet) or {"Routes": []}
     found = tuple(sorted(((r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId") or "?", _target(r))
                           for r in table.get("Routes") or []), key=lambda pair: pair[0] != "0.0.0.0/0"))
+    default = next((target for dest, target in found if dest == "0.0.0.0/0"), None)
+    name = "public" if default == "internet gateway" else "private"
     return SubnetRoutes(name, found, bool(subnet.get("MapPublicIpOnLaunch")))
 
 
@@ -514,6 +534,17 @@ class ServiceStatus:
             note = "" if last == desired else f" (desired {desired})"
             lines.append(f"  {count} task(s) on {provider}: {last}{note}")
         return "\n".join(lines)
+
+
+_TASK_ID = re.compile(r"\(task [0-9a-f]{8,}\)")
+_DEPLOYMENT_ID = re.compile(r"ecs-svc/\d+")
+
+
+def service_events(ecs: Any, service: str, cluster: str = CLUSTER, limit: int = 5) -> list[str]:
+    """The service's latest event messages, newest first, with task and deployment ids left out (stable text)."""
+    svc = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+    messages = [e["message"] for e in (svc.get("events") or [])[:limit]]
+    return [_DEPLOYMENT_ID.sub("ecs-svc/...", _TASK_ID.sub("(task ...)", m)) for m in messages]
 
 
 def service_status(ecs: Any, service: str, cluster: str = CLUSTER) -> ServiceStatus:
