@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -238,3 +239,6 @@ def test_an_interrupted_task_reads_as_a_spot_interruption(lab, debug):
     assert [(t.stop_code, t.stopped_reason) for t in stopped] == [(spot["stop_code"], spot["stopped_reason"])]
     assert debugging.service_status(ecs, "worker").running == 2
     assert "arn:" not in str(stopped)
+    events = debugging.service_events(ecs, "worker")
+    assert events and all("(task ...)" in e for e in events if "started" in e)
+    assert not any(re.search(r"\(task [0-9a-f]{8,}\)", e) for e in events)
