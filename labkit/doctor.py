@@ -26,7 +26,7 @@ class Check:
     fix: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
     """The doctor's findings; `ok` is true when nothing needs fixing."""
 
@@ -46,6 +46,8 @@ class Report:
                 lines.append(f"      {' ' * width}  -> {c.fix}")
         lines.append("All good: the course is ready." if self.ok else "Some items need attention (see -> lines).")
         return "\n".join(lines)
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         rows = "".join(
