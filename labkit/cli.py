@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from labkit import cli_grading, cli_ops, cli_rules, diagrams_cli, server
+from labkit import cli_grading, cli_ops, cli_rules, diagrams_cli
 from labkit.errors import LabkitError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_grading.add_grade_parser(sub)
     cli_grading.add_student_parser(sub)
     diagrams_cli.add_parser(sub)
-    server.add_server_parser(sub)
+    cli_ops.add_server_parser(sub)
     cli_ops.add_teardown_parser(sub)
 
     sub.add_parser("lab", help="open JupyterLab on the first notebook (mock mode); extra options go to jupyter",
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"doctor": _cmd_doctor, "price": cli_rules.run_price, "validate": cli_rules.run_validate,
                 "grade": cli_grading.run_grade, "student": cli_grading.run_student,
-                "diagrams": diagrams_cli.run, "server": server.run_server, "teardown": cli_ops.run_teardown}
+                "diagrams": diagrams_cli.run, "server": cli_ops.run_server, "teardown": cli_ops.run_teardown}
     try:
         return handlers[args.command](args)
     except LabkitError as err:

@@ -364,9 +364,8 @@ def _from_line(dockerfile_text: str) -> str:
     for line in dockerfile_text.splitlines():
         parts = line.split()
         if parts and parts[0].upper() == "FROM" and len(parts) > 1:
-            image = parts[1]
-            return image if "/" in image.split(":")[0] or "." in image.split("/")[0] else (
-                f"public.ecr.aws/docker/library/{image}")
+            image = parts[1]  # an official Docker Hub image ("nginx:1.27") comes from AWS's public mirror
+            return image if "/" in image else f"public.ecr.aws/docker/library/{image}"
     raise InvalidInput("the Dockerfile has no FROM line; start it with e.g. 'FROM nginx:stable'.")
 
 

@@ -60,12 +60,7 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from labkit import versions
-
-        mismatch = versions.moto_mismatch()
-        if mismatch:
-            warnings.warn(f"{mismatch}; mock mode may misbehave ({versions.MOTO_FIX}).", RuntimeWarning,
-                          stacklevel=3)
+        warn_if_moto_differs()
         from labkit import mock_fixes, mock_rules, mock_services, mock_tasks, mock_waiters
 
         _speed_up_new_accounts()
@@ -75,6 +70,15 @@ def apply() -> None:
         mock_rules.install()
         mock_waiters.install()
         _applied = True
+
+
+def warn_if_moto_differs() -> None:
+    """A plain RuntimeWarning when the installed moto is not the one the layer was built and tested on."""
+    from labkit import versions
+
+    mismatch = versions.moto_mismatch()
+    if mismatch:
+        warnings.warn(f"{mismatch}; mock mode may misbehave ({versions.MOTO_FIX}).", RuntimeWarning, stacklevel=3)
 
 
 def _speed_up_new_accounts() -> None:

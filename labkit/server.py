@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from labkit.errors import InvalidInput, LabkitError
 
@@ -31,7 +31,14 @@ STATE_DIR_ENV = "LABKIT_STATE_DIR"
 API = "/labkit/v1"
 DEFAULT_PORT = 5055
 
-_kernel_server: tuple[str, Callable[[], None]] | None = None
+class ServerHandle(NamedTuple):
+    """A running server: its URL and how to stop it (also unpacks as `url, stop = start_server()`)."""
+
+    url: str
+    stop: Callable[[], None]
+
+
+_kernel_server: ServerHandle | None = None
 _kernel_lock = threading.Lock()
 
 
@@ -68,6 +75,8 @@ class ControlAPI:
             return {"server": package, "api": 1}
         if action == "accounts":
             return {"account_id": mock.allocate_account(shared=bool(body.get("shared")))}
+        if action not in ("release", "wipe", "clock", "advance", "interrupt-spot"):
+            raise InvalidInput(f"unknown labkit control action {action!r}.")
         account = str(body.get("account_id", ""))
         if not account.isdigit() or len(account) != 12:
             raise InvalidInput(f"account_id {account!r}: expected the 12-digit account of a lab.")
@@ -143,10 +152,21 @@ class HttpControl:
 
 
 # --- running a server -------------------------------------------------------------------------------------
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something already listens on 127.0.0.1:`port`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return True
+    return False
 
 
 def _silence_werkzeug() -> None:
@@ -155,10 +175,10 @@ def _silence_werkzeug() -> None:
     logger.disabled = True
 
 
-def start_server(port: int = 0) -> tuple[str, Callable[[], None]]:
+def start_server(port: int = 0) -> ServerHandle:
     """Start moto's server with the Fargate layer on 127.0.0.1:`port` (0: any free port) in a thread.
 
-    Returns (url, stop). A port in use raises LabkitError naming a free one.
+    Returns (url, stop) as a ServerHandle. A port in use raises LabkitError naming a free one.
     """
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise InvalidInput(f"port {port!r}: give a TCP port from 1 to 65535, or 0 for any free port.")
@@ -171,11 +191,14 @@ def start_server(port: int = 0) -> tuple[str, Callable[[], None]]:
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     _silence_werkzeug()
     app = ControlAPI(DomainDispatcherApplication(create_backend_app))
-    try:
+    busy = LabkitError(f"port {port} on {HOST} is in use; try `labkit server --port {free_port()}` (a free port "
+                       f"right now), or stop what uses {port}.")
+    if port and port_in_use(port):
+        raise busy
+    try:  # werkzeug prints and calls sys.exit when the port is taken after all (a race): catch both
         server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
-    except OSError as err:
-        raise LabkitError(f"port {port} on {HOST} is in use ({err.strerror}); try `labkit server --port "
-                          f"{_free_port()}` (a free port right now), or stop what uses {port}.") from err
+    except (OSError, SystemExit) as err:
+        raise busy from err
     thread = threading.Thread(target=server.serve_forever, name="labkit-server", daemon=True)
     thread.start()
     url = f"http://{HOST}:{server.server_port}"
@@ -188,7 +211,7 @@ def start_server(port: int = 0) -> tuple[str, Callable[[], None]]:
             server.server_close()
             thread.join(timeout=10)
 
-    return url, stop
+    return ServerHandle(url, stop)
 
 
 def state_file() -> Path:
@@ -226,27 +249,30 @@ def cli_settings(url: str) -> list[str]:
             f"aws --endpoint-url {url} ecs list-clusters"]
 
 
-def serve_forever(port: int = DEFAULT_PORT, announce: Callable[[str], None] | None = None) -> None:
-    """Run a server until Ctrl-C (the `labkit server` command); `announce(text)` hears how to reach it.
+def serve_forever(target: int | ServerHandle = DEFAULT_PORT, announce: Callable[[str], None] | None = None) -> None:
+    """Serve until Ctrl-C (the `labkit server` command): a port to start on, or a server already started.
 
-    Its clocks also run with wall time, so that `aws ecs wait ...` in a terminal works as on AWS.
+    Writes the state file `connect("local")` reads, and makes the server's clocks also run with wall time, so
+    that `aws ecs wait ...` in a terminal works as on AWS. `announce(text)` hears how to reach it. A server
+    started here is stopped on the way out; a handle passed in is left for its owner to stop.
     """
     from labkit import mock
 
     mock.follow_wall_time(True)
-    url, stop = start_server(port)
-    _write_state(url)
+    handle = start_server(target) if isinstance(target, int) else target
+    _write_state(handle.url)
     if announce is not None:
-        announce("\n".join([f"labkit server: Fargate mock on {url} (this machine only). Ctrl-C stops it.",
-                            "Notebooks: labkit.connect('local') finds it. AWS CLI in a terminal:"]
-                           + [f"  {line}" for line in cli_settings(url)]))
+        announce("\n".join([f"labkit server: mock Fargate listening on {handle.url} (this machine only). "
+                            "Ctrl-C stops it.", "Notebooks: labkit.connect('local') finds it. AWS CLI in a terminal:"]
+                           + [f"  {line}" for line in cli_settings(handle.url)]))
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        _clear_state(url)
-        stop()
+        _clear_state(handle.url)
+        if isinstance(target, int):
+            handle.stop()
 
 
 def _kernel_url() -> str:
@@ -254,10 +280,9 @@ def _kernel_url() -> str:
     global _kernel_server
     with _kernel_lock:
         if _kernel_server is None:
-            url, stop = start_server(0)
-            _kernel_server = (url, stop)
-            atexit.register(stop)
-        return _kernel_server[0]
+            _kernel_server = start_server(0)
+            atexit.register(_kernel_server.stop)
+        return _kernel_server.url
 
 
 def find_endpoint(endpoint_url: str | None = None) -> str:
@@ -286,17 +311,3 @@ def connect_local(*, region: str, lab_id: str, endpoint_url: str | None, shared_
     return Lab(mode="local", region=region, lab_id=lab_id, account_id=account, clock=clock, endpoint_url=url,
                shared_account=shared_account, control=control)
 
-
-# --- the `labkit server` command ------------------------------------------------------------------------------
-def add_server_parser(sub: Any) -> None:
-    """`labkit server [--port N]` (wired into labkit.cli)."""
-    p = sub.add_parser("server", help="run the Fargate mock on 127.0.0.1 for notebooks (local mode) and the AWS CLI")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0 = any free)")
-
-
-def run_server(args: Any) -> int:
-    """Serve until Ctrl-C; prints the endpoint and the AWS CLI settings first."""
-    import sys
-
-    serve_forever(args.port, announce=lambda text: print(text, flush=True, file=sys.stdout))
-    return 0
