@@ -137,6 +137,8 @@ def run_server(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C (exit 0); a port in use is a problem (exit 1) whose message names a free port."""
     from labkit import server
 
+    if args.port is None:
+        args.port = server.DEFAULT_PORT
     if not 0 <= args.port <= 65535:
         print(f"labkit server: --port {args.port} is not a port; give 1-65535, or 0 for any free port.",
               file=sys.stderr)

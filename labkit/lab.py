@@ -294,7 +294,7 @@ def _connect_real(region: str, lab_id: str, budget_usd: float | None, endpoint_u
     return lab
 
 
-def _guardrail_hook(name: str, lab: Lab, *args: Any, **kwargs: Any) -> None:
+def _guardrail_hook(hook_name: str, lab: Lab, *args: Any, **kwargs: Any) -> None:
     """The single call site for real-mode guardrails (labkit.guardrails, when present): check_connect, before_create."""
     if lab.mode != "real":
         return
@@ -302,7 +302,7 @@ def _guardrail_hook(name: str, lab: Lab, *args: Any, **kwargs: Any) -> None:
         from labkit import guardrails  # type: ignore[attr-defined]
     except ImportError:
         return
-    hook: Callable[..., Any] | None = getattr(guardrails, name, None)
+    hook: Callable[..., Any] | None = getattr(guardrails, hook_name, None)
     if hook is not None:
         hook(lab, *args, **kwargs)
 
