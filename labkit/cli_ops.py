@@ -80,6 +80,7 @@ def run_teardown(args: argparse.Namespace) -> int:
 
     try:
         account = client("sts").get_caller_identity()["Account"]
+        _wait_in_server_time(args.endpoint_url, account, clients, client)
         report = teardown_by_tag(client, None if args.all else args.lab, dry_run=args.dry_run)
     except (BotoCoreError, ClientError) as err:
         raise GuardrailError(f"AWS refused or could not be reached ({err}); check your credentials with "
@@ -98,6 +99,24 @@ def run_teardown(args: argparse.Namespace) -> int:
             if report.removed:
                 print("Nothing was removed (dry run); run again without --dry-run to remove these.")
     return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _wait_in_server_time(endpoint_url: str | None, account: str, clients: dict[str, Any],
+                         client: Any) -> None:
+    """Against a `labkit server`, waiters (tasks stopping) wait in its simulated time, as local-mode labs do."""
+    if not endpoint_url:
+        return
+    from labkit import mock_waiters
+    from labkit.clock import RemoteClock
+    from labkit.server import HttpControl
+
+    control = HttpControl(endpoint_url)
+    if not control.ping():
+        return  # some other endpoint: wait in real time
+    mock_waiters.install()
+    clock = RemoteClock(lambda: control.clock(account), lambda seconds: control.advance(account, seconds))
+    for name in ("ecs", "ec2", "ecr", "logs", "iam"):
+        client(name)._labkit_clock = clock
 
 
 def _short(name: str) -> str:
