@@ -111,7 +111,8 @@ def test_without_execution_role_aws_names_one_problem_and_labkit_both(role_lab):
     problems = labkit.fargate.problems(_thumbs(image))
     assert {p.rule for p in problems} == {"execution-role-awslogs", "execution-role-ecr"}
     verdict = labkit.check("debugging.execution_role", _thumbs(image), lab=lab)
-    assert not verdict.passed and "(and 1 more)" in str(verdict)
+    assert not verdict.passed and "for 2 reason(s)" in str(verdict)
+    assert "roles.execution_role_arn" in verdict.hint
 
 
 def test_the_execution_role_fixes_both(role_lab):
