@@ -560,8 +560,13 @@ def wait_steady(lab: Lab, cluster: Cluster | str, service: Service | str,
                 on_progress: Callable[[str], None] | None = None) -> Service:
     """Poll as boto3's services_stable waiter does (every 15 s, 40 times) until one deployment runs desiredCount.
 
-    Mock/local: the polls happen in simulated time, so this returns at once. `on_progress(text)` hears each poll.
+    Mock/local: the polls happen in simulated time, so this returns at once. `on_progress(text)` hears each poll;
+    in real mode, by default, each poll is shown to the learner as a notice (labkit.guardrails.progress).
     """
+    if on_progress is None and lab.mode == "real":
+        from labkit.guardrails import progress
+
+        on_progress = progress(lab)
     for attempt in range(POLL_ATTEMPTS):
         current = describe_service(lab, cluster, service)
         if on_progress is not None:
