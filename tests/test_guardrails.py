@@ -1,6 +1,7 @@
 """Real mode's guardrails: what refuses a connect, what each costly call is priced at, where the budget stops it,
 and what the ledger counts. Real-mode labs here talk to moto in this process (fake credentials, an account of
-their own); tests/test_real_mode.py runs the same path against a local server in another process.
+their own, whose simulated clock their waiters use); tests/test_real_mode.py runs the same path against a local
+server in another process.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def in_process_aws(credentials: None) -> Iterator[None]:
         if self.mode == "real":
             client.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(
                 ACCOUNT_HEADER, ACCOUNT))
+            client._labkit_clock = mock.clock(ACCOUNT)  # waiters wait in that account's simulated time
         return client
 
     Lab._make_client = make  # type: ignore[method-assign]

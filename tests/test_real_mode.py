@@ -62,8 +62,7 @@ def base_env(tmp: Path) -> dict[str, str]:
     """The environment of a process with fake credentials and no AWS files of the machine's user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(FAKE_ENV, AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none-credentials"),
-               AWS_CONFIG_FILE=str(tmp / "none-config"), PYTHONPATH=str(ROOT), LABKIT_STATE_DIR=str(tmp),
-               MOTO_IAM_LOAD_MANAGED_POLICIES="true")  # labkit.server does not load them yet (reported)
+               AWS_CONFIG_FILE=str(tmp / "none-config"), PYTHONPATH=str(ROOT), LABKIT_STATE_DIR=str(tmp))
     return env
 
 
