@@ -221,10 +221,26 @@ def ledger(lab: Any) -> Ledger:
 
 
 # --- connect --------------------------------------------------------------------------------------------------
+MOCK_RUNNING = ("this kernel runs mock mode: moto answers every AWS call made in it (with fake credentials), so "
+                "a real lab here would not reach AWS. Restart the kernel and connect in real mode before any mock "
+                "lab, or use labkit.connect('local') beside real mode.")
+
+
+def _mock_running(lab: Any) -> bool:
+    """Whether the in-process mock would answer this lab's calls instead of AWS (not for a lab given an endpoint)."""
+    if lab.endpoint_url:
+        return False  # a local endpoint: moto's in-process mock does not intercept it
+    from labkit import mock
+
+    return mock.in_process()
+
+
 def check_connect(lab: Any) -> None:
     """Refuse a real lab without a priced region or working credentials; then show the masked account and region."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if _mock_running(lab):
+        raise GuardrailError(f"real mode is refused: {MOCK_RUNNING}")
     regions = priced_regions()
     if lab.region not in regions:
         raise GuardrailError(f"real mode in {lab.region} is refused: labkit has no Fargate prices there, so it "
@@ -311,6 +327,8 @@ def install(lab: Any, client: Any) -> None:
 
     def before(model: Any, context: dict[str, Any], **_: Any) -> None:
         name = f"{service}.{model.name}"
+        if _mock_running(lab):
+            raise GuardrailError(f"refused {model.name}: {MOCK_RUNNING}")
         if name in REFUSED_CALLS:
             refusal = f"refused {model.name}: {REFUSED_CALLS[name]}."
             say(lab, refusal)

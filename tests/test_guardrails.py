@@ -35,18 +35,26 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
+def no_mock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a fresh kernel: no in-process mock (another test may have started one in this process)."""
+    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)
+
+
+@pytest.fixture
 def credentials(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
 @pytest.fixture
-def in_process_aws(credentials: None) -> Iterator[None]:
-    """moto in this process, with every real-mode request sent to an account no mock lab uses."""
+def in_process_aws(credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in this process standing in for AWS (real mode refuses that outside tests: see the test of it),
+    with every real-mode request sent to an account no mock lab uses."""
     from labkit import mock
     from labkit.lab import ACCOUNT_HEADER, Lab
 
     mock.start()
+    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)  # as no_mock
     real_make = Lab._make_client
 
     def make(self: Lab, service_name: str) -> Any:
@@ -99,7 +107,7 @@ def test_the_account_is_masked_to_its_last_four_digits(account: str, shown: str)
     assert guardrails.masked_account(account) == shown
 
 
-def test_no_credentials_refuses_with_what_to_do(aws_env: None) -> None:
+def test_no_credentials_refuses_with_what_to_do(aws_env: None, no_mock: None) -> None:
     with pytest.raises(GuardrailError, match=r"no(ne)? .*found.*aws configure"):
         labkit.connect("real", budget_usd=5)
 
@@ -109,11 +117,26 @@ def test_no_budget_refuses_with_what_to_do(credentials: None) -> None:
         labkit.connect("real")
 
 
-def test_a_region_without_prices_is_refused_naming_the_priced_ones(credentials: None) -> None:
+def test_a_region_without_prices_is_refused_naming_the_priced_ones(credentials: None, no_mock: None) -> None:
     assert "af-south-1" not in regions()
     with pytest.raises(GuardrailError) as err:
         labkit.connect("real", budget_usd=5, region="af-south-1")
     assert "af-south-1" in str(err.value) and ", ".join(regions()) in str(err.value)
+
+
+def test_real_mode_refuses_a_kernel_where_mock_mode_runs(credentials: None) -> None:
+    from labkit import mock
+
+    mock.start()  # as a mock lab in the same kernel would
+    with pytest.raises(GuardrailError, match="this kernel runs mock mode: moto answers every AWS call"):
+        labkit.connect("real", budget_usd=5)
+
+
+def test_a_real_lab_stops_calling_once_mock_mode_starts(in_process_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = real_lab()
+    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: True)  # a mock lab started after it
+    with pytest.raises(GuardrailError, match=r"refused ListClusters: this kernel runs mock mode"):
+        lab.client("ecs").list_clusters()
 
 
 def test_connect_shows_the_masked_account_and_region_first(in_process_aws: None) -> None:
@@ -267,7 +290,7 @@ def test_teardown_empties_the_ledger(in_process_aws: None) -> None:
     ecs.create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=2, launchType="FARGATE",
                        networkConfiguration=network(lab))
     ecs.run_task(cluster="c", taskDefinition=td, launchType="FARGATE", networkConfiguration=network(lab))
-    lab.teardown()
+    assert lab.teardown().ok
     assert guardrails.ledger(lab).running() == {}
     assert "nothing running" in str(guardrails.ledger(lab))
 
