@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from labkit.errors import GuardrailError
+from labkit.lab import TAG_LAB
 
 #: A lab's projection assumes what runs now keeps running this long (a lesson, with margin).
 PLANNED_HOURS = 2.0
@@ -46,7 +47,6 @@ REFUSED_CALLS: dict[str, str] = {
 }
 
 _SERVICE_DIMENSION = "ecs:service:DesiredCount"
-TAG_LAB = "labkit:lab"
 
 
 def masked_account(account_id: str) -> str:
@@ -89,13 +89,16 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def say(lab: Any, text: str) -> None:
+def say(lab: Any, text: str, *, show: bool = True) -> None:
     """Tell the learner something real mode does (costs, refusals, progress): kept in `lab.notices`, then shown.
 
     `lab.on_notice`, when set, receives it; otherwise a notebook displays it and a terminal gets it on stderr.
+    A refusal is kept but not shown (`show=False`): the GuardrailError raised with it says the same.
     """
     lab.notices.append(text)
     sink: Callable[[str], None] | None = lab.on_notice
+    if not show:
+        return
     if sink is not None:
         sink(text)
     elif _in_kernel():
@@ -331,7 +334,7 @@ def install(lab: Any, client: Any) -> None:
             raise GuardrailError(f"refused {model.name}: {MOCK_RUNNING}")
         if name in REFUSED_CALLS:
             refusal = f"refused {model.name}: {REFUSED_CALLS[name]}."
-            say(lab, refusal)
+            say(lab, refusal, show=False)
             raise GuardrailError(refusal)
         if name in PRICED_CALLS:
             context["labkit_quote"] = _quote(lab, model.name, context.get("labkit_params") or {})
@@ -474,7 +477,7 @@ def _quote(lab: Any, operation: str, params: dict[str, Any]) -> Quote | None:
                    f"with what this lab has run and runs, that projects to ${projected:.2f} over "
                    f"{book.planned_hours:g} h, above its budget of ${book.budget_usd:.2f}. Use fewer or smaller "
                    "tasks, lab.teardown() what you no longer need, or connect with a larger budget_usd.")
-        say(lab, refusal)
+        say(lab, refusal, show=False)
         raise GuardrailError(refusal)
     say(lab, f"{operation} ({what}): {count} task(s) of {sized} ({option}), about ${hourly:.4f}/hour. This lab "
              f"projects ${projected:.2f} over {book.planned_hours:g} h, within its ${book.budget_usd:.2f} budget.")

@@ -323,3 +323,33 @@ def test_a_split_keeps_every_task_and_the_base(count: int, base: int, on_demand:
                 {"capacityProvider": "FARGATE_SPOT", "weight": spot}]
     od, sp = guardrails._split(count, strategy)
     assert od + sp == count and od >= min(base, count) and sp >= 0
+
+
+# --- how notices reach the learner ------------------------------------------------------------------------------
+class NoticeLab:
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+        self.on_notice = None
+
+
+def test_a_notebook_displays_notices_and_a_refusal_only_as_its_error(monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    shown: list[Any] = []
+    monkeypatch.setattr(guardrails, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    lab = NoticeLab()
+    guardrails.say(lab, "RunTask: about $0.0123/hour <b>")
+    guardrails.say(lab, "refused RunTask: ...", show=False)
+    assert [str(n) for n in shown] == ["RunTask: about $0.0123/hour <b>"]
+    assert "&lt;b&gt;" in shown[0]._repr_html_()
+    assert lab.notices == ["RunTask: about $0.0123/hour <b>", "refused RunTask: ..."]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_on_notice_receives_notices_instead(capsys: pytest.CaptureFixture[str]) -> None:
+    lab = NoticeLab()
+    heard: list[str] = []
+    lab.on_notice = heard.append  # type: ignore[assignment]
+    guardrails.progress(lab)("web: 1/3 running, 2 pending, 1 deployment(s)")
+    assert heard == lab.notices == ["web: 1/3 running, 2 pending, 1 deployment(s)"]
+    assert capsys.readouterr() == ("", "")
