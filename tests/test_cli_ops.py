@@ -35,6 +35,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AWS variables or files; the in-process mock (started first: it sets AWS variables of its own, which
+    must come back after this test) answers what the CLI sends to AWS."""
+    from labkit import mock
+
+    mock.start()
     for key in list(os.environ):
         if key.startswith("AWS_"):
             monkeypatch.delenv(key)

@@ -25,7 +25,12 @@ ACCOUNT = "000000000042"  # moto serves any account named in its x-moto-account-
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials only: no AWS variables or files of the machine's user, no instance metadata."""
+    """Fake credentials only: no AWS variables or files of the machine's user, no instance metadata.
+
+    The in-process mock is started first: it sets fake AWS variables of its own, which must come back after."""
+    from labkit import mock
+
+    mock.start()
     for key in list(os.environ):
         if key.startswith("AWS_"):
             monkeypatch.delenv(key)

@@ -88,6 +88,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Fake credentials only. A mock started in this process later would set AWS variables of its own that
+    this fixture's undo would then remove: start it first (it does not answer calls sent to the local server)."""
+    from labkit import mock
+
+    mock.start()
     env = base_env(tmp_path)
     for key in list(os.environ):
         if key.startswith("AWS_"):
