@@ -358,3 +358,37 @@ def test_on_notice_receives_notices_instead(capsys: pytest.CaptureFixture[str]) 
     guardrails.progress(lab)("web: 1/3 running, 2 pending, 1 deployment(s)")
     assert heard == lab.notices == ["web: 1/3 running, 2 pending, 1 deployment(s)"]
     assert capsys.readouterr() == ("", "")
+
+
+# --- what AWS answers itself ----------------------------------------------------------------------------------------
+def test_a_call_naming_what_does_not_exist_gets_awss_own_error(in_process_aws: None) -> None:
+    from botocore.exceptions import ClientError
+
+    lab = real_lab()
+    task_definition(lab)
+    ecs = lab.client("ecs")
+    with pytest.raises(ClientError) as err:
+        ecs.update_service(cluster="c", service="nope", desiredCount=2)
+    assert err.value.response["Error"]["Code"] == "ServiceNotFoundException"
+    with pytest.raises(ClientError) as err:
+        ecs.create_service(cluster="c", serviceName="web", taskDefinition="missing:1", desiredCount=1,
+                           launchType="FARGATE", networkConfiguration=network(lab))
+    assert err.value.response["Error"]["Code"] == "ClientException"
+    assert guardrails.ledger(lab).running() == {}
+
+
+def test_a_describe_that_aws_refuses_stops_the_call(in_process_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    lab = real_lab()
+    td = task_definition(lab)
+
+    def denied(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
+                          "DescribeTaskDefinition")
+
+    monkeypatch.setattr(lab.client("ecs"), "describe_task_definition", denied)
+    with pytest.raises(GuardrailError, match="refused RunTask: labkit could not price it"):
+        lab.client("ecs").run_task(cluster="c", taskDefinition=td, launchType="FARGATE",
+                                   networkConfiguration=network(lab))
+    assert lab.client("ecs").list_tasks(cluster="c")["taskArns"] == []
