@@ -204,87 +204,94 @@ def tagged_resources(server: str, lab_id: str) -> list[str]:
     return found
 
 
+def cli_main(argv: list[str]) -> tuple[int, list[Any]]:
+    """`labkit` in this process, with --json: its exit status and what it removed."""
+    import contextlib
+    import io
+
+    from labkit.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(argv)
+    return code, json.loads(out.getvalue())["removed"]
+
+
 def labkit_cli(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "labkit.cli", *argv], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
 # --- the full path ---------------------------------------------------------------------------------------------
-def test_a_deployment_goes_through_priced_and_tagged(server: str, aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-deploy", budget=1.0)
+def test_the_full_path_deploy_scale_reconnect_and_teardown_from_another_process(server: str,
+                                                                                aws_env: dict[str, str]) -> None:
+    # connect: the masked account and region first
+    lab = connect(server, "rm-path", budget=1.0)
     assert lab.notices[0].startswith("Real AWS at ") and "********9012" in lab.notices[0]
     assert "123456789012" not in lab.notices[0] and "us-east-1" in lab.notices[0]
+
+    # a deployment goes through, priced before each call that starts tasks, its wait showing progress
     done = deploy(lab)
     assert done["service"].running_count == 3 and done["tasks"][0].last_status == "RUNNING"
-    assert any(n.startswith("web: 3/3 running") for n in lab.notices)  # the wait showed its progress
+    assert any(n.startswith("web: 3/3 running") for n in lab.notices)
     service_note = next(n for n in lab.notices if n.startswith("CreateService"))
     assert f"${fargate_cost(0.25, 0.5, 3600, tasks=3).total:.4f}/hour" in service_note
     assert any(n.startswith("RunTask") for n in lab.notices)
     ecs = lab.client("ecs")
     svc = ecs.describe_services(cluster=lab.id, services=["web"], include=["TAGS"])["services"][0]
-    assert svc["desiredCount"] == 3
-    assert {"key": "labkit:lab", "value": "rm-deploy"} in svc["tags"]
+    assert {"key": "labkit:lab", "value": "rm-path"} in svc["tags"]
     assert {"key": "labkit:course", "value": "fargate-lab-kit"} in svc["tags"]
-    assert len(tagged_resources(server, "rm-deploy")) >= 9
-    report = lab.teardown()
-    assert report.ok, report.problems
-    assert tagged_resources(server, "rm-deploy") == []
-    assert "Nothing to remove" in str(lab.teardown())
+    made = tagged_resources(server, "rm-path")
+    assert len(made) >= 10, made
 
-
-def test_the_budget_stops_an_expensive_deployment_before_aws_sees_it(server: str, aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-budget", budget=0.5)
-    with pytest.raises(GuardrailError, match=r"refused CreateService .* above its budget of \$0\.50"):
-        deploy(lab, count=10, cpu=4096, memory=8192)
-    assert lab.client("ecs").list_services(cluster=lab.id)["serviceArns"] == []
-    assert lab.notices[-1].startswith("refused CreateService")
-    lab.teardown()
-    assert tagged_resources(server, "rm-budget") == []
-
-
-def test_scaling_past_the_budget_is_refused_and_the_service_keeps_its_count(server: str,
-                                                                           aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-scale", budget=0.5)
-    deploy(lab, count=2)
+    # scaling past the budget is refused and the service keeps its count; within it, it goes through
     with pytest.raises(GuardrailError, match="refused UpdateService"):
-        lab.client("ecs").update_service(cluster=lab.id, service="web", desiredCount=60)
-    assert lab.client("ecs").describe_services(cluster=lab.id, services=["web"])["services"][0]["desiredCount"] == 2
-    lab.client("ecs").update_service(cluster=lab.id, service="web", desiredCount=4)
+        ecs.update_service(cluster=lab.id, service="web", desiredCount=60)
+    assert ecs.describe_services(cluster=lab.id, services=["web"])["services"][0]["desiredCount"] == 3
+    ecs.update_service(cluster=lab.id, service="web", desiredCount=4)
     assert guardrails.ledger(lab).running()[f"service {lab.id}/web"].tasks == 4
-    lab.teardown()
 
+    # a new kernel with the same lab id counts what the lab still runs
+    again = connect(server, "rm-path", budget=1.0)
+    assert "already runs 1 service and 1 task" in again.notices[1]
+    assert guardrails.ledger(again).hourly() == pytest.approx(fargate_cost(0.25, 0.5, 3600, tasks=5).total)
 
-def test_teardown_from_another_process_leaves_nothing_and_a_second_is_a_no_op(server: str,
-                                                                             aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-cli", budget=1.0)
-    deploy(lab)
+    # `labkit teardown` from another process: a dry run lists and removes nothing, then it removes all of it,
+    # and not another lab's resources
     other = connect(server, "rm-other", budget=1.0)
     other.client("logs").create_log_group(logGroupName="/labkit/rm-other")
-
-    dry = labkit_cli(aws_env, "teardown", "--lab", "rm-cli", "--dry-run", "--endpoint-url", server)
+    before = tagged_resources(server, "rm-path")
+    dry = labkit_cli(aws_env, "teardown", "--lab", "rm-path", "--dry-run", "--endpoint-url", server)
     assert dry.returncode == 0, dry.stderr
-    assert "Would remove" in dry.stdout and "service: rm-cli/web" in dry.stdout
-    assert len(tagged_resources(server, "rm-cli")) >= 9  # a dry run removes nothing
-
-    first = labkit_cli(aws_env, "teardown", "--lab", "rm-cli", "--endpoint-url", server)
+    assert "Would remove" in dry.stdout and "service: rm-path/web" in dry.stdout
+    assert tagged_resources(server, "rm-path") == before
+    first = labkit_cli(aws_env, "teardown", "--lab", "rm-path", "--endpoint-url", server)
     assert first.returncode == 0, first.stderr
     assert "Removed: 1 service" in first.stdout and "********9012" in first.stdout
-    assert tagged_resources(server, "rm-cli") == []
-    assert tagged_resources(server, "rm-other") == ["log group /labkit/rm-other"]  # another lab is untouched
+    assert tagged_resources(server, "rm-path") == []
+    assert tagged_resources(server, "rm-other") == ["log group /labkit/rm-other"]
 
-    second = labkit_cli(aws_env, "teardown", "--lab", "rm-cli", "--endpoint-url", server, "--json")
-    assert second.returncode == 0, second.stderr
-    assert json.loads(second.stdout)["removed"] == []
+    # a second teardown, from the CLI or the lab, is a no-op
+    second = cli_main(["teardown", "--lab", "rm-path", "--endpoint-url", server, "--json"])
+    assert second == (0, [])
+    assert "Nothing to remove" in str(lab.teardown())
     other.teardown()
 
 
-def test_a_new_kernel_counts_what_its_lab_already_runs(server: str, aws_env: dict[str, str]) -> None:
-    first = connect(server, "rm-again", budget=1.0)
-    deploy(first, count=3)
-    again = connect(server, "rm-again", budget=1.0)
-    assert "already runs 1 service and 1 task" in again.notices[1]
-    assert guardrails.ledger(again).hourly() == pytest.approx(fargate_cost(0.25, 0.5, 3600, tasks=4).total)
-    again.teardown()
+def test_the_budget_stops_an_expensive_service_before_aws_sees_it(server: str, aws_env: dict[str, str]) -> None:
+    from labkit import deploy as steps
+
+    lab = connect(server, "rm-budget", budget=0.5)
+    td = steps.register_task(lab, "rm-budget-big", "public.ecr.aws/nginx/nginx:stable", cpu=4096, memory=8192)
+    cluster = steps.ensure_cluster(lab, lab.id)
+    network = steps.Network(vpc_id="vpc-1", subnet_ids=("subnet-1",), security_group_id="sg-1",
+                            availability_zones=("us-east-1a",), ports=(80,))  # never sent: refused before
+    with pytest.raises(GuardrailError, match=r"refused CreateService .* above its budget of \$0\.50"):
+        steps.deploy_service(lab, cluster, "big", td, desired_count=10, network=network)
+    assert lab.client("ecs").list_services(cluster=lab.id)["serviceArns"] == []
+    assert lab.notices[-1].startswith("refused CreateService")
+    assert lab.teardown().ok
+    assert tagged_resources(server, "rm-budget") == []
 
 
 def test_what_labkit_cannot_price_or_remove_is_refused(server: str, aws_env: dict[str, str]) -> None:
