@@ -58,7 +58,7 @@ class Network:
                                         "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED"}}
 
     def __str__(self) -> str:
-        subnets = ", ".join(f"{c} ({z})" for c, z in zip(self.subnet_cidrs, self.availability_zones))
+        subnets = ", ".join(f"{c} ({z})" for c, z in zip(self.subnet_cidrs, self.availability_zones, strict=False))
         ports = ", ".join(f"tcp {p}" for p in self.ports) or "nothing"
         return (f"Network: VPC {self.cidr_block} (DNS hostnames on), public subnets {subnets}; "
                 f"security group allows {ports} in")
@@ -224,7 +224,7 @@ def ensure_network(lab: Lab, ports: Sequence[int] = (80,)) -> Network:
     igw = _ensure_gateway(lab, ec2, vpc_id)
     table = _ensure_route_table(lab, ec2, vpc_id, igw)
     subnets = []
-    for i, (cidr, zone) in enumerate(zip(SUBNET_CIDRS, zones)):
+    for i, (cidr, zone) in enumerate(zip(SUBNET_CIDRS, zones, strict=False)):
         existing = ec2.describe_subnets(Filters=_lab_filter(lab, f"subnet-{i}"))["Subnets"]
         if existing:
             subnets.append(existing[0]["SubnetId"])
