@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
@@ -169,8 +168,6 @@ def run_server(args: argparse.Namespace) -> int:
         print(f"labkit server: port {args.port} on 127.0.0.1 is already in use (another labkit server, or another "
               f"program). Use a free one: labkit server --port {free}", file=sys.stderr)
         return EXIT_PROBLEM
-    # AWS-managed IAM policies (AmazonECSTaskExecutionRolePolicy, which labkit.deploy attaches) as in mock mode
-    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     handle = server.start_server(port=args.port)
     try:
         print(server_banner(handle.url), flush=True)
