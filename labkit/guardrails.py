@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from labkit.errors import GuardrailError
+from labkit.lab import TAG_LAB
 
 #: A lab's projection assumes what runs now keeps running this long (a lesson, with margin).
 PLANNED_HOURS = 2.0
@@ -46,7 +47,6 @@ REFUSED_CALLS: dict[str, str] = {
 }
 
 _SERVICE_DIMENSION = "ecs:service:DesiredCount"
-TAG_LAB = "labkit:lab"
 
 
 def masked_account(account_id: str) -> str:
@@ -89,13 +89,16 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def say(lab: Any, text: str) -> None:
+def say(lab: Any, text: str, *, show: bool = True) -> None:
     """Tell the learner something real mode does (costs, refusals, progress): kept in `lab.notices`, then shown.
 
     `lab.on_notice`, when set, receives it; otherwise a notebook displays it and a terminal gets it on stderr.
+    A refusal is kept but not shown (`show=False`): the GuardrailError raised with it says the same.
     """
     lab.notices.append(text)
     sink: Callable[[str], None] | None = lab.on_notice
+    if not show:
+        return
     if sink is not None:
         sink(text)
     elif _in_kernel():
@@ -221,10 +224,26 @@ def ledger(lab: Any) -> Ledger:
 
 
 # --- connect --------------------------------------------------------------------------------------------------
+MOCK_RUNNING = ("this kernel runs mock mode: moto answers every AWS call made in it (with fake credentials), so "
+                "a real lab here would not reach AWS. Restart the kernel and connect in real mode before any mock "
+                "lab, or use labkit.connect('local') beside real mode.")
+
+
+def _mock_running(lab: Any) -> bool:
+    """Whether the in-process mock would answer this lab's calls instead of AWS (not for a lab given an endpoint)."""
+    if lab.endpoint_url:
+        return False  # a local endpoint: moto's in-process mock does not intercept it
+    from labkit import mock
+
+    return mock.in_process()
+
+
 def check_connect(lab: Any) -> None:
     """Refuse a real lab without a priced region or working credentials; then show the masked account and region."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if _mock_running(lab):
+        raise GuardrailError(f"real mode is refused: {MOCK_RUNNING}")
     regions = priced_regions()
     if lab.region not in regions:
         raise GuardrailError(f"real mode in {lab.region} is refused: labkit has no Fargate prices there, so it "
@@ -275,9 +294,12 @@ def _adopt_running(lab: Any, book: Ledger) -> str:
                                                      include=["TAGS"]).get("services", []):
                         if svc.get("status") == "ACTIVE" and svc.get("desiredCount") and _tagged(svc.get("tags"),
                                                                                                lab.id):
+                            size = _size_or_none(lab, svc["taskDefinition"])
+                            if size is None:
+                                continue
                             od, sp = _split(svc["desiredCount"], list(svc.get("capacityProviderStrategy") or []))
                             book.start(Charge(what=_service_key(cluster, svc["serviceName"]), on_demand=od,
-                                              spot=sp, started=now, **_size(lab, svc["taskDefinition"])))
+                                              spot=sp, started=now, **size))
                             services += 1
             task_arns = [a for p in ecs.get_paginator("list_tasks").paginate(cluster=cluster,
                                                                              desiredStatus="RUNNING")
@@ -286,10 +308,13 @@ def _adopt_running(lab: Any, book: Ledger) -> str:
                 for task in ecs.describe_tasks(cluster=cluster, tasks=task_arns[i:i + 100],
                                                include=["TAGS"]).get("tasks", []):
                     if _tagged(task.get("tags"), lab.id) and not str(task.get("group", "")).startswith("service:"):
+                        size = _size_or_none(lab, task["taskDefinitionArn"])
+                        if size is None:
+                            continue
                         on_spot = task.get("capacityProviderName") == "FARGATE_SPOT"
                         book.start(Charge(what=f"task {_short(cluster)}/{_short(task['taskArn'])}",
                                           on_demand=0 if on_spot else 1, spot=1 if on_spot else 0, started=now,
-                                          **_size(lab, task["taskDefinitionArn"])))
+                                          **size))
                         tasks += 1
     words = [f"{n} {kind}{'' if n == 1 else 's'}" for n, kind in ((services, "service"), (tasks, "task")) if n]
     return " and ".join(words)
@@ -311,12 +336,14 @@ def install(lab: Any, client: Any) -> None:
 
     def before(model: Any, context: dict[str, Any], **_: Any) -> None:
         name = f"{service}.{model.name}"
+        if _mock_running(lab):
+            raise GuardrailError(f"refused {model.name}: {MOCK_RUNNING}")
         if name in REFUSED_CALLS:
             refusal = f"refused {model.name}: {REFUSED_CALLS[name]}."
-            say(lab, refusal)
+            say(lab, refusal, show=False)
             raise GuardrailError(refusal)
         if name in PRICED_CALLS:
-            context["labkit_quote"] = _quote(lab, model.name, context.get("labkit_params") or {})
+            context["labkit_quote"] = _priced(lab, model.name, context.get("labkit_params") or {})
 
     def after(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if http_response.status_code < 300 and f"{service}.{model.name}" in SETTLED_CALLS:
@@ -369,27 +396,60 @@ class Quote:
     projected: float
 
 
+class _AwsAnswers(Exception):
+    """The call names something that is not there (or not a Fargate size): nothing to price, AWS will say why."""
+
+
+#: Error codes of ECS's describe calls for something that does not exist.
+NOT_FOUND = ("ClientException", "ServiceNotFoundException", "ClusterNotFoundException", "InvalidParameterException")
+
+
+def _priced(lab: Any, operation: str, params: dict[str, Any]) -> Quote | None:
+    """`_quote`, except that a call naming what does not exist goes to AWS unpriced, for AWS's own answer."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return _quote(lab, operation, params)
+    except _AwsAnswers as why:
+        say(lab, f"{operation}: not priced ({why}); AWS decides.", show=False)
+        return None
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in NOT_FOUND:
+            return None
+        raise GuardrailError(f"refused {operation}: labkit could not price it because AWS refused to describe what "
+                             f"it runs ({err}); real mode sends no call it cannot price. Check the IAM policy "
+                             "in labkit/data/iam-policy.json.") from err
+
+
+def _size_or_none(lab: Any, task_definition: str) -> dict[str, Any] | None:
+    """The size of a task definition, or None when ECS cannot say (gone, or no task-level size)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return _size(lab, task_definition)
+    except (_AwsAnswers, ClientError):
+        return None
+
+
 def _describe_service(lab: Any, cluster: str | None, service: str) -> dict[str, Any]:
     found = lab.client("ecs").describe_services(cluster=cluster or "default", services=[service])["services"]
     if not found or found[0].get("status") == "INACTIVE":
-        raise GuardrailError(f"labkit could not find service {_short(service)} in cluster "
-                             f"{_short(cluster or 'default')} to price this call; check the names.")
+        raise _AwsAnswers(f"no active service {_short(service)} in cluster {_short(cluster or 'default')}")
     return found[0]
 
 
 def _size(lab: Any, task_definition: str | None) -> dict[str, Any]:
     """vCPU, GB, arch, OS and ephemeral storage of a task definition, asked of ECS."""
     if not task_definition:
-        raise GuardrailError("labkit could not tell which task definition this call runs, so it cannot price it; "
-                             "name the task definition in the call.")
+        raise _AwsAnswers("no task definition named")
     td = lab.client("ecs").describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
     from labkit.data import facts
     from labkit.fargate import parse_cpu, parse_memory
 
     units = facts()["units"]
     if not td.get("cpu") or not td.get("memory"):
-        raise GuardrailError(f"task definition {td['family']}:{td['revision']} sets no task-level cpu and memory, "
-                             "so labkit cannot price it (and Fargate needs both); register one that sets them.")
+        raise _AwsAnswers(f"task definition {td['family']}:{td['revision']} sets no task-level cpu and memory, "
+                          "which Fargate needs")
     platform = td.get("runtimePlatform") or {}
     os_family = platform.get("operatingSystemFamily", "LINUX")
     return {"vcpu": parse_cpu(td["cpu"]) / units["cpu_units_per_vcpu"],
@@ -456,7 +516,7 @@ def _quote(lab: Any, operation: str, params: dict[str, Any]) -> Quote | None:
                    f"with what this lab has run and runs, that projects to ${projected:.2f} over "
                    f"{book.planned_hours:g} h, above its budget of ${book.budget_usd:.2f}. Use fewer or smaller "
                    "tasks, lab.teardown() what you no longer need, or connect with a larger budget_usd.")
-        say(lab, refusal)
+        say(lab, refusal, show=False)
         raise GuardrailError(refusal)
     say(lab, f"{operation} ({what}): {count} task(s) of {sized} ({option}), about ${hourly:.4f}/hour. This lab "
              f"projects ${projected:.2f} over {book.planned_hours:g} h, within its ${book.budget_usd:.2f} budget.")

@@ -42,6 +42,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
 
 
+@pytest.fixture(autouse=True)
+def own_local_server_state(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """connect("local") must not find a `labkit server` of the machine (or of another test worker)."""
+    monkeypatch.setenv("LABKIT_STATE_DIR", str(tmp_path_factory.getbasetemp() / "labkit-state"))
+    monkeypatch.delenv("LABKIT_ENDPOINT", raising=False)
+
+
 @pytest.fixture
 def lab():
     """A fresh mock lab in its own account, torn down afterwards."""

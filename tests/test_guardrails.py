@@ -1,6 +1,7 @@
 """Real mode's guardrails: what refuses a connect, what each costly call is priced at, where the budget stops it,
 and what the ledger counts. Real-mode labs here talk to moto in this process (fake credentials, an account of
-their own); tests/test_real_mode.py runs the same path against a local server in another process.
+their own, whose simulated clock their waiters use); tests/test_real_mode.py runs the same path against a local
+server in another process.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ ACCOUNT = "000000000042"  # moto serves any account named in its x-moto-account-
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials only: no AWS variables or files of the machine's user, no instance metadata."""
+    """Fake credentials only: no AWS variables or files of the machine's user, no instance metadata.
+
+    The in-process mock is started first: it sets fake AWS variables of its own, which must come back after."""
+    from labkit import mock
+
+    mock.start()
     for key in list(os.environ):
         if key.startswith("AWS_"):
             monkeypatch.delenv(key)
@@ -34,18 +40,26 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
+def no_mock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a fresh kernel: no in-process mock (another test may have started one in this process)."""
+    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)
+
+
+@pytest.fixture
 def credentials(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
 @pytest.fixture
-def in_process_aws(credentials: None) -> Iterator[None]:
-    """moto in this process, with every real-mode request sent to an account no mock lab uses."""
+def in_process_aws(credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in this process standing in for AWS (real mode refuses that outside tests: see the test of it),
+    with every real-mode request sent to an account no mock lab uses."""
     from labkit import mock
     from labkit.lab import ACCOUNT_HEADER, Lab
 
     mock.start()
+    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)  # as no_mock
     real_make = Lab._make_client
 
     def make(self: Lab, service_name: str) -> Any:
@@ -53,6 +67,7 @@ def in_process_aws(credentials: None) -> Iterator[None]:
         if self.mode == "real":
             client.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(
                 ACCOUNT_HEADER, ACCOUNT))
+            client._labkit_clock = mock.clock(ACCOUNT)  # waiters wait in that account's simulated time
         return client
 
     Lab._make_client = make  # type: ignore[method-assign]
@@ -97,7 +112,7 @@ def test_the_account_is_masked_to_its_last_four_digits(account: str, shown: str)
     assert guardrails.masked_account(account) == shown
 
 
-def test_no_credentials_refuses_with_what_to_do(aws_env: None) -> None:
+def test_no_credentials_refuses_with_what_to_do(aws_env: None, no_mock: None) -> None:
     with pytest.raises(GuardrailError, match=r"no(ne)? .*found.*aws configure"):
         labkit.connect("real", budget_usd=5)
 
@@ -107,11 +122,26 @@ def test_no_budget_refuses_with_what_to_do(credentials: None) -> None:
         labkit.connect("real")
 
 
-def test_a_region_without_prices_is_refused_naming_the_priced_ones(credentials: None) -> None:
+def test_a_region_without_prices_is_refused_naming_the_priced_ones(credentials: None, no_mock: None) -> None:
     assert "af-south-1" not in regions()
     with pytest.raises(GuardrailError) as err:
         labkit.connect("real", budget_usd=5, region="af-south-1")
     assert "af-south-1" in str(err.value) and ", ".join(regions()) in str(err.value)
+
+
+def test_real_mode_refuses_a_kernel_where_mock_mode_runs(credentials: None) -> None:
+    from labkit import mock
+
+    mock.start()  # as a mock lab in the same kernel would
+    with pytest.raises(GuardrailError, match="this kernel runs mock mode: moto answers every AWS call"):
+        labkit.connect("real", budget_usd=5)
+
+
+def test_a_real_lab_stops_calling_once_mock_mode_starts(in_process_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = real_lab()
+    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: True)  # a mock lab started after it
+    with pytest.raises(GuardrailError, match=r"refused ListClusters: this kernel runs mock mode"):
+        lab.client("ecs").list_clusters()
 
 
 def test_connect_shows_the_masked_account_and_region_first(in_process_aws: None) -> None:
@@ -265,7 +295,7 @@ def test_teardown_empties_the_ledger(in_process_aws: None) -> None:
     ecs.create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=2, launchType="FARGATE",
                        networkConfiguration=network(lab))
     ecs.run_task(cluster="c", taskDefinition=td, launchType="FARGATE", networkConfiguration=network(lab))
-    lab.teardown()
+    assert lab.teardown().ok
     assert guardrails.ledger(lab).running() == {}
     assert "nothing running" in str(guardrails.ledger(lab))
 
@@ -298,3 +328,67 @@ def test_a_split_keeps_every_task_and_the_base(count: int, base: int, on_demand:
                 {"capacityProvider": "FARGATE_SPOT", "weight": spot}]
     od, sp = guardrails._split(count, strategy)
     assert od + sp == count and od >= min(base, count) and sp >= 0
+
+
+# --- how notices reach the learner ------------------------------------------------------------------------------
+class NoticeLab:
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+        self.on_notice = None
+
+
+def test_a_notebook_displays_notices_and_a_refusal_only_as_its_error(monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    shown: list[Any] = []
+    monkeypatch.setattr(guardrails, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    lab = NoticeLab()
+    guardrails.say(lab, "RunTask: about $0.0123/hour <b>")
+    guardrails.say(lab, "refused RunTask: ...", show=False)
+    assert [str(n) for n in shown] == ["RunTask: about $0.0123/hour <b>"]
+    assert "&lt;b&gt;" in shown[0]._repr_html_()
+    assert lab.notices == ["RunTask: about $0.0123/hour <b>", "refused RunTask: ..."]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_on_notice_receives_notices_instead(capsys: pytest.CaptureFixture[str]) -> None:
+    lab = NoticeLab()
+    heard: list[str] = []
+    lab.on_notice = heard.append  # type: ignore[assignment]
+    guardrails.progress(lab)("web: 1/3 running, 2 pending, 1 deployment(s)")
+    assert heard == lab.notices == ["web: 1/3 running, 2 pending, 1 deployment(s)"]
+    assert capsys.readouterr() == ("", "")
+
+
+# --- what AWS answers itself ----------------------------------------------------------------------------------------
+def test_a_call_naming_what_does_not_exist_gets_awss_own_error(in_process_aws: None) -> None:
+    from botocore.exceptions import ClientError
+
+    lab = real_lab()
+    task_definition(lab)
+    ecs = lab.client("ecs")
+    with pytest.raises(ClientError) as err:
+        ecs.update_service(cluster="c", service="nope", desiredCount=2)
+    assert err.value.response["Error"]["Code"] == "ServiceNotFoundException"
+    with pytest.raises(ClientError) as err:
+        ecs.create_service(cluster="c", serviceName="web", taskDefinition="missing:1", desiredCount=1,
+                           launchType="FARGATE", networkConfiguration=network(lab))
+    assert err.value.response["Error"]["Code"] == "ClientException"
+    assert guardrails.ledger(lab).running() == {}
+
+
+def test_a_describe_that_aws_refuses_stops_the_call(in_process_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    lab = real_lab()
+    td = task_definition(lab)
+
+    def denied(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
+                          "DescribeTaskDefinition")
+
+    monkeypatch.setattr(lab.client("ecs"), "describe_task_definition", denied)
+    with pytest.raises(GuardrailError, match="refused RunTask: labkit could not price it"):
+        lab.client("ecs").run_task(cluster="c", taskDefinition=td, launchType="FARGATE",
+                                   networkConfiguration=network(lab))
+    assert lab.client("ecs").list_tasks(cluster="c")["taskArns"] == []

@@ -32,6 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "labkit" / "data" / "iam-policy.json"
 FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true"}
+#: Actions AWS authorizes without a call of that name: tags given on create (ecs:TagResource, ec2:CreateTags,
+#: ...), passing the lab's roles to tasks, service-linked roles made on first use, the alarms a target-tracking
+#: policy creates, and the registry calls `docker push` makes (labkit.deploy.push_image with Docker).
+AUTHORIZATION_ONLY = {
+    "ecs:TagResource", "ec2:CreateTags", "ecr:TagResource", "iam:TagRole", "logs:TagResource",
+    "application-autoscaling:TagResource", "iam:PassRole", "iam:CreateServiceLinkedRole",
+    "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms",
+    "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+}
 #: botocore service name -> IAM action prefix, where they differ
 IAM_PREFIX = {"application-autoscaling": "application-autoscaling", "resourcegroupstaggingapi": "tag"}
 def start_server_process(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
@@ -62,8 +73,7 @@ def base_env(tmp: Path) -> dict[str, str]:
     """The environment of a process with fake credentials and no AWS files of the machine's user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(FAKE_ENV, AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none-credentials"),
-               AWS_CONFIG_FILE=str(tmp / "none-config"), PYTHONPATH=str(ROOT), LABKIT_STATE_DIR=str(tmp),
-               MOTO_IAM_LOAD_MANAGED_POLICIES="true")  # labkit.server does not load them yet (reported)
+               AWS_CONFIG_FILE=str(tmp / "none-config"), PYTHONPATH=str(ROOT), LABKIT_STATE_DIR=str(tmp))
     return env
 
 
@@ -78,6 +88,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Fake credentials only. A mock started in this process later would set AWS variables of its own that
+    this fixture's undo would then remove: start it first (it does not answer calls sent to the local server)."""
+    from labkit import mock
+
+    mock.start()
     env = base_env(tmp_path)
     for key in list(os.environ):
         if key.startswith("AWS_"):
@@ -189,87 +204,94 @@ def tagged_resources(server: str, lab_id: str) -> list[str]:
     return found
 
 
+def cli_main(argv: list[str]) -> tuple[int, list[Any]]:
+    """`labkit` in this process, with --json: its exit status and what it removed."""
+    import contextlib
+    import io
+
+    from labkit.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(argv)
+    return code, json.loads(out.getvalue())["removed"]
+
+
 def labkit_cli(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "labkit.cli", *argv], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
 # --- the full path ---------------------------------------------------------------------------------------------
-def test_a_deployment_goes_through_priced_and_tagged(server: str, aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-deploy", budget=1.0)
+def test_the_full_path_deploy_scale_reconnect_and_teardown_from_another_process(server: str,
+                                                                                aws_env: dict[str, str]) -> None:
+    # connect: the masked account and region first
+    lab = connect(server, "rm-path", budget=1.0)
     assert lab.notices[0].startswith("Real AWS at ") and "********9012" in lab.notices[0]
     assert "123456789012" not in lab.notices[0] and "us-east-1" in lab.notices[0]
+
+    # a deployment goes through, priced before each call that starts tasks, its wait showing progress
     done = deploy(lab)
     assert done["service"].running_count == 3 and done["tasks"][0].last_status == "RUNNING"
-    assert any(n.startswith("web: 3/3 running") for n in lab.notices)  # the wait showed its progress
+    assert any(n.startswith("web: 3/3 running") for n in lab.notices)
     service_note = next(n for n in lab.notices if n.startswith("CreateService"))
     assert f"${fargate_cost(0.25, 0.5, 3600, tasks=3).total:.4f}/hour" in service_note
     assert any(n.startswith("RunTask") for n in lab.notices)
     ecs = lab.client("ecs")
     svc = ecs.describe_services(cluster=lab.id, services=["web"], include=["TAGS"])["services"][0]
-    assert svc["desiredCount"] == 3
-    assert {"key": "labkit:lab", "value": "rm-deploy"} in svc["tags"]
+    assert {"key": "labkit:lab", "value": "rm-path"} in svc["tags"]
     assert {"key": "labkit:course", "value": "fargate-lab-kit"} in svc["tags"]
-    assert len(tagged_resources(server, "rm-deploy")) >= 9
-    report = lab.teardown()
-    assert report.ok, report.problems
-    assert tagged_resources(server, "rm-deploy") == []
-    assert "Nothing to remove" in str(lab.teardown())
+    made = tagged_resources(server, "rm-path")
+    assert len(made) >= 10, made
 
-
-def test_the_budget_stops_an_expensive_deployment_before_aws_sees_it(server: str, aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-budget", budget=0.5)
-    with pytest.raises(GuardrailError, match=r"refused CreateService .* above its budget of \$0\.50"):
-        deploy(lab, count=10, cpu=4096, memory=8192)
-    assert lab.client("ecs").list_services(cluster=lab.id)["serviceArns"] == []
-    assert lab.notices[-1].startswith("refused CreateService")
-    lab.teardown()
-    assert tagged_resources(server, "rm-budget") == []
-
-
-def test_scaling_past_the_budget_is_refused_and_the_service_keeps_its_count(server: str,
-                                                                           aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-scale", budget=0.5)
-    deploy(lab, count=2)
+    # scaling past the budget is refused and the service keeps its count; within it, it goes through
     with pytest.raises(GuardrailError, match="refused UpdateService"):
-        lab.client("ecs").update_service(cluster=lab.id, service="web", desiredCount=60)
-    assert lab.client("ecs").describe_services(cluster=lab.id, services=["web"])["services"][0]["desiredCount"] == 2
-    lab.client("ecs").update_service(cluster=lab.id, service="web", desiredCount=4)
+        ecs.update_service(cluster=lab.id, service="web", desiredCount=60)
+    assert ecs.describe_services(cluster=lab.id, services=["web"])["services"][0]["desiredCount"] == 3
+    ecs.update_service(cluster=lab.id, service="web", desiredCount=4)
     assert guardrails.ledger(lab).running()[f"service {lab.id}/web"].tasks == 4
-    lab.teardown()
 
+    # a new kernel with the same lab id counts what the lab still runs
+    again = connect(server, "rm-path", budget=1.0)
+    assert "already runs 1 service and 1 task" in again.notices[1]
+    assert guardrails.ledger(again).hourly() == pytest.approx(fargate_cost(0.25, 0.5, 3600, tasks=5).total)
 
-def test_teardown_from_another_process_leaves_nothing_and_a_second_is_a_no_op(server: str,
-                                                                             aws_env: dict[str, str]) -> None:
-    lab = connect(server, "rm-cli", budget=1.0)
-    deploy(lab)
+    # `labkit teardown` from another process: a dry run lists and removes nothing, then it removes all of it,
+    # and not another lab's resources
     other = connect(server, "rm-other", budget=1.0)
     other.client("logs").create_log_group(logGroupName="/labkit/rm-other")
-
-    dry = labkit_cli(aws_env, "teardown", "--lab", "rm-cli", "--dry-run", "--endpoint-url", server)
+    before = tagged_resources(server, "rm-path")
+    dry = labkit_cli(aws_env, "teardown", "--lab", "rm-path", "--dry-run", "--endpoint-url", server)
     assert dry.returncode == 0, dry.stderr
-    assert "Would remove" in dry.stdout and "service: rm-cli/web" in dry.stdout
-    assert len(tagged_resources(server, "rm-cli")) >= 9  # a dry run removes nothing
-
-    first = labkit_cli(aws_env, "teardown", "--lab", "rm-cli", "--endpoint-url", server)
+    assert "Would remove" in dry.stdout and "service: rm-path/web" in dry.stdout
+    assert tagged_resources(server, "rm-path") == before
+    first = labkit_cli(aws_env, "teardown", "--lab", "rm-path", "--endpoint-url", server)
     assert first.returncode == 0, first.stderr
     assert "Removed: 1 service" in first.stdout and "********9012" in first.stdout
-    assert tagged_resources(server, "rm-cli") == []
-    assert tagged_resources(server, "rm-other") == ["log group /labkit/rm-other"]  # another lab is untouched
+    assert tagged_resources(server, "rm-path") == []
+    assert tagged_resources(server, "rm-other") == ["log group /labkit/rm-other"]
 
-    second = labkit_cli(aws_env, "teardown", "--lab", "rm-cli", "--endpoint-url", server, "--json")
-    assert second.returncode == 0, second.stderr
-    assert json.loads(second.stdout)["removed"] == []
+    # a second teardown, from the CLI or the lab, is a no-op
+    second = cli_main(["teardown", "--lab", "rm-path", "--endpoint-url", server, "--json"])
+    assert second == (0, [])
+    assert "Nothing to remove" in str(lab.teardown())
     other.teardown()
 
 
-def test_a_new_kernel_counts_what_its_lab_already_runs(server: str, aws_env: dict[str, str]) -> None:
-    first = connect(server, "rm-again", budget=1.0)
-    deploy(first, count=3)
-    again = connect(server, "rm-again", budget=1.0)
-    assert "already runs 1 service and 1 task" in again.notices[1]
-    assert guardrails.ledger(again).hourly() == pytest.approx(fargate_cost(0.25, 0.5, 3600, tasks=4).total)
-    again.teardown()
+def test_the_budget_stops_an_expensive_service_before_aws_sees_it(server: str, aws_env: dict[str, str]) -> None:
+    from labkit import deploy as steps
+
+    lab = connect(server, "rm-budget", budget=0.5)
+    td = steps.register_task(lab, "rm-budget-big", "public.ecr.aws/nginx/nginx:stable", cpu=4096, memory=8192)
+    cluster = steps.ensure_cluster(lab, lab.id)
+    network = steps.Network(vpc_id="vpc-1", subnet_ids=("subnet-1",), security_group_id="sg-1",
+                            availability_zones=("us-east-1a",), ports=(80,))  # never sent: refused before
+    with pytest.raises(GuardrailError, match=r"refused CreateService .* above its budget of \$0\.50"):
+        steps.deploy_service(lab, cluster, "big", td, desired_count=10, network=network)
+    assert lab.client("ecs").list_services(cluster=lab.id)["serviceArns"] == []
+    assert lab.notices[-1].startswith("refused CreateService")
+    assert lab.teardown().ok
+    assert tagged_resources(server, "rm-budget") == []
 
 
 def test_what_labkit_cannot_price_or_remove_is_refused(server: str, aws_env: dict[str, str]) -> None:
@@ -284,20 +306,39 @@ def test_what_labkit_cannot_price_or_remove_is_refused(server: str, aws_env: dic
 
 def test_every_call_labkit_makes_in_real_mode_is_in_the_iam_policy(server: str, aws_env: dict[str, str],
                                                                    calls: set[tuple[str, str]]) -> None:
+    from labkit import deploy as steps
+
     lab = connect(server, "rm-iam", budget=1.0)
-    deploy(lab)
-    lab.client("ecs").update_service(cluster=lab.id, service="web", desiredCount=4)
-    lab.client("application-autoscaling").register_scalable_target(
-        ServiceNamespace="ecs", ResourceId=f"service/{lab.id}/web", ScalableDimension="ecs:service:DesiredCount",
-        MinCapacity=1, MaxCapacity=4)
+    done = deploy(lab)
+    steps.scale(lab, done["cluster"], done["service"], 4)
+    steps.run_task(lab, done["cluster"], done["td"], network=done["network"], spot=True)
+    steps.logs(lab, done["td"])
+    steps.ensure_network(lab)  # a re-run finds what the lab made
+    lab.client("ecs").create_cluster(clusterName=f"{lab.id}-bare")  # a learner's cluster, without providers
+    steps.ensure_cluster(lab, f"{lab.id}-bare")
+    lab.client("iam").put_role_policy(RoleName=f"labkit-{lab.id}-task", PolicyName="read", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    scaling = lab.client("application-autoscaling")  # lesson 05's autoscaling, as plain boto3
+    scaling.register_scalable_target(ServiceNamespace="ecs", ResourceId=f"service/{lab.id}/web",
+                                     ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=4)
+    scaling.put_scaling_policy(PolicyName="cpu", ServiceNamespace="ecs", ResourceId=f"service/{lab.id}/web",
+                               ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+                               TargetTrackingScalingPolicyConfiguration={
+                                   "TargetValue": 60.0, "PredefinedMetricSpecification": {
+                                       "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
     connect(server, "rm-iam", budget=1.0)  # a reconnect describes what the lab already runs
-    lab.teardown()
+    assert lab.teardown().ok
     lab.teardown()
     actions = {f"{IAM_PREFIX.get(service, service)}:{op}" for service, op in calls}
     assert {"ecs:CreateService", "ecs:DeleteService", "iam:DeleteRole", "sts:GetCallerIdentity"} <= actions
-    allowed = {a for st in json.loads(POLICY.read_text())["Statement"] if st["Effect"] == "Allow"
-               for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    allowed = policy_actions()
     assert sorted(actions - allowed) == []
+    assert sorted(allowed - actions - AUTHORIZATION_ONLY) == []  # nothing in the policy that labkit does not use
+
+
+def policy_actions() -> set[str]:
+    return {a for st in json.loads(POLICY.read_text())["Statement"] if st["Effect"] == "Allow"
+            for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
 
 
 def test_the_iam_policy_names_every_action_and_no_wildcard() -> None:

@@ -66,3 +66,32 @@ def test_a_learner_cannot_override_the_lab_tag(client):
     arn = ecs.create_cluster(clusterName="c", tags=[{"key": "labkit:lab", "value": "other"}])["cluster"]["clusterArn"]
     values = [t["value"] for t in ecs.list_tags_for_resource(resourceArn=arn)["tags"] if t["key"] == "labkit:lab"]
     assert values == ["t1"]
+
+
+def test_roles_go_under_the_labkit_path_unless_the_caller_names_one(client):
+    iam = client("iam")
+    assert iam.create_role(RoleName="a", AssumeRolePolicyDocument="{}")["Role"]["Path"] == "/labkit/"
+    assert iam.create_role(RoleName="b", Path="/team/", AssumeRolePolicyDocument="{}")["Role"]["Path"] == "/team/"
+
+
+@pytest.mark.parametrize(("operation", "params", "expected"), [
+    ("CreateService", {"serviceName": "web"}, {"propagateTags": "SERVICE", "enableECSManagedTags": True}),
+    ("CreateService", {"serviceName": "web", "propagateTags": "NONE"}, {"propagateTags": "NONE"}),
+    ("RunTask", {"taskDefinition": "web"}, {"enableECSManagedTags": True}),
+])
+def test_services_pass_their_tags_to_their_tasks(operation, params, expected):
+    tagging.add_tags(FakeLab(), "ecs", operation, params)
+    assert expected.items() <= params.items()
+    assert {"key": "labkit:lab", "value": "t1"} in params["tags"]
+
+
+def test_calls_that_create_nothing_are_left_alone():
+    params = {"cluster": "c"}
+    tagging.add_tags(FakeLab(), "ecs", "ListServices", params)
+    assert params == {"cluster": "c"}
+
+
+def test_a_mock_labs_plain_boto3_creates_are_tagged_too(lab):
+    arn = lab.client("ecs").create_cluster(clusterName="plain")["cluster"]["clusterArn"]
+    tags = lab.client("ecs").list_tags_for_resource(resourceArn=arn)["tags"]
+    assert {"key": "labkit:lab", "value": lab.id} in tags
