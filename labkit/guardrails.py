@@ -601,14 +601,14 @@ class LessonCost:
 #: What each lesson's optional real-mode path runs (sizes and times are the lessons' choices, not Fargate facts).
 LESSON_RUNS: tuple[tuple[str, tuple[Run, ...], str], ...] = (
     ("00_start_here", (), "connects and shows the account"),
-    ("01_recap_orchestration", (), "reading and diagrams"),
-    ("02_what_is_fargate", (Run(1, 0.25, 0.5, 5),), ""),
+    ("01_recap_orchestration", (Run(1, 0.25, 0.5, 5),), "one task run on Fargate after the EC2 launch type fails"),
+    ("02_what_is_fargate", (Run(3, 0.25, 0.5, 5),), "three tasks, to find each one's ENI"),
     ("03_how_fargate_works", (Run(3, 0.25, 0.5, 30), Run(1, 0.25, 0.5, 5)), "a service and a one-off task"),
     ("04_pricing", (Run(2, 0.25, 0.5, 20, spot=True),), "Spot counted at the on-demand rate"),
     ("05_use_cases", (Run(4, 0.5, 1, 30), Run(10, 1, 2, 10, spot=True)),
      "a service scaling up to 4, and a batch on Spot counted at the on-demand rate"),
     ("06_eks_on_fargate", (), "mock or local mode only: real mode does not create EKS clusters"),
-    ("07_debugging", (Run(6, 0.25, 0.5, 0.5),), "tasks that fail fast, each billed the minimum"),
+    ("07_debugging", (Run(4, 0.25, 0.5, 10),), "a small Spot-backed service and its replacements"),
     ("assignments/capstone", (Run(2, 0.5, 1, 60),), ""),
 )
 
