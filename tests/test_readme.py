@@ -1,0 +1,78 @@
+"""Every command the README gives is one a test or CI runs: none can rot unnoticed.
+
+The table below names, for each command the README shows, the test (or CI) that runs it. The test fails when
+the README gains a command nobody runs, when a named test disappears, or when a `make` target or a `labkit`
+subcommand it names no longer exists.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+# command as the README writes it -> where it is run
+RUN_BY = {
+    "make lab": "tests/test_make_lab.py::test_make_lab_passes_its_args_to_labkit_lab",
+    "make lab ARGS=--no-browser": "tests/test_make_lab.py::test_labkit_lab_serves_the_first_notebook",
+    "make test": ".ci/run",
+    "make doctor": "tests/test_cli.py::test_doctor_json_lists_every_check",
+    "make student": "tests/test_student.py::test_labkit_student_writes_copies_and_check_reports_stale",
+    "make grade": "tests/test_grading.py::test_reports_and_gradebook",
+    "make diagrams": "tests/test_diagrams.py::test_regenerating_into_a_folder_writes_dot_and_svg_of_every_static_diagram",
+    "make bench": "tests/test_bench.py",
+    "labkit server": "tests/test_cli_ops.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c",
+    "labkit server --port N": "tests/test_cli_ops.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c",
+    "labkit teardown --lab ID": "tests/test_real_mode.py::test_the_full_path_deploy_scale_reconnect_and_teardown_from_another_process",
+    "labkit grade submissions/ --out gradebook.csv": "tests/test_grading.py::test_reports_and_gradebook",
+    "labkit grade SUBMISSION.ipynb": "tests/test_grading.py::test_labkit_grade_usage_errors",
+    "aws --endpoint-url http://127.0.0.1:PORT ecs list-services --cluster labkit":
+        "tests/test_aws_cli.py::test_the_cli_lists_what_the_notebook_created",
+}
+
+
+def readme_commands() -> set[str]:
+    """Shell commands the README shows: in code spans and in lines of its code blocks."""
+    spans = re.findall(r"`((?:make|labkit|aws) [^`]+)`", README)
+    blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+    lines = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    found = {c.strip() for c in spans} | {c for c in lines if c.startswith(("make ", "labkit ", "aws "))}
+    return found
+
+
+def test_every_readme_command_is_run_by_a_test_or_ci():
+    unknown = readme_commands() - set(RUN_BY)
+    assert not unknown, f"README commands no test runs (add a test and list it here): {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("command", sorted(RUN_BY))
+def test_the_test_that_runs_it_exists(command):
+    where = RUN_BY[command]
+    path, _, name = where.partition("::")
+    assert (ROOT / path).exists(), f"{command}: {path} is gone"
+    if name:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert name in names, f"{command}: {where} is gone"
+    if path == ".ci/run":
+        assert "make test" in (ROOT / path).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("target", sorted({c.split()[1] for c in RUN_BY if c.startswith("make ")}))
+def test_make_targets_exist(target):
+    done = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("sub", sorted({c.split()[1] for c in RUN_BY if c.startswith("labkit ")}))
+def test_labkit_subcommands_exist(sub):
+    done = subprocess.run([sys.executable, "-m", "labkit.cli", sub, "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and "usage: labkit" in done.stdout
