@@ -6,5 +6,7 @@ Everything else is reached through its module (`labkit.pricing.fargate_cost`, ..
 
 from labkit.doctor import doctor
 from labkit.errors import GuardrailError, InvalidInput, LabkitError
+from labkit.exercises import check
+from labkit.lab import connect
 
-__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "doctor"]
+__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "connect", "doctor"]

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from labkit import cli_grading, cli_rules
 from labkit.errors import LabkitError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -57,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check this machine for the course and say how to fix what is missing")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
+    cli_rules.add_price_parser(sub)
+    cli_rules.add_validate_parser(sub)
+    cli_grading.add_grade_parser(sub)
+    cli_grading.add_student_parser(sub)
+
     sub.add_parser("lab", help="open JupyterLab on the first notebook (mock mode); extra options go to jupyter",
                    add_help=True)
     return parser
@@ -70,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         args, extra = parser.parse_known_args(argv)
         return _cmd_lab(args, extra)
     args = parser.parse_args(argv)
-    handlers = {"doctor": _cmd_doctor}
+    handlers = {"doctor": _cmd_doctor, "price": cli_rules.run_price, "validate": cli_rules.run_validate,
+                "grade": cli_grading.run_grade, "student": cli_grading.run_student}
     try:
         return handlers[args.command](args)
     except LabkitError as err:

@@ -1,0 +1,106 @@
+"""Clocks a Lab reads time from: simulated in mock and local modes (it moves only when asked), wall time in real.
+
+A simulated clock starts at the wall time it was made (whole seconds, UTC) and then moves only through
+`advance(seconds)`: by the learner, by `labkit.deploy`'s waits, and by boto3 waiters in mock mode, which
+wait in simulated time instead of sleeping. Nothing else moves it, so a notebook replays identically.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from labkit.errors import InvalidInput
+
+
+def _utc_now_whole_seconds() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _check_seconds(seconds: float) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise InvalidInput(f"advance() got {seconds!r}; expected a number of seconds such as 60 or 3600.")
+    if seconds < 0:
+        raise InvalidInput(f"advance() got {seconds} seconds; a clock only moves forward, give 0 or more.")
+    return float(seconds)
+
+
+class SimulatedClock:
+    """Simulated time: `now()` is the start plus every `advance()` so far; listeners hear each move."""
+
+    kind = "simulated"
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._start = start or _utc_now_whole_seconds()
+        self._elapsed = 0.0
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[datetime, datetime], None]] = []
+
+    def now(self) -> datetime:
+        """The current simulated time (UTC, timezone-aware)."""
+        return self._start + timedelta(seconds=self._elapsed)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds of simulated time since the clock started."""
+        return self._elapsed
+
+    def advance(self, seconds: float) -> datetime:
+        """Move simulated time forward by `seconds` and return the new time; listeners run after the move."""
+        seconds = _check_seconds(seconds)
+        with self._lock:
+            before = self.now()
+            self._elapsed += seconds
+            after = self.now()
+            for listener in list(self._listeners):
+                listener(before, after)
+        return after
+
+    def advance_to(self, when: datetime) -> datetime:
+        """Move forward to `when` (no-op when it is not in the future)."""
+        delta = (when - self.now()).total_seconds()
+        return self.advance(delta) if delta > 0 else self.now()
+
+    def on_advance(self, listener: Callable[[datetime, datetime], None]) -> None:
+        """Call `listener(before, after)` after every move (the mock layer settles services here)."""
+        self._listeners.append(listener)
+
+    def __repr__(self) -> str:
+        return f"SimulatedClock(elapsed={self._elapsed:g}s)"
+
+
+class WallClock:
+    """Real time, for real mode: `advance()` cannot move it."""
+
+    kind = "wall"
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def advance(self, seconds: float) -> datetime:
+        _check_seconds(seconds)
+        raise InvalidInput("real mode runs on wall time, which cannot be advanced; wait for AWS instead "
+                           "(labkit.deploy.wait_steady, or a boto3 waiter).")
+
+    def __repr__(self) -> str:
+        return "WallClock()"
+
+
+class RemoteClock:
+    """The simulated clock of a `labkit server` (local mode), read and moved over its control API."""
+
+    kind = "simulated"
+
+    def __init__(self, get: Callable[[], datetime], advance: Callable[[float], datetime]) -> None:
+        self._get = get
+        self._advance = advance
+
+    def now(self) -> datetime:
+        return self._get()
+
+    def advance(self, seconds: float) -> datetime:
+        return self._advance(_check_seconds(seconds))
+
+    def __repr__(self) -> str:
+        return "RemoteClock()"
