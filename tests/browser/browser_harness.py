@@ -240,7 +240,8 @@ def _wait_for_server(proc: subprocess.Popen, runtime: Path, token: str, log_path
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """One headless Chromium for a whole session; closed whatever happens."""
+    """One headless Chromium for a whole session, as one browser context (pages share its HTTP cache and the
+    token cookie, so each lesson loads JupyterLab from cache); closed whatever happens."""
     from playwright.sync_api import sync_playwright
 
     path = chromium_path()
@@ -249,7 +250,7 @@ def chromium() -> Iterator[Any]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
-            yield browser
+            yield browser.new_context(viewport={"width": 1280, "height": 900})
         finally:
             browser.close()
 
@@ -326,7 +327,7 @@ def check_lesson(browser: Any, server: LabServer, rel_path: str, notebook: Path,
     expect = expectations(notebook)
     report = LessonReport(rel_path)
     start = time.monotonic()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page()
     page.on("console", lambda msg: msg.type == "error" and report.console_errors.append(msg.text))
     page.on("pageerror", lambda err: report.console_errors.append(f"uncaught: {err}"))
     try:
