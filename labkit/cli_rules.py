@@ -23,7 +23,7 @@ def add_price_parser(subparsers: Any) -> argparse.ArgumentParser:
                                           "with the billing minimum, from labkit's dated rates.")
     p.add_argument("--cpu", type=float, required=True, help="vCPUs per task, e.g. 0.25, 1, 4")
     p.add_argument("--memory", type=float, required=True, help="memory per task in GB, e.g. 0.5, 2")
-    p.add_argument("--hours", type=float, default=None, help="hours each task runs (default: a month, 730 h)")
+    p.add_argument("--hours", type=float, default=None, help="hours each task runs (default: a month)")
     p.add_argument("--seconds", type=float, default=None, help="seconds each task runs (instead of --hours)")
     p.add_argument("--tasks", type=int, default=1, help="number of tasks (default 1)")
     p.add_argument("--region", default="us-east-1", help="AWS region (default us-east-1)")

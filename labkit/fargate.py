@@ -281,6 +281,24 @@ def _as_int(value: Any, field: str) -> int | None:
     return int(number)
 
 
+def _dict(value: Any, field: str) -> Mapping[str, Any]:
+    """A JSON object field; missing or null is empty, anything else but a dict is InvalidInput."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{field} is {value!r}; expected a dict (a JSON object).")
+    return value
+
+
+def _list(value: Any, field: str) -> list[Any]:
+    """A JSON array field; missing or null is empty, anything else but a list is InvalidInput."""
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInput(f"{field} is {value!r}; expected a list (a JSON array).")
+    return list(value)
+
+
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
@@ -433,19 +451,18 @@ def problems(task_def: Any, *, launch_type: str | None = "FARGATE",
                     f"Tasks using the Fargate launch type do not support {param}.",
                     f"'{param}' needs access to the host, which Fargate does not give: remove it "
                     "(or run this task on the EC2 launch type).", f"{path}.{param}")
-        linux = c.get("linuxParameters") or {}
-        if not isinstance(linux, Mapping):
-            raise InvalidInput(f"{path}.linuxParameters is {linux!r}; expected a dict.")
+        linux = _dict(c.get("linuxParameters"), f"{path}.linuxParameters")
         for param in unsupported["linux_parameters"]:
             if _present(linux.get(param)):
                 add("unsupported-parameter",
                     f"Tasks using the Fargate launch type do not support linuxParameters {param}.",
-                    f"Remove linuxParameters.{param}: {unsupported['note'].split('linuxParameters: ')[-1]}",
+                    f"Remove linuxParameters.{param}: {unsupported['note'].split('linuxParameters: ')[-1]}"
+                    + (f" ({unsupported['tmpfs_caveat']})" if param == "tmpfs" else ""),
                     f"{path}.linuxParameters.{param}")
-        caps = linux.get("capabilities") or {}
-        added = caps.get("add") if isinstance(caps, Mapping) else None
+        caps = _dict(linux.get("capabilities"), f"{path}.linuxParameters.capabilities")
+        added = _list(caps.get("add"), f"{path}.linuxParameters.capabilities.add")
         allowed = unsupported["allowed_capabilities_add"]
-        for j, cap in enumerate(added or []):
+        for j, cap in enumerate(added):
             if str(cap).upper() not in allowed:
                 # AWS-style wording (labkit's own).
                 add("unsupported-parameter",
@@ -454,19 +471,21 @@ def problems(task_def: Any, *, launch_type: str | None = "FARGATE",
                     f"On Fargate a container may add only {_join(allowed)}: remove '{cap}' from "
                     "linuxParameters.capabilities.add.", f"{path}.linuxParameters.capabilities.add[{j}]")
         # Log driver and image pulls need the execution role.
-        log = c.get("logConfiguration") or {}
-        if isinstance(log, Mapping) and log.get("logDriver") == "awslogs" and not td.get("executionRoleArn"):
+        log = _dict(c.get("logConfiguration"), f"{path}.logConfiguration")
+        no_role = not td.get("executionRoleArn")
+        if log.get("logDriver") == "awslogs" and no_role and not _has(found, "execution-role-awslogs"):
             add("execution-role-awslogs",
                 "Fargate requires task definition to have execution role ARN to support log driver awslogs.",
                 "The awslogs driver sends logs with the task execution role: set executionRoleArn to a role "
                 "with the AmazonECSTaskExecutionRolePolicy policy.", "executionRoleArn")
         image = c.get("image")
-        if isinstance(image, str) and _ECR_IMAGE.match(image) and not td.get("executionRoleArn"):
+        ecr = isinstance(image, str) and _ECR_IMAGE.match(image)
+        if ecr and no_role and not _has(found, "execution-role-ecr"):
             add("execution-role-ecr",
                 "Fargate requires task definition to have execution role ARN to support ECR images.",
                 "Fargate pulls private ECR images with the task execution role: set executionRoleArn to a "
                 "role with the AmazonECSTaskExecutionRolePolicy policy.", "executionRoleArn")
-        for k, port in enumerate(c.get("portMappings") or []):
+        for k, port in enumerate(_list(c.get("portMappings"), f"{path}.portMappings")):
             if isinstance(port, Mapping) and port.get("hostPort") not in (None, port.get("containerPort")):
                 add("port-mapping",
                     "When networkMode=awsvpc, the host ports and container ports in port mappings "
@@ -523,6 +542,10 @@ def problems(task_def: Any, *, launch_type: str | None = "FARGATE",
     if platform_version is not None:
         found.extend(_platform_problems(platform_version, os_name, arch, cpu_units, _present(storage)))
     return found
+
+
+def _has(found: list[Problem], rule: str) -> bool:
+    return any(p.rule == rule for p in found)
 
 
 _ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")

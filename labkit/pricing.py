@@ -402,7 +402,8 @@ def monthly(vcpu: float, memory_gb: float, tasks: int = 1, *, hours_per_day: flo
             days: float | None = None, **cost_kwargs: Any) -> Cost:
     """The cost of a service of `tasks` tasks running `hours_per_day` each day for a month (or `days`).
 
-    A month is AWS's 730 hours (from labkit.data); each day's run is billed with the per-run minimum.
+    A month is AWS's billing.hours_per_month from labkit.data; each day's run is billed with the per-run
+    minimum.
     """
     billing = facts()["billing"]
     hpd = _real(hours_per_day, "hours_per_day", example="hours from 0 to 24")
@@ -471,7 +472,7 @@ class Ec2Cost:
 def ec2_cost(instance_type: str, hours: float, count: int = 1, region: str = "us-east-1") -> Ec2Cost:
     """On-demand Linux price of `count` instances for `hours` hours, from labkit's dated EC2 prices."""
     row = _instance(instance_type)
-    hours = _real(hours, "hours", allow_zero=True, example="a number of hours such as 730")
+    hours = _real(hours, "hours", allow_zero=True, example="a number of hours such as 24")
     count = _count(count, "count")
     if region != row["region"]:
         known = sorted({r["region"] for r in facts()["prices"]["ec2"]})
@@ -548,16 +549,19 @@ def _utilisation(value: Any) -> float:
     return u
 
 
-def compare(vcpu: float, memory_gb: float, tasks: int, instance_type: str, *, hours: float = 730,
+def compare(vcpu: float, memory_gb: float, tasks: int, instance_type: str, *, hours: float | None = None,
             utilisation: float = 1.0, region: str = "us-east-1", arch: str | None = None, spot: bool = False,
             savings_plan_pct: float = 0) -> Comparison:
     """Fargate for `tasks` tasks running `utilisation` of `hours` vs enough EC2 instances running all `hours`.
 
+    `hours` defaults to a month (AWS's billing.hours_per_month in labkit.data).
     Fargate's architecture follows the instance's unless `arch` is given.
     """
     row = _instance(instance_type)
     tasks = _count(tasks, "tasks")
-    hours = _real(hours, "hours", example="a number of hours such as 730")
+    if hours is None:
+        hours = facts()["billing"]["hours_per_month"]
+    hours = _real(hours, "hours", example="a number of hours such as 24")
     u = _utilisation(utilisation)
     per = tasks_per_instance(instance_type, vcpu, memory_gb)
     if per == 0:
@@ -578,7 +582,7 @@ def compare(vcpu: float, memory_gb: float, tasks: int, instance_type: str, *, ho
 
 
 def break_even_utilisation(vcpu: float, memory_gb: float, tasks: int, instance_type: str, *,
-                           hours: float = 730, region: str = "us-east-1", arch: str | None = None,
+                           hours: float | None = None, region: str = "us-east-1", arch: str | None = None,
                            spot: bool = False, savings_plan_pct: float = 0) -> float:
     """The fraction of the time above which always-on EC2 instances are cheaper than Fargate.
 

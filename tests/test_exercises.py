@@ -1,0 +1,426 @@
+"""labkit.exercises: the check engine, and every exercise's right answer and typical wrong answers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import labkit
+from labkit import exercises as ex
+from labkit import pricing
+from labkit.exercises import Context, Exercise, Quiz, Wrong, check, hidden_check, register, register_quiz
+from labkit.exercises import capstone as cap
+from labkit.exercises import pricing as pe
+
+# ---- the engine -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def toy():
+    """A throwaway exercise with a weighted check, a stopping check and a check that crashes."""
+    e = register(Exercise("toy.sum", "Add two numbers", points=4, hints=("Add them.",)))
+
+    @e.check("a number", weight=1)
+    def _number(answer, ctx):
+        ex.number(answer, "a number")
+
+    @e.check("the sum", weight=3)
+    def _sum(answer, ctx):
+        if ex.number(answer) != 5:
+            raise Wrong("Not the sum.", hint="2 + 3")
+
+    yield e
+    ex._REGISTRY.pop("toy.sum", None)
+    ex._HIDDEN.pop("toy.sum", None)
+    ex._RESULTS.pop("toy.sum", None)
+
+
+def test_check_is_the_public_name():
+    assert labkit.check is ex.check
+    assert "check" in labkit.__all__
+
+
+def test_right_answer_passes_with_full_points_and_short_text(toy):
+    v = check("toy.sum", 5)
+    assert v.passed and v.score == 4 and v.points == 4
+    assert str(v) == "✓ Add two numbers: passed (4/4 points)."
+    assert "labkit-verdict" in v._repr_html_()
+
+
+def test_partial_credit_follows_the_weights(toy):
+    v = check("toy.sum", 6)
+    assert not v.passed and v.score == 1
+    assert "✓ a number" in str(v) and "✗ the sum: Not the sum." in str(v)
+    assert v.hint == "2 + 3" and str(v).endswith("Hint: 2 + 3")
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("abc", "got the text 'abc'"), (None, "No answer yet"), (..., "No answer yet"), (True, "got bool True"),
+    ([1, 2], "got list [1, 2]"), (float("nan"), "got nan"),
+])
+def test_wrong_types_get_a_friendly_message_not_a_traceback(toy, answer, words):
+    v = check("toy.sum", answer)
+    assert not v.passed and v.score == 0
+    assert words in str(v) and "Traceback" not in str(v)
+
+
+def test_a_crashing_check_becomes_a_friendly_part(toy):
+    @toy.check("crashes")
+    def _boom(answer, ctx):
+        return {}["missing"]
+
+    v = check("toy.sum", 5)
+    assert not v.passed
+    assert "could not check your answer (KeyError: 'missing')" in str(v)
+    toy.checks.pop()
+
+
+def test_unknown_id_lists_close_matches():
+    v = check("pricing.monthy_bill", 1)
+    assert not v.passed
+    assert str(v) == "✗ No exercise 'pricing.monthy_bill'.\nDid you mean: pricing.monthly_bill?"
+    assert "capstone.size" in str(check("capstone.sise", 1))
+    assert "exercise id is text" in str(check(42, 1))
+
+
+def test_verdicts_are_recorded_for_the_grader(toy, tmp_path, monkeypatch):
+    results_file = tmp_path / "results.jsonl"
+    monkeypatch.setenv(ex.RESULTS_FILE_ENV, str(results_file))
+    check("toy.sum", 6)
+    check("toy.sum", 5)
+    assert ex.results()["toy.sum"].passed
+    lines = [json.loads(x) for x in results_file.read_text().splitlines()]
+    assert [line["passed"] for line in lines] == [False, True]
+    assert ex.Verdict.from_dict(lines[-1]) == ex.results()["toy.sum"]
+    assert json.loads(ex.results_json())["toy.sum"]["score"] == 4
+
+
+def test_hidden_checks_are_announced_until_registered_then_run(toy):
+    toy.hidden = True
+    v = check("toy.sum", 5)
+    assert v.passed and v.hidden_pending
+    assert str(v) == "✓ Add two numbers: public checks passed (4/4 points); hidden checks run at grading."
+
+    @hidden_check("toy.sum", "an odd answer")
+    def _odd(answer, ctx):
+        if answer % 2 == 0:
+            raise Wrong("Even.")
+
+    v = check("toy.sum", 5)
+    assert v.passed and not v.hidden_pending and v.parts[-1].hidden
+    v = check("toy.sum", 6)
+    assert v.parts[-1].hidden and not v.parts[-1].passed
+
+
+def test_a_stopping_failure_skips_the_checks_after_it(toy):
+    v = check("toy.sum", "x")
+    assert [p.skipped for p in v.parts] == [False, True]
+    assert "not checked" not in str(v)
+
+
+def test_lab_exercises_ask_for_the_lab():
+    v = check("pricing.spot_strategy", "web")
+    assert 'lab=lab' in str(v) and not v.passed
+
+
+def test_import_labkit_does_not_import_topic_modules_or_boto3():
+    code = ("import sys, labkit; print(any(m.startswith(('labkit.exercises.', 'boto3', 'moto', 'ipywidgets'))"
+            " for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_every_topic_module_registers_only_its_own_ids():
+    for eid in ex.all_ids():
+        assert eid.split(".")[0] in ("pricing", "capstone") or eid.startswith("toy.")
+        assert ex.get(eid).title
+
+
+# ---- quizzes (engine side; the widgets are in test_widgets.py) --------------------------------------------
+
+def test_quiz_kinds_grade_like_exercises():
+    q = register_quiz(Quiz("toy.quiz", "Toy", question="?", choices={"A": "a", "B": "b"},
+                           correct=frozenset({"B"}), wrong_hints={"A": "Not a."}))
+    assert q.kind == "single"
+    assert check("toy.quiz", "b").passed
+    assert check("toy.quiz", "A").hint == "Not a."
+    assert "is not one of the choices" in str(check("toy.quiz", "Z"))
+    assert "Pick exactly one" in str(check("toy.quiz", ["A", "B"]))
+    ex._REGISTRY.pop("toy.quiz")
+
+
+# ---- pricing exercises ------------------------------------------------------------------------------------
+
+def _bill(**drop):
+    web, rep = pe.WEB.monthly(), pe.REPORTS.monthly()
+    total = web.total + rep.total
+    if drop.get("storage"):
+        total -= web.storage
+    if drop.get("licence"):
+        total -= rep.os_license
+    return total * drop.get("hours", 730) / 730
+
+
+def _short(seconds):
+    s = pe.SHORT_TASK
+    return pricing.fargate_cost(s["vcpu"], s["memory_gb"], 3600).total * seconds / 3600
+
+
+def _windows(seconds, licence=True):
+    w = pe.WINDOWS_TASK
+    c = pricing.fargate_cost(w["vcpu"], w["memory_gb"], 3600, os="WINDOWS")
+    return (c.total - (0 if licence else c.os_license)) * seconds / 3600
+
+
+def _break_even():
+    b = pe.BREAK_EVEN
+    return pricing.break_even_utilisation(b["vcpu"], b["memory_gb"], b["tasks"], b["instance_type"])
+
+
+RIGHT = [
+    ("pricing.monthly_bill", lambda: _bill()),
+    ("pricing.monthly_bill", lambda: f"${_bill():,.2f}"),
+    ("pricing.short_task", lambda: pricing.fargate_cost(0.25, 0.5, 20)),
+    ("pricing.short_task", lambda: _short(60)),
+    ("pricing.windows_task", lambda: _windows(300)),
+    ("pricing.break_even", lambda: round(_break_even(), 2)),
+    ("pricing.quiz_spot", lambda: "A, B"),
+    ("pricing.quiz_hourly", lambda: round(pricing.fargate_cost(1, 2, 3600).total, 4)),
+    ("capstone.size", lambda: (1024, 2048)),
+    ("capstone.size", lambda: {"cpu": "1 vCPU", "memory": "2 GB"}),
+    ("capstone.cost", lambda: cap._expected_monthly_cost()),
+    ("capstone.quiz", lambda: "A"),
+]
+
+
+@pytest.mark.parametrize("eid, answer", RIGHT)
+def test_reference_answers_pass(eid, answer):
+    v = check(eid, answer())
+    assert v.passed, str(v)
+    assert v.score == v.points
+
+
+WRONG = [  # exercise, typical wrong answer, words of the message, words of the hint
+    ("pricing.monthly_bill", lambda: _bill(storage=True), "leaves out ephemeral storage",
+     "above the free 20 GB"),
+    ("pricing.monthly_bill", lambda: _bill(licence=True), "leaves out the Windows OS licence", "OS licence"),
+    ("pricing.monthly_bill", lambda: _bill(storage=True, licence=True), "storage and the Windows licence",
+     "licence"),
+    ("pricing.monthly_bill", lambda: _bill(hours=720), "720-hour month", "730 hours"),
+    ("pricing.monthly_bill", lambda: _bill(hours=744), "744-hour month", "730 hours"),
+    ("pricing.monthly_bill", lambda: _bill() / 730, "cost of one hour", "730 hours"),
+    ("pricing.monthly_bill", lambda: pe.WEB.monthly().total, "the web service alone", "Add both"),
+    ("pricing.monthly_bill", lambda: -3, "cannot be negative", ""),
+    ("pricing.short_task", lambda: _short(20), "only the 20 seconds", "at least 60 seconds"),
+    ("pricing.short_task", lambda: _short(3600), "a whole hour", "60-second minimum"),
+    ("pricing.windows_task", lambda: _windows(120), "only the 120 seconds", "at least 300 seconds"),
+    ("pricing.windows_task", lambda: _windows(300, licence=False), "leaves out the Windows OS licence",
+     "OS licence"),
+    ("pricing.windows_task", lambda: pricing.fargate_cost(1, 2, 120).total, "price of a Linux task",
+     "os='WINDOWS'"),
+    ("pricing.break_even", lambda: _break_even() * 100, "percentage", "0.42 for 42%"),
+    ("pricing.break_even", lambda: 1 / _break_even(), "inverse", "EC2's monthly cost"),
+    ("pricing.break_even", lambda: 0.1, "below the break-even", "tasks_per_instance"),
+    ("pricing.quiz_spot", lambda: ["A", "C"], "1 correct choice(s) missing", "single stateful task"),
+    ("pricing.quiz_spot", lambda: "A B D", "should not be picked", "Linux tasks only"),
+    ("pricing.quiz_hourly", lambda: 0.5, "Not quite", "vCPU-hour"),
+    ("capstone.size", lambda: (1024, 1024), "not a Fargate size", "memory 1024 MiB is not valid with 1024"),
+    ("capstone.size", lambda: (512, 2048), "Too small: cpu 512 < 640", "sum of its containers"),
+    ("capstone.size", lambda: (2048, 4096), "smaller valid size fits too", "bills the requested"),
+    ("capstone.size", lambda: 1024, "Expected (cpu units, memory MiB)", ""),
+    ("capstone.size", lambda: ("lots", 2048), "cpu", ""),
+    ("capstone.cost", lambda: cap._expected_monthly_cost() / 730, "cost of one hour", "730 hours"),
+    ("capstone.cost", lambda: 0, "costs something", ""),
+    ("capstone.quiz", lambda: "B", "Not this one", "service scheduler"),
+]
+
+
+@pytest.mark.parametrize("eid, answer, message, hint", WRONG)
+def test_typical_wrong_answers_fail_with_the_intended_hint(eid, answer, message, hint):
+    v = check(eid, answer())
+    assert not v.passed
+    assert message in str(v), str(v)
+    assert hint in v.hint, v.hint
+
+
+def test_expected_values_follow_the_price_data(monkeypatch):
+    """A price change in labkit.data moves the expected answer: nothing is typed into the exercises."""
+    from labkit.data import facts
+
+    old = _bill()
+    rates = facts()["prices"]["fargate"]["us-east-1"]["linux_x86"]
+    monkeypatch.setitem(rates, "vcpu_hour", rates["vcpu_hour"] * 2)
+    assert not check("pricing.monthly_bill", old).passed
+    assert check("pricing.monthly_bill", _bill()).passed
+
+
+# ---- lab-state checks: a fake lab answering the boto3 calls the checks make ------------------------------
+
+class FakeECS:
+    def __init__(self, services=(), task_definitions=(), tasks=()):
+        self.services = list(services)
+        self.tds = {td["family"]: td for td in task_definitions}
+        self.tasks = list(tasks)
+
+    def list_clusters(self):
+        return {"clusterArns": ["arn:aws:ecs:us-east-1:123456789012:cluster/capstone"]}
+
+    def describe_clusters(self, clusters):
+        return {"clusters": [{"clusterArn": clusters[0], "clusterName": "capstone", "status": "ACTIVE"}]}
+
+    def describe_services(self, cluster, services):
+        return {"services": [s for s in self.services if s["serviceName"] in services]}
+
+    def list_services(self, cluster):
+        return {"serviceArns": [f"arn:aws:ecs:::service/capstone/{s['serviceName']}" for s in self.services]}
+
+    def describe_task_definition(self, taskDefinition):
+        return {"taskDefinition": self.tds[taskDefinition.rsplit("/", 1)[-1].split(":")[0]]}
+
+    def list_tasks(self, cluster, serviceName, desiredStatus):
+        return {"taskArns": [f"t{i}" for i in range(len(self.tasks))]}
+
+    def describe_tasks(self, cluster, tasks):
+        return {"tasks": self.tasks}
+
+
+class FakeLab:
+    id = "fake"
+
+    def __init__(self, ecs):
+        self.ecs = ecs
+
+    def client(self, name):
+        assert name == "ecs", name
+        return self.ecs
+
+    def teardown(self):
+        return None
+
+
+def _service(name="web", count=4, running=None, strategy=None, launch_type=None, td="capstone-web"):
+    strategy = pe.SPOT_SERVICE["strategy"] if strategy is None else strategy
+    svc = {"serviceName": name, "status": "ACTIVE", "desiredCount": count,
+           "runningCount": count if running is None else running, "taskDefinition": f"arn:td/{td}:1",
+           "capacityProviderStrategy": [{"capacityProvider": p, **s} for p, s in strategy.items()]}
+    if launch_type:
+        svc.update(launchType=launch_type, capacityProviderStrategy=[])
+    return svc
+
+
+def test_spot_strategy_passes_on_the_asked_strategy_in_steady_state():
+    v = check("pricing.spot_strategy", "web", lab=FakeLab(FakeECS([_service()])))
+    assert v.passed, str(v)
+    response = {"service": {"serviceName": "web"}}  # what ecs.create_service returns
+    assert check("pricing.spot_strategy", response, lab=FakeLab(FakeECS([_service()]))).passed
+
+
+@pytest.mark.parametrize("service, message, hint", [
+    (_service(strategy={"FARGATE": {"base": 0, "weight": 1}, "FARGATE_SPOT": {"base": 1, "weight": 3}}),
+     "FARGATE has base 0", "put it on FARGATE"),
+    (_service(strategy={"FARGATE": {"base": 1, "weight": 1}, "FARGATE_SPOT": {"base": 0, "weight": 1}}),
+     "FARGATE_SPOT has weight 1", "three of every four"),
+    (_service(strategy={"FARGATE": {"base": 1, "weight": 1}}), "missing FARGATE_SPOT", "two Fargate"),
+    (_service(launch_type="FARGATE"), "launchType FARGATE instead", "AWS refuses both"),
+    (_service(running=2), "2 of 4 tasks are running", "services_stable"),
+    (_service(count=2), "wants 2 task(s)", "desiredCount"),
+])
+def test_spot_strategy_mistakes(service, message, hint):
+    v = check("pricing.spot_strategy", "web", lab=FakeLab(FakeECS([service])))
+    assert not v.passed and message in str(v), str(v)
+    assert hint in v.hint
+
+
+def test_a_missing_service_names_what_the_lab_has():
+    v = check("pricing.spot_strategy", "api", lab=FakeLab(FakeECS([_service()])))
+    assert "No active service named 'api'" in str(v) and "your lab has: web" in str(v)
+    assert v.score == 0
+
+
+def _td(cpu="1024", memory="2048", role="arn:aws:iam::123456789012:role/labkit/capstone-execution",
+        driver="awslogs", network="awsvpc"):
+    return {"family": cap.FAMILY, "cpu": cpu, "memory": memory, "networkMode": network,
+            "executionRoleArn": role, "requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
+                {"name": c["name"], "image": "x", "cpu": c["cpu"], "memory": c["memory"], "essential": True,
+                 "logConfiguration": {"logDriver": driver, "options": {}}} for c in cap.CONTAINERS]}
+
+
+def _cap_lab(service=None, td=None, tasks=()):
+    service = service or _service(cap.SERVICE, cap.COUNT, strategy=cap.STRATEGY)
+    return FakeLab(FakeECS([service], [td or _td()], tasks))
+
+
+def test_capstone_service_passes_and_its_placement_is_what_ecs_does():
+    assert cap.placement() == {"FARGATE": 2, "FARGATE_SPOT": 1}
+    v = check("capstone.service", cap.SERVICE, lab=_cap_lab())
+    assert v.passed and v.hidden_pending, str(v)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"td": _td(cpu="2048", memory="4096")}, "not the right size"),
+    ({"service": _service(cap.SERVICE, cap.COUNT, strategy=cap.STRATEGY, running=1)}, "1 of 3 tasks"),
+    ({"service": _service(cap.SERVICE, cap.COUNT, strategy=pe.SPOT_SERVICE["strategy"])}, "weight 3"),
+])
+def test_capstone_service_mistakes(kwargs, message):
+    v = check("capstone.service", cap.SERVICE, lab=_cap_lab(**kwargs))
+    assert not v.passed and message in str(v), str(v)
+    assert 0 < v.score < v.points
+
+
+@pytest.mark.parametrize("td, message, hint", [
+    (_td(), "", ""),
+    (_td(cpu="1024", memory="1024"), "No Fargate configuration exists", "memory 1024 MiB is not valid"),
+    (_td(cpu="2048", memory="4096"), "not the size you worked out", "first exercise"),
+    (_td(driver="json-file"), "do not log with awslogs", "logDriver"),
+    (_td(role=None), "execution role", ""),
+    (_td(network="bridge"), "awsvpc", ""),
+])
+def test_capstone_task_definition(td, message, hint):
+    v = check("capstone.task_definition", cap.FAMILY, lab=_cap_lab(td=td))
+    if not message:
+        assert v.passed and v.hidden_pending, str(v)
+        return
+    assert not v.passed and message in str(v), str(v)
+    assert hint in v.hint
+
+
+def test_running_tasks_are_counted_by_provider():
+    providers = ("FARGATE", "FARGATE", "FARGATE_SPOT")
+    tasks = [{"lastStatus": "RUNNING", "capacityProviderName": p} for p in providers]
+    ctx = Context(ex.get("capstone.service"), _cap_lab(tasks=tasks))
+    assert cap.running_tasks_by_provider(ctx, cap.SERVICE) == cap.placement()
+
+
+def test_capstone_brief_states_the_constants_the_checks_use():
+    text = cap.brief()
+    assert str(cap.COUNT) in text and cap.SERVICE in text and cap.FAMILY in text
+    assert all(f"{c['cpu']} CPU units" in text for c in cap.CONTAINERS)
+
+
+# ---- against the mock layer: task definition and teardown in a real mock lab -----------------------------
+
+def test_task_definition_and_teardown_in_a_mock_lab(lab):
+    setup = cap.prepare(lab)
+    assert "subnet" in str(setup) and "arn:" not in str(setup)
+    assert not check("capstone.task_definition", cap.FAMILY, lab=lab).passed
+    ecs = lab.client("ecs")
+    td = _td(role=setup.execution_role_arn)
+    ecs.register_task_definition(**{k: v for k, v in td.items()}, tags=lab.tags)
+    v = check("capstone.task_definition", cap.FAMILY, lab=lab)
+    assert v.passed, str(v)
+    assert cap.role_trusts_ecs_tasks(lab.client("iam"), setup.execution_role_arn)
+    ex._RESULTS.pop("capstone.service", None)
+    report = lab.teardown()
+    v = check("capstone.teardown", report, lab=lab)
+    assert not v.passed and "No capstone service was checked" in str(v)
+    assert "✓ nothing left in the lab" in str(v)
+
+
+def test_a_broken_topic_module_gives_a_verdict_not_a_traceback(monkeypatch):
+    monkeypatch.setitem(ex._LOAD_ERRORS, "broken", "SyntaxError: invalid syntax")
+    monkeypatch.setattr(ex, "_TOPICS_LOADED", ex._TOPICS_LOADED | {"broken"})
+    v = check("broken.thing", 1)
+    assert "could not be loaded (SyntaxError" in str(v) and "bug in the course" in str(v)
