@@ -67,12 +67,39 @@ def apply() -> None:
                           stacklevel=3)
         from labkit import mock_fixes, mock_rules, mock_services, mock_tasks, mock_waiters
 
+        _speed_up_new_accounts()
         mock_tasks.install()
         mock_services.install()
         mock_fixes.install()
         mock_rules.install()
         mock_waiters.install()
         _applied = True
+
+
+def _speed_up_new_accounts() -> None:
+    """Make a new lab's account cheap: parse moto's AWS-managed IAM policies once per process, not per
+    account, and skip moto's 1,300 sample AMIs (with their snapshots), which a Fargate course never uses.
+    Set MOTO_EC2_LOAD_DEFAULT_AMIS=true before connecting to get them back.
+    """
+    import functools
+    import json
+    import os
+
+    from moto.iam import models as iam_models
+
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+    @functools.cache
+    def parsed() -> dict[str, Any]:
+        return json.loads(iam_models.aws_managed_policies_data)
+
+    def init_aws_policies(self: Any) -> list[Any]:
+        if not iam_models.load_iam_aws_managed_policies():
+            return []
+        return [iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+                for name, data in parsed().items()]
+
+    iam_models.IAMBackend._init_aws_policies = init_aws_policies
 
 
 def start() -> None:

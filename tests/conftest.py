@@ -49,3 +49,29 @@ def lab():
 
     with labkit.connect("mock") as the_lab:
         yield the_lab
+
+
+@pytest.fixture
+def net(lab):
+    """A VPC made with plain create_vpc (DNS hostnames off, as AWS's default), two subnets in two AZs."""
+    ec2 = lab.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+               for i, zone in enumerate(zones)]
+    lab.client("ecs").create_cluster(clusterName="labkit", capacityProviders=["FARGATE", "FARGATE_SPOT"])
+    return {"vpc": vpc, "subnets": subnets, "awsvpc": {"awsvpcConfiguration": {"subnets": subnets}}}
+
+
+@pytest.fixture
+def register(lab):
+    """register(family="web", **changes): a valid Fargate task definition through boto3; returns its ARN."""
+    def make(family: str = "web", containers: list | None = None, **changes):
+        request = {"family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+                   "cpu": "256", "memory": "512",
+                   "containerDefinitions": containers or [{"name": "web", "image": "nginx:1.27",
+                                                           "portMappings": [{"containerPort": 80}]}]}
+        request.update(changes)
+        request = {k: v for k, v in request.items() if v is not None}
+        return lab.client("ecs").register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
+    return make
