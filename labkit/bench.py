@@ -71,6 +71,12 @@ def _timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
+def _error_note(err: BaseException, *, last_line: bool = False) -> str:
+    """A row's note for a part that failed: the error's type and one line of its message."""
+    lines = str(err).strip().splitlines() or [""]
+    return f"error ({type(err).__name__}: {(lines[-1] if last_line else lines[0])[:80]})"
+
+
 def _env() -> dict[str, str]:
     """Environment for child interpreters and kernels: mock mode, this checkout's labkit first."""
     env = dict(os.environ, LABKIT_MODE="mock")
@@ -157,7 +163,7 @@ def bench_notebooks(runs: int) -> list[Row]:
                 row.samples.append(_timed(lambda path=path: run_notebook(path)))
             except Exception as err:  # a failing lesson is a row note, not a crashed benchmark
                 row.samples.clear()
-                row.note = f"error ({type(err).__name__}: {str(err).strip().splitlines()[-1][:80]})"
+                row.note = _error_note(err, last_line=True)
                 break
         rows.append(row)
     total = Row("whole course", "s")
@@ -195,6 +201,15 @@ def bench_browser(runs: int) -> list[Row]:
         row.note = "n/a (playwright is not installed)"
     if row.note:
         return [row]
+    try:
+        _measure_browser(harness, row, runs)
+    except Exception as err:  # a browser that will not start is a row note, not a crashed benchmark
+        row.samples.clear()
+        row.note = _error_note(err)
+    return [row]
+
+
+def _measure_browser(harness: Any, row: Row, runs: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -208,14 +223,12 @@ def bench_browser(runs: int) -> list[Row]:
                         try:
                             page = context.new_page()
                             page.goto(server.page_url("notebooks/00_start_here.ipynb"))
-                            page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-RenderedMarkdown",
-                                                   timeout=120_000)
+                            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
                             row.samples.append(time.perf_counter() - start)
                         finally:
                             context.close()
         finally:
             browser.close()
-    return [row]
 
 
 def bench_grading(runs: int) -> list[Row]:
@@ -234,7 +247,7 @@ def bench_grading(runs: int) -> list[Row]:
         for _ in range(max(1, runs // 2)):
             batch.samples.append(grading.grade_batch(n=2 * cores, workers=cores)["per_minute"])
     except Exception as err:  # a broken grader is a row note, not a crashed benchmark
-        note = f"error ({type(err).__name__}: {str(err).strip()[:80]})"
+        note = _error_note(err)
         for row in (one, batch):
             if not row.samples:
                 row.note = note
