@@ -183,7 +183,9 @@ def lab_server(root_dir: Path, base: Path, *, timeout: float = 60,
     token = secrets.token_hex(24)
     argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
             "--ServerApp.port=0", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root_dir}",
-            "--ServerApp.port_retries=0"]
+            "--ServerApp.port_retries=0",
+            # Checkpoints (made when a notebook opens) go to the scratch dir, not beside the lessons.
+            f"--FileCheckpoints.checkpoint_dir={base / 'checkpoints'}"]
     if _is_root():
         argv.append("--allow-root")
     runtime = Path(env["JUPYTER_RUNTIME_DIR"])

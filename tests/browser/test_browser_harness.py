@@ -112,7 +112,7 @@ def scratch(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             (root / entry.name).symlink_to(entry)
     (root / "notebooks").mkdir()
     for entry in (REPO / "notebooks").iterdir() if (REPO / "notebooks").is_dir() else ():
-        if entry not in LESSONS:
+        if entry not in LESSONS and not entry.name.startswith("."):
             (root / "notebooks" / entry.name).symlink_to(entry)
     with lab_server(root, tmp_path_factory.mktemp("jupyterlab-copy")) as server:
         yield root, server
