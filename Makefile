@@ -47,14 +47,14 @@ doctor: setup
 
 test: setup browser-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks assignments/source
 
 test-unit: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests --ignore=tests/browser
 
 test-notebooks: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks assignments/source
 
 test-browser: setup browser-deps
 	$(BIN)/python -m pytest tests/browser -p no:xdist

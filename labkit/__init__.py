@@ -8,5 +8,6 @@ from labkit.doctor import doctor
 from labkit.errors import GuardrailError, InvalidInput, LabkitError
 from labkit.exercises import check
 from labkit.lab import connect
+from labkit.show import show
 
-__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "connect", "doctor"]
+__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "connect", "doctor", "show"]

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from labkit import cli_grading, cli_rules
+from labkit import cli_grading, cli_rules, diagrams_cli
 from labkit.errors import LabkitError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_rules.add_price_parser(sub)
     cli_rules.add_validate_parser(sub)
+    diagrams_cli.add_parser(sub)
     cli_grading.add_grade_parser(sub)
     cli_grading.add_student_parser(sub)
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_lab(args, extra)
     args = parser.parse_args(argv)
     handlers = {"doctor": _cmd_doctor, "price": cli_rules.run_price, "validate": cli_rules.run_validate,
-                "grade": cli_grading.run_grade, "student": cli_grading.run_student}
+                "diagrams": diagrams_cli.run, "grade": cli_grading.run_grade, "student": cli_grading.run_student}
     try:
         return handlers[args.command](args)
     except LabkitError as err:

@@ -59,7 +59,9 @@ def add_grade_parser(sub: Any) -> None:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from labkit.grading import find_submissions, grade, grade_many, write_gradebook
+    from labkit.grading import find_submissions, grade, grade_many, skip_slow_imports, write_gradebook
+
+    skip_slow_imports()
 
     if args.timeout <= 0 or args.workers < 1:
         print("labkit grade: --timeout must be above 0 and --workers at least 1", file=sys.stderr)

@@ -9,7 +9,9 @@ import shutil
 from dataclasses import dataclass
 from importlib import metadata
 
-GRAPHVIZ_FIX = "install Graphviz: sudo apt-get install graphviz (macOS: brew install graphviz; conda: conda install graphviz)"
+GRAPHVIZ_FIX = (
+    "install Graphviz: sudo apt-get install graphviz (macOS: brew install graphviz; conda: conda install graphviz)"
+)
 MODE_ENV = "LABKIT_MODE"
 MODES = ("mock", "local", "real")
 
@@ -24,7 +26,7 @@ class Check:
     fix: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
     """The doctor's findings; `ok` is true when nothing needs fixing."""
 
@@ -45,6 +47,8 @@ class Report:
         lines.append("All good: the course is ready." if self.ok else "Some items need attention (see -> lines).")
         return "\n".join(lines)
 
+    __repr__ = __str__
+
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{'✅' if c.ok else '⚠️'}</td><td>{html.escape(c.name)}</td>"
@@ -64,7 +68,7 @@ def _version(dist: str) -> str | None:
 def _package_check(label: str, dist: str) -> Check:
     version = _version(dist)
     if version is None:
-        return Check(label, "not installed", False, "run `make setup` (or pip install -e '.[test]') in the course folder")
+        return Check(label, "not installed", False, "run `make setup` in the course folder")
     return Check(label, version, True)
 
 

@@ -447,9 +447,25 @@ def _score(plan: _Plan, runs: dict[int, _CellRun], verdicts: dict[str, Verdict])
 
 # ---- many submissions -------------------------------------------------------------------------------------
 
+def skip_slow_imports() -> None:
+    """Keep jsonschema from importing its optional `rfc3987_syntax`, which compiles grammars for seconds.
+
+    nbformat imports jsonschema; notebook validation never needs the IRI format checks that module adds.
+    Call it before nbformat is first imported (grading workers and the `labkit grade` command do).
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def _grade_job(args: tuple[str, str | None, float, str | None]) -> GradeReport:
     submission, reference, timeout, label = args
-    return grade(submission, reference, timeout=timeout, label=label)
+    try:
+        return grade(submission, reference, timeout=timeout, label=label)
+    except Exception as err:  # noqa: BLE001 - one submission that cannot be graded must not stop the batch
+        note = f"This submission could not be graded: {type(err).__name__}: {_clean(str(err))}"
+        return GradeReport(label or Path(submission).name, "unknown", (), (note,))
 
 
 def grade_many(submissions: Sequence[str | Path], reference: str | Path | None = None, *,
@@ -465,7 +481,7 @@ def grade_many(submissions: Sequence[str | Path], reference: str | Path | None =
     if workers <= 1 or len(jobs) <= 1:
         return [_grade_job(j) for j in jobs]
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=skip_slow_imports) as pool:
         return list(pool.map(_grade_job, jobs))
 
 

@@ -42,7 +42,9 @@ class QuizWidget(w.VBox):
         self.feedback = w.HTML("")
         self.button.on_click(lambda _button: self.submit())
         super().__init__([question, *inputs, self.button, self.feedback])
-        if answer is not None and answer is not Ellipsis:
+        if answer is Ellipsis:
+            check(spec.id, answer)  # a blank answer cell: recorded as "no answer yet" for the grader
+        elif answer is not None:
             self.answer = answer
             self.submit()
 

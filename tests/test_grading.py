@@ -90,7 +90,8 @@ def test_the_reference_solution_scores_full_marks(graded):
 def test_the_blank_student_copy_scores_zero(graded):
     r = graded[0]["blank"]
     assert r.score == 0, r.to_markdown()
-    assert r.exercise("capstone.size").notes == ("no answer given.",)
+    named_only = ("capstone.task_definition", "capstone.service")  # their blank cells already name the family
+    assert all(e.notes == ("no answer given.",) for e in r.exercises if e.exercise_id not in named_only)
 
 
 def test_outputs_copied_from_the_reference_are_ignored(graded):
@@ -179,3 +180,39 @@ def test_labkit_grade_usage_errors(tmp_path, capsys):
     assert main(["grade", str(tmp_path)]) == 1
     assert main(["grade", str(tmp_path), "--timeout", "0"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# ---- a small assignment of value exercises: fast kernels for the crash cases ------------------------------
+
+def _toy_reference(folder: Path) -> Path:
+    answer = "answer:"
+    nb = nbformat.v4.new_notebook(metadata={"labkit": {"assignment": "toy"}}, cells=[
+        nbformat.v4.new_code_cell("import labkit\nimport labkit.pricing"),
+        nbformat.v4.new_code_cell("cost = ...\n### BEGIN SOLUTION\n"
+                                  "cost = labkit.pricing.fargate_cost(0.25, 0.5, 20)\n### END SOLUTION",
+                                  metadata={"tags": [answer + "pricing.short_task"]}),
+        nbformat.v4.new_code_cell('import labkit.pricing\nlabkit.check("pricing.short_task", cost)'),
+        nbformat.v4.new_code_cell('pick = ...\n### BEGIN SOLUTION\npick = "A B"\n### END SOLUTION',
+                                  metadata={"tags": [answer + "pricing.quiz_spot"]}),
+        nbformat.v4.new_code_cell('labkit.check("pricing.quiz_spot", pick)'),
+    ])
+    path = folder / "toy.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_kernel_that_dies_or_a_file_that_is_not_a_notebook_is_graded(tmp_path):
+    ref = _toy_reference(tmp_path)
+    nb = nbformat.read(ref, as_version=4)
+    nb.cells[3].source = 'pick = "A B"'
+    nb.cells[1].source = "import os\nos._exit(3)"
+    dead = tmp_path / "dead.ipynb"
+    nbformat.write(nb, dead)
+    garbage = tmp_path / "garbage.ipynb"
+    garbage.write_text("not a notebook", encoding="utf-8")
+    r_dead, r_garbage = grading.grade_many([dead, garbage], ref, timeout=LOOP_TIMEOUT, workers=2)
+    assert r_dead.score == 0
+    assert any("kernel died" in n for n in r_dead.notes)
+    assert "did not run" in " ".join(r_dead.exercise("pricing.quiz_spot").notes)
+    assert r_garbage.score == 0 and "could not be read as a notebook" in r_garbage.notes[0]
+    assert r_garbage.exercise("pricing.short_task").notes == ("no answer given.",)

@@ -26,7 +26,8 @@ def test_a_graded_quiz_is_answered_at_once_from_its_answer_cell():
     assert q.verdict.passed and q.explanation_shown
     assert repr(q).endswith("(answered)")
     blank = widgets.quiz("pricing.quiz_spot", answer=...)
-    assert blank.verdict is None
+    assert blank.verdict is None and not blank.explanation_shown
+    assert "No answer yet" in str(exercises.results()["pricing.quiz_spot"])
 
 
 def test_multiple_choice_and_numeric_quizzes():

@@ -1,0 +1,73 @@
+"""Tag everything a lab creates, whoever makes the call: labkit.deploy or plain boto3 in a learner's cell.
+
+A botocore hook adds the lab's tags to each create call before it is sent, in the shape that service wants,
+so teardown (and `labkit teardown --lab ID` from a new kernel) can find every resource by tag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# operation -> (parameter, style); styles as Lab.tag_list: "key" (ECS), "Key" (EC2/IAM/ECR), "dict".
+TAGGED_CALLS: dict[str, tuple[str, str]] = {
+    "ecs.CreateCluster": ("tags", "key"),
+    "ecs.CreateService": ("tags", "key"),
+    "ecs.RunTask": ("tags", "key"),
+    "ecs.RegisterTaskDefinition": ("tags", "key"),
+    "ecs.CreateCapacityProvider": ("tags", "key"),
+    "ecr.CreateRepository": ("tags", "Key"),
+    "iam.CreateRole": ("Tags", "Key"),
+    "iam.CreatePolicy": ("Tags", "Key"),
+    "logs.CreateLogGroup": ("tags", "dict"),
+    "eks.CreateCluster": ("tags", "dict"),
+    "eks.CreateFargateProfile": ("tags", "dict"),
+    "application-autoscaling.RegisterScalableTarget": ("Tags", "dict"),
+}
+# EC2 tags through TagSpecifications, naming the resource type.
+EC2_RESOURCE_TYPES = {
+    "CreateVpc": "vpc",
+    "CreateSubnet": "subnet",
+    "CreateSecurityGroup": "security-group",
+    "CreateInternetGateway": "internet-gateway",
+    "CreateRouteTable": "route-table",
+    "CreateNetworkInterface": "network-interface",
+}
+
+
+def with_lab_tags(existing: Any, ours: Any) -> Any:
+    """The caller's tags plus the lab's, the lab's winning on the same key (lists or dicts alike)."""
+    if isinstance(ours, dict):
+        return {**(existing or {}), **ours}
+    key = "key" if ours and "key" in ours[0] else "Key"
+    mine = {t[key] for t in ours}
+    return [t for t in (existing or []) if t.get(key) not in mine] + list(ours)
+
+
+def add_tags(lab: Any, service: str, operation: str, params: dict[str, Any]) -> None:
+    """Add the lab's tags to one call's parameters, in place (no-op for calls that create nothing taggable)."""
+    if service == "ec2" and operation in EC2_RESOURCE_TYPES:
+        kind = EC2_RESOURCE_TYPES[operation]
+        specs = [s for s in params.get("TagSpecifications", []) if s.get("ResourceType") != kind]
+        current = next((s.get("Tags", []) for s in params.get("TagSpecifications", [])
+                        if s.get("ResourceType") == kind), [])
+        specs.append({"ResourceType": kind, "Tags": with_lab_tags(current, lab.tag_list("Key"))})
+        params["TagSpecifications"] = specs
+        return
+    found = TAGGED_CALLS.get(f"{service}.{operation}")
+    if found is None:
+        return
+    param, style = found
+    params[param] = with_lab_tags(params.get(param), lab.tag_list(style))
+    if service == "ecs" and operation in ("RunTask", "CreateService"):
+        params.setdefault("enableECSManagedTags", True)
+
+
+def install(lab: Any, client: Any) -> None:
+    """Register the tagging hook on one boto3 client of the lab."""
+    service = client.meta.service_model.service_name
+
+    def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
+        add_tags(lab, service, model.name, params)
+
+    client.meta.events.register(f"provide-client-params.{client.meta.service_model.service_id.hyphenize()}",
+                                hook)

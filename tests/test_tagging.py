@@ -1,0 +1,68 @@
+"""Every create call a lab's client makes carries the lab's tags, in the shape each service wants."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from labkit import tagging
+
+
+class FakeLab:
+    """The two things tagging needs from a Lab: its id and its tags in each service's spelling."""
+
+    id = "t1"
+
+    def tag_list(self, style: str):
+        pairs = [("labkit:lab", "t1"), ("labkit:course", "fargate-lab-kit")]
+        if style == "dict":
+            return dict(pairs)
+        key, value = ("key", "value") if style == "key" else ("Key", "Value")
+        return [{key: k, value: v} for k, v in pairs]
+
+
+@pytest.fixture
+def client():
+    with mock_aws():
+        def make(service: str):
+            c = boto3.client(service, region_name="us-east-1", aws_access_key_id="testing",
+                             aws_secret_access_key="testing")
+            tagging.install(FakeLab(), c)
+            return c
+        yield make
+
+
+def test_ec2_resources_get_tag_specifications(client):
+    vpc = client("ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]
+    assert {"Key": "labkit:lab", "Value": "t1"} in vpc["Tags"]
+
+
+def test_ecs_keeps_the_learners_own_tags_and_adds_the_labs(client):
+    ecs = client("ecs")
+    arn = ecs.create_cluster(clusterName="c", tags=[{"key": "team", "value": "blue"}])["cluster"]["clusterArn"]
+    tags = ecs.list_tags_for_resource(resourceArn=arn)["tags"]
+    assert {"key": "team", "value": "blue"} in tags
+    assert {"key": "labkit:lab", "value": "t1"} in tags
+    assert {"key": "labkit:course", "value": "fargate-lab-kit"} in tags
+
+
+def test_log_groups_use_a_tag_dict(client):
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/labkit/web")
+    assert logs.list_tags_log_group(logGroupName="/labkit/web")["tags"]["labkit:lab"] == "t1"
+
+
+def test_ecr_and_iam_use_capitalised_keys(client):
+    repo = client("ecr").create_repository(repositoryName="web")["repository"]
+    assert {"Key": "labkit:lab", "Value": "t1"} in client("ecr").list_tags_for_resource(
+        resourceArn=repo["repositoryArn"])["tags"]
+    role = client("iam").create_role(RoleName="exec", AssumeRolePolicyDocument="{}")["Role"]
+    assert {"Key": "labkit:lab", "Value": "t1"} in role["Tags"]
+
+
+def test_a_learner_cannot_override_the_lab_tag(client):
+    ecs = client("ecs")
+    arn = ecs.create_cluster(clusterName="c", tags=[{"key": "labkit:lab", "value": "other"}])["cluster"]["clusterArn"]
+    values = [t["value"] for t in ecs.list_tags_for_resource(resourceArn=arn)["tags"] if t["key"] == "labkit:lab"]
+    assert values == ["t1"]
