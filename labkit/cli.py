@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from labkit import cli_grading, cli_rules, diagrams_cli
+from labkit import cli_grading, cli_ops, cli_rules, diagrams_cli
 from labkit.errors import LabkitError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     diagrams_cli.add_parser(sub)
     cli_grading.add_grade_parser(sub)
     cli_grading.add_student_parser(sub)
+    cli_ops.add_server_parser(sub)
+    cli_ops.add_teardown_parser(sub)
 
     sub.add_parser("lab", help="open JupyterLab on the first notebook (mock mode); extra options go to jupyter",
                    add_help=True)
@@ -78,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_lab(args, extra)
     args = parser.parse_args(argv)
     handlers = {"doctor": _cmd_doctor, "price": cli_rules.run_price, "validate": cli_rules.run_validate,
-                "diagrams": diagrams_cli.run, "grade": cli_grading.run_grade, "student": cli_grading.run_student}
+                "diagrams": diagrams_cli.run, "grade": cli_grading.run_grade, "student": cli_grading.run_student,
+                "server": cli_ops.run_server, "teardown": cli_ops.run_teardown}
     try:
         return handlers[args.command](args)
     except LabkitError as err:

@@ -8,6 +8,7 @@ wait in simulated time instead of sleeping. Nothing else moves it, so a notebook
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -27,24 +28,31 @@ def _check_seconds(seconds: float) -> float:
 
 
 class SimulatedClock:
-    """Simulated time: `now()` is the start plus every `advance()` so far; listeners hear each move."""
+    """Simulated time: `now()` is the start plus every `advance()` so far; listeners hear each move.
+
+    With `follow_wall=True` (a `labkit server`, so that an AWS CLI waiter in a terminal sees tasks start as
+    on AWS) the clock also runs with wall time, and `advance()` jumps ahead of it.
+    """
 
     kind = "simulated"
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, follow_wall: bool = False) -> None:
         self._start = start or _utc_now_whole_seconds()
         self._elapsed = 0.0
         self._lock = threading.RLock()
         self._listeners: list[Callable[[datetime, datetime], None]] = []
+        self._wall_start = time.monotonic() if follow_wall else None
 
     def now(self) -> datetime:
         """The current simulated time (UTC, timezone-aware)."""
-        return self._start + timedelta(seconds=self._elapsed)
+        return self._start + timedelta(seconds=self.elapsed)
 
     @property
     def elapsed(self) -> float:
         """Seconds of simulated time since the clock started."""
-        return self._elapsed
+        if self._wall_start is None:
+            return self._elapsed
+        return self._elapsed + (time.monotonic() - self._wall_start)
 
     def advance(self, seconds: float) -> datetime:
         """Move simulated time forward by `seconds` and return the new time; listeners run after the move."""
@@ -52,10 +60,18 @@ class SimulatedClock:
         with self._lock:
             before = self.now()
             self._elapsed += seconds
-            after = self.now()
+            after = before + timedelta(seconds=seconds)
             for listener in list(self._listeners):
                 listener(before, after)
         return after
+
+    def restart(self) -> None:
+        """Start again from the wall time now, with nothing elapsed (a wiped mock account does this)."""
+        with self._lock:
+            self._start = _utc_now_whole_seconds()
+            self._elapsed = 0.0
+            if self._wall_start is not None:
+                self._wall_start = time.monotonic()
 
     def advance_to(self, when: datetime) -> datetime:
         """Move forward to `when` (no-op when it is not in the future)."""
@@ -67,7 +83,7 @@ class SimulatedClock:
         self._listeners.append(listener)
 
     def __repr__(self) -> str:
-        return f"SimulatedClock(elapsed={self._elapsed:g}s)"
+        return f"SimulatedClock(elapsed={self.elapsed:g}s)"
 
 
 class WallClock:
@@ -92,12 +108,16 @@ class RemoteClock:
 
     kind = "simulated"
 
-    def __init__(self, get: Callable[[], datetime], advance: Callable[[float], datetime]) -> None:
+    def __init__(self, get: Callable[[], tuple[datetime, float]], advance: Callable[[float], datetime]) -> None:
         self._get = get
         self._advance = advance
 
     def now(self) -> datetime:
-        return self._get()
+        return self._get()[0]
+
+    @property
+    def elapsed(self) -> float:
+        return self._get()[1]
 
     def advance(self, seconds: float) -> datetime:
         return self._advance(_check_seconds(seconds))

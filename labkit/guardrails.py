@@ -1,23 +1,49 @@
-"""Real mode's guardrails: no start without credentials, a budget and a priced region; a cost shown before
-every create that costs money, and a refusal when the lab's projected spend would pass its budget.
+"""Real mode's guardrails: no start without credentials, a budget and a priced region; the cost of every call that
+starts Fargate tasks shown before it is sent, and a refusal when the lab's projected spend would pass its budget.
 
-They hook into each real-mode boto3 client (botocore events), so they hold for labkit.deploy and for plain
-boto3 calls in a learner's cell alike. Mock and local modes never call them.
+They hook into each real-mode boto3 client (botocore events), so they hold for labkit.deploy and for plain boto3
+calls in a learner's cell alike. Mock and local modes never install them. What a lab runs is kept in a ledger
+(`ledger(lab)`): what it has run so far, plus what runs now kept on for `planned_hours`, must stay within budget.
 """
 
 from __future__ import annotations
 
+import html
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from labkit.errors import GuardrailError
 
-#: A lab's projected spend assumes what it runs keeps running this long (a lesson, with margin).
+#: A lab's projection assumes what runs now keeps running this long (a lesson, with margin).
 PLANNED_HOURS = 2.0
-#: ECS calls that start (or add) Fargate capacity, and what they cost money on.
-COSTLY_CALLS = ("ecs.RunTask", "ecs.StartTask", "ecs.CreateService", "ecs.UpdateService")
+
+#: Calls that start (or may start) Fargate tasks: priced before they are sent.
+PRICED_CALLS = ("ecs.RunTask", "ecs.StartTask", "ecs.CreateService", "ecs.UpdateService",
+                "application-autoscaling.RegisterScalableTarget")
+
+#: Calls that would create something billed that labkit cannot price, nor remove at teardown: refused.
+REFUSED_CALLS: dict[str, str] = {
+    "eks.CreateCluster": "an EKS cluster's control plane is billed by the hour, labkit has no price for it and "
+                         "its teardown does not remove EKS clusters. Run the EKS lesson in mock or local mode",
+    "eks.CreateNodegroup": "EKS node groups start EC2 instances, which labkit does not price or remove. Run the "
+                           "EKS lesson in mock or local mode",
+    "ec2.RunInstances": "EC2 instances are billed apart from Fargate, and labkit neither prices nor removes them. "
+                        "Real mode runs Fargate tasks only; compare EC2 with labkit.pricing.ec2_cost instead",
+    "ec2.CreateNatGateway": "a NAT gateway is billed by the hour and labkit neither prices nor removes it. Give "
+                            "tasks a public IP in a public subnet (labkit.deploy does), or use mock mode",
+    "ec2.AllocateAddress": "an Elastic IP is billed and labkit neither prices nor removes it; Fargate tasks get "
+                           "their public IP from the subnet",
+    "ecs.CreateCapacityProvider": "a capacity provider for an Auto Scaling group starts EC2 instances that labkit "
+                                  "neither prices nor removes. Fargate needs none: use the FARGATE and "
+                                  "FARGATE_SPOT providers",
+}
+
+_SERVICE_DIMENSION = "ecs:service:DesiredCount"
+TAG_LAB = "labkit:lab"
 
 
 def masked_account(account_id: str) -> str:
@@ -33,121 +59,497 @@ def priced_regions() -> list[str]:
     return pricing.regions()
 
 
-@dataclass
-class Spend:
-    """What a real lab has started, as estimated dollars per hour, keyed by what runs it."""
+# --- notices ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Notice:
+    """One guardrail message, as a notebook shows it (text, or a small framed box)."""
 
-    hourly: dict[str, float] = field(default_factory=dict)
+    text: str
 
-    @property
-    def total_hourly(self) -> float:
-        return sum(self.hourly.values())
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return ('<div style="border-left:4px solid #d97706;padding:2px 8px;font-family:monospace;'
+                f'white-space:pre-wrap">{html.escape(self.text)}</div>')
+
+
+def _in_kernel() -> bool:
+    if "ipykernel" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def say(lab: Any, text: str) -> None:
-    """Show a guardrail notice to the learner (a notebook shows it as output; a terminal on stderr)."""
+    """Tell the learner something real mode does (costs, refusals, progress): kept in `lab.notices`, then shown.
+
+    `lab.on_notice`, when set, receives it; otherwise a notebook displays it and a terminal gets it on stderr.
+    """
     lab.notices.append(text)
-    sink: Callable[[str], None] | None = getattr(lab, "on_notice", None)
+    sink: Callable[[str], None] | None = lab.on_notice
     if sink is not None:
         sink(text)
+    elif _in_kernel():
+        from IPython.display import display
+
+        display(Notice(text))
     else:
-        print(text, file=sys.stderr)
+        sys.stderr.write(text + "\n")
 
 
+def progress(lab: Any) -> Callable[[str], None]:
+    """A progress callback for long waits (`labkit.deploy.wait_steady(..., on_progress=...)`) in real mode."""
+    return lambda text: say(lab, text)
+
+
+# --- the ledger -----------------------------------------------------------------------------------------------
+@dataclass
+class Charge:
+    """Something that runs and costs: a service at one desired count, or one task, from `started` to `ended`."""
+
+    what: str
+    vcpu: float
+    memory_gb: float
+    on_demand: int
+    spot: int
+    started: datetime
+    arch: str = "X86_64"
+    os: str = "LINUX"
+    ephemeral_gb: float = 20
+    ended: datetime | None = None
+
+    @property
+    def tasks(self) -> int:
+        return self.on_demand + self.spot
+
+    def cost(self, region: str, seconds: float) -> float:
+        """What it costs running `seconds`, per labkit.pricing (minimums included). Spot tasks are counted at the
+        on-demand rate: Spot prices move, and the budget must hold whatever they do."""
+        if not self.tasks:
+            return 0.0
+        from labkit.pricing import fargate_cost
+
+        return fargate_cost(self.vcpu, self.memory_gb, max(seconds, 0.0), tasks=self.tasks, region=region,
+                            arch=self.arch, os=self.os, ephemeral_gb=self.ephemeral_gb).total
+
+    def hourly(self, region: str) -> float:
+        return self.cost(region, 3600.0)
+
+
+@dataclass
+class Ledger:
+    """What one real lab runs and has run, to project its spend against its budget."""
+
+    region: str
+    budget_usd: float
+    planned_hours: float = PLANNED_HOURS
+    charges: list[Charge] = field(default_factory=list)
+    #: services with a scalable target: the most tasks auto scaling may run
+    ceilings: dict[str, int] = field(default_factory=dict)
+
+    def running(self) -> dict[str, Charge]:
+        """What runs now, by what it is ("service labkit/web", "task labkit/1a2b...")."""
+        return {c.what: c for c in self.charges if c.ended is None}
+
+    def spent(self, now: datetime) -> float:
+        """Estimated dollars spent so far (what has run, and what runs, until `now`)."""
+        return sum(c.cost(self.region, ((c.ended or now) - c.started).total_seconds()) for c in self.charges)
+
+    def hourly(self, replacing: str | None = None) -> float:
+        """Dollars per hour of what runs now (without `replacing`, about to change), auto scaling's ceiling included."""
+        return sum(self._budget_charge(c).hourly(self.region) for c in self.running().values() if c.what != replacing)
+
+    def _budget_charge(self, charge: Charge) -> Charge:
+        ceiling = self.ceilings.get(charge.what, 0)
+        if ceiling <= charge.tasks:
+            return charge
+        return Charge(charge.what, charge.vcpu, charge.memory_gb, ceiling, 0, charge.started, charge.arch,
+                      charge.os, charge.ephemeral_gb)
+
+    def projected(self, now: datetime, new: Charge | None = None) -> float:
+        """Spent so far plus what would run (with `new` in place of what it replaces) for planned_hours."""
+        hourly = self.hourly(replacing=new.what if new else None)
+        if new is not None:
+            hourly += self._budget_charge(new).hourly(self.region)
+        return self.spent(now) + hourly * self.planned_hours
+
+    def start(self, charge: Charge) -> None:
+        """Record `charge` as running, ending what ran under the same name."""
+        self.stop(charge.what, charge.started)
+        self.charges.append(charge)
+
+    def stop(self, what: str, when: datetime) -> None:
+        for charge in self.charges:
+            if charge.what == what and charge.ended is None:
+                charge.ended = when
+
+    def __str__(self) -> str:
+        from datetime import timezone
+
+        now = datetime.now(timezone.utc)
+        groups: dict[tuple[str, float, float], int] = {}
+        for c in self.running().values():
+            name = "tasks in cluster " + c.what.split(" ", 1)[1].split("/")[0] if c.what.startswith("task ") \
+                else c.what
+            groups[(name, c.vcpu, c.memory_gb)] = groups.get((name, c.vcpu, c.memory_gb), 0) + c.tasks
+        lines = [f"Spent so far about ${self.spent(now):.2f}; running now about ${self.hourly():.4f}/hour; "
+                 f"projected ${self.projected(now):.2f} over {self.planned_hours:g} h of a ${self.budget_usd:.2f} "
+                 "budget."]
+        lines += [f"  {name}: {n} x {vcpu:g} vCPU / {gb:g} GB" for (name, vcpu, gb), n in sorted(groups.items()) if n]
+        if len(lines) == 1:
+            lines.append("  nothing running")
+        return "\n".join(lines)
+
+
+_ledgers: weakref.WeakKeyDictionary[Any, Ledger] = weakref.WeakKeyDictionary()
+
+
+def ledger(lab: Any) -> Ledger:
+    """The spend ledger of a real lab (made at connect)."""
+    if lab not in _ledgers:
+        _ledgers[lab] = Ledger(region=lab.region, budget_usd=float(lab.budget_usd))
+    return _ledgers[lab]
+
+
+# --- connect --------------------------------------------------------------------------------------------------
 def check_connect(lab: Any) -> None:
-    """Refuse a real lab without a priced region or credentials; then show the masked account and region."""
-    lab.notices = getattr(lab, "notices", [])
-    lab.spend = Spend()
+    """Refuse a real lab without a priced region or working credentials; then show the masked account and region."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     regions = priced_regions()
     if lab.region not in regions:
         raise GuardrailError(f"real mode in {lab.region} is refused: labkit has no Fargate prices there, so it "
                              f"could not show what you spend. Use one of: {', '.join(regions)}.")
-    if lab._session.get_credentials() is None:
+    try:
+        credentials = lab._session.get_credentials()
+    except BotoCoreError as err:
+        raise GuardrailError(f"real mode could not read your AWS credentials ({err}). Run `aws configure` (or "
+                             "`aws sso login`) in a terminal, then connect again; mock mode needs none.") from err
+    if credentials is None:
         raise GuardrailError("real mode needs AWS credentials and none were found. Run `aws configure` (or set "
                              "AWS_PROFILE) in a terminal, then connect again; mock mode needs none.")
-    account = lab.account_id
-    say(lab, f"Real AWS: account {masked_account(account)}, region {lab.region}, lab {lab.id}, "
-             f"budget ${lab.budget_usd:.2f}. Everything is tagged labkit:lab={lab.id}; "
-             "lab.teardown() removes it.")
-
-
-def install(lab: Any, client: Any) -> None:
-    """Hook a real-mode client: tag what it creates, and price every call that starts Fargate capacity."""
-    events = client.meta.events
-    for call in COSTLY_CALLS:
-        events.register(f"before-call.{call}", _pricing_hook(lab))
-    from labkit import tagging
-
-    tagging.install(lab, client)
-
-
-def _pricing_hook(lab: Any) -> Callable[..., None]:
-    def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
-        before_create(lab, model.name, params=params)
-
-    return hook
-
-
-def _task_size(lab: Any, params: dict[str, Any]) -> tuple[float, float, str, str]:
-    """vCPU, GB, arch and OS of the task definition a call would run (asked of ECS when not in the call)."""
-    task_def = params.get("taskDefinition")
-    if task_def is None and params.get("service"):
-        svc = lab.client("ecs").describe_services(cluster=params.get("cluster", "default"),
-                                                   services=[params["service"]])["services"]
-        task_def = svc[0]["taskDefinition"] if svc else None
-    if task_def is None:
-        raise GuardrailError("labkit could not tell which task definition this call runs, so it cannot price it; "
-                             "name the task definition in the call.")
-    td = lab.client("ecs").describe_task_definition(taskDefinition=task_def)["taskDefinition"]
-    from labkit.fargate import parse_cpu, parse_memory
-
-    units = lab_units()
-    platform = td.get("runtimePlatform", {})
-    os_family = platform.get("operatingSystemFamily", "LINUX")
-    return (parse_cpu(td["cpu"]) / units, parse_memory(td["memory"]) / 1024,
-            platform.get("cpuArchitecture", "X86_64"), "LINUX" if os_family == "LINUX" else "WINDOWS")
-
-
-def lab_units() -> int:
+    try:
+        account = lab.account_id
+    except (BotoCoreError, ClientError) as err:
+        raise GuardrailError(f"AWS did not accept your credentials ({err}). Check them with "
+                             "`aws sts get-caller-identity` in a terminal, then connect again.") from err
+    book = ledger(lab)
     from labkit.data import facts
 
-    return int(facts()["units"]["cpu_units_per_vcpu"])
+    where = f" at {lab.endpoint_url}" if lab.endpoint_url else ""
+    say(lab, f"Real AWS{where}: account {masked_account(account)}, region {lab.region}, lab {lab.id}, budget "
+             f"${lab.budget_usd:.2f}. Everything is tagged labkit:lab={lab.id}; lab.teardown() removes it. "
+             f"labkit prices Fargate tasks; {facts()['billing']['other_charges']}.")
+    found = _adopt_running(lab, book)
+    if found:
+        now = lab.clock.now()
+        say(lab, f"Lab {lab.id} already runs {found} (from an earlier session), about ${book.hourly():.4f}/hour: "
+                 f"counted in its budget (projected ${book.projected(now):.2f} over {book.planned_hours:g} h). "
+                 "lab.teardown() removes it.")
 
 
-def _count_and_key(operation: str, params: dict[str, Any]) -> tuple[int, str, bool]:
-    """How many tasks the call would keep running, what it is (for the spend ledger), and whether on Spot."""
-    strategy = params.get("capacityProviderStrategy") or []
-    spot = bool(strategy) and all(item.get("capacityProvider") == "FARGATE_SPOT" for item in strategy)
-    cluster = params.get("cluster", "default")
-    if operation in ("RunTask", "StartTask"):
-        return int(params.get("count", 1)), f"task:{cluster}:{params.get('taskDefinition')}:{id(params)}", spot
-    name = params.get("serviceName") or params.get("service")
-    return int(params.get("desiredCount", 1)), f"service:{cluster}:{name}", spot
+def _tagged(tags: list[dict[str, str]] | None, lab_id: str) -> bool:
+    return any(t.get("key") == TAG_LAB and t.get("value") == lab_id for t in tags or [])
 
 
-def before_create(lab: Any, operation: str, *, params: dict[str, Any] | None = None, **_: Any) -> None:
-    """Price a call that starts tasks, show it, and refuse it when the projected spend would pass the budget."""
-    if lab.mode != "real" or params is None:
-        return
-    if operation == "UpdateService" and "desiredCount" not in params:
-        return  # a new revision or setting: the service's running count, and so its spend, stays the same
-    from labkit.pricing import fargate_cost
+def _adopt_running(lab: Any, book: Ledger) -> str:
+    """Put what this lab id already runs (a restarted kernel, say) in the ledger; returns what was found, in words."""
+    ecs = lab.client("ecs")
+    now = lab.clock.now()
+    services = tasks = 0
+    for page in ecs.get_paginator("list_clusters").paginate():
+        for cluster in page.get("clusterArns", []):
+            for svc_page in ecs.get_paginator("list_services").paginate(cluster=cluster):
+                arns = svc_page.get("serviceArns", [])
+                for i in range(0, len(arns), 10):
+                    for svc in ecs.describe_services(cluster=cluster, services=arns[i:i + 10],
+                                                     include=["TAGS"]).get("services", []):
+                        if svc.get("status") == "ACTIVE" and svc.get("desiredCount") and _tagged(svc.get("tags"),
+                                                                                               lab.id):
+                            od, sp = _split(svc["desiredCount"], list(svc.get("capacityProviderStrategy") or []))
+                            book.start(Charge(what=_service_key(cluster, svc["serviceName"]), on_demand=od,
+                                              spot=sp, started=now, **_size(lab, svc["taskDefinition"])))
+                            services += 1
+            task_arns = [a for p in ecs.get_paginator("list_tasks").paginate(cluster=cluster,
+                                                                             desiredStatus="RUNNING")
+                         for a in p.get("taskArns", [])]
+            for i in range(0, len(task_arns), 100):
+                for task in ecs.describe_tasks(cluster=cluster, tasks=task_arns[i:i + 100],
+                                               include=["TAGS"]).get("tasks", []):
+                    if _tagged(task.get("tags"), lab.id) and not str(task.get("group", "")).startswith("service:"):
+                        on_spot = task.get("capacityProviderName") == "FARGATE_SPOT"
+                        book.start(Charge(what=f"task {_short(cluster)}/{_short(task['taskArn'])}",
+                                          on_demand=0 if on_spot else 1, spot=1 if on_spot else 0, started=now,
+                                          **_size(lab, task["taskDefinitionArn"])))
+                        tasks += 1
+    words = [f"{n} {kind}{'' if n == 1 else 's'}" for n, kind in ((services, "service"), (tasks, "task")) if n]
+    return " and ".join(words)
 
-    count, key, spot = _count_and_key(operation, params)
-    vcpu, gb, arch, os_name = _task_size(lab, params)
-    hourly = fargate_cost(vcpu, gb, 3600, tasks=max(count, 1), region=lab.region, arch=arch, os=os_name,
-                          spot=spot).total if count else 0.0
-    spend: Spend = lab.spend
-    projected_hourly = spend.total_hourly - spend.hourly.get(key, 0.0) + hourly
-    hours = getattr(lab, "planned_hours", PLANNED_HOURS)
-    projected = projected_hourly * hours
-    if projected > lab.budget_usd:
-        raise GuardrailError(
-            f"refused {operation}: {count} task(s) of {vcpu:g} vCPU / {gb:g} GB cost about ${hourly:.4f} per hour; "
-            f"with what this lab already runs that projects to ${projected:.2f} over {hours:g} h, above its budget "
-            f"of ${lab.budget_usd:.2f}. Use fewer or smaller tasks, tear down what you no longer need, or connect "
-            "with a larger budget_usd.")
-    spend.hourly[key] = hourly
-    say(lab, f"{operation}: about ${hourly:.4f}/hour for {count} task(s) of {vcpu:g} vCPU / {gb:g} GB "
-             f"({'Spot' if spot else 'on-demand'}); this lab now projects ${projected:.2f} over {hours:g} h "
-             f"of its ${lab.budget_usd:.2f} budget.")
+
+def before_create(lab: Any, kind: str, **details: Any) -> None:
+    """labkit.deploy's hook before a create: nothing to do here, as the client itself prices each call it sends."""
+
+
+# --- client hooks ---------------------------------------------------------------------------------------------
+def install(lab: Any, client: Any) -> None:
+    """Hook a real-mode client: price every call that starts Fargate tasks, refuse what labkit cannot price."""
+    service = client.meta.service_model.service_name
+    events = client.meta.events
+    sid = client.meta.service_model.service_id.hyphenize()
+
+    def remember(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        context["labkit_params"] = params
+
+    def before(model: Any, context: dict[str, Any], **_: Any) -> None:
+        name = f"{service}.{model.name}"
+        if name in REFUSED_CALLS:
+            refusal = f"refused {model.name}: {REFUSED_CALLS[name]}."
+            say(lab, refusal)
+            raise GuardrailError(refusal)
+        if name in PRICED_CALLS:
+            context["labkit_quote"] = _quote(lab, model.name, context.get("labkit_params") or {})
+
+    def after(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        if http_response.status_code < 300:
+            _settle(lab, f"{service}.{model.name}", context.get("labkit_params") or {}, parsed,
+                    context.get("labkit_quote"))
+
+    events.register(f"before-parameter-build.{sid}", remember)
+    events.register(f"before-call.{sid}", before)
+    events.register(f"after-call.{sid}", after)
+
+
+def _short(name: str) -> str:
+    """A cluster, service or task's short name from a name or an ARN."""
+    return str(name).rsplit("/", 1)[-1].rsplit(":", 1)[-1] if str(name).startswith("arn:") else str(name)
+
+
+def _service_key(cluster: str | None, service: str) -> str:
+    return f"service {_short(cluster or 'default')}/{_short(service)}"
+
+
+def _split(count: int, strategy: list[dict[str, Any]]) -> tuple[int, int]:
+    """How many of `count` tasks a capacity provider strategy puts on FARGATE and on FARGATE_SPOT."""
+    if not strategy:
+        return count, 0
+    spot = 0
+    rest = count
+    for item in strategy:
+        base = min(int(item.get("base", 0)), rest)
+        if item.get("capacityProvider") == "FARGATE_SPOT":
+            spot += base
+        rest -= base
+    weights = {True: 0, False: 0}
+    for item in strategy:
+        weights[item.get("capacityProvider") == "FARGATE_SPOT"] += int(item.get("weight", 0))
+    total = weights[True] + weights[False]
+    if total == 0:
+        on_spot = strategy[0].get("capacityProvider") == "FARGATE_SPOT"
+        spot += rest if on_spot else 0
+    else:
+        spot += round(rest * weights[True] / total)
+    return count - spot, spot
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A priced call: what it would run, in place of what, and the lab's projection with it."""
+
+    charge: Charge
+    hourly: float
+    projected: float
+
+
+def _describe_service(lab: Any, cluster: str | None, service: str) -> dict[str, Any]:
+    found = lab.client("ecs").describe_services(cluster=cluster or "default", services=[service])["services"]
+    if not found or found[0].get("status") == "INACTIVE":
+        raise GuardrailError(f"labkit could not find service {_short(service)} in cluster "
+                             f"{_short(cluster or 'default')} to price this call; check the names.")
+    return found[0]
+
+
+def _size(lab: Any, task_definition: str | None) -> dict[str, Any]:
+    """vCPU, GB, arch, OS and ephemeral storage of a task definition, asked of ECS."""
+    if not task_definition:
+        raise GuardrailError("labkit could not tell which task definition this call runs, so it cannot price it; "
+                             "name the task definition in the call.")
+    td = lab.client("ecs").describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+    from labkit.data import facts
+    from labkit.fargate import parse_cpu, parse_memory
+
+    units = facts()["units"]
+    if not td.get("cpu") or not td.get("memory"):
+        raise GuardrailError(f"task definition {td['family']}:{td['revision']} sets no task-level cpu and memory, "
+                             "so labkit cannot price it (and Fargate needs both); register one that sets them.")
+    platform = td.get("runtimePlatform") or {}
+    os_family = platform.get("operatingSystemFamily", "LINUX")
+    return {"vcpu": parse_cpu(td["cpu"]) / units["cpu_units_per_vcpu"],
+            "memory_gb": parse_memory(td["memory"]) / units["mib_per_gb"],
+            "arch": platform.get("cpuArchitecture", "X86_64"),
+            "os": "LINUX" if os_family == "LINUX" else "WINDOWS",
+            "ephemeral_gb": float((td.get("ephemeralStorage") or {}).get("sizeInGiB", 20))}
+
+
+def _quote(lab: Any, operation: str, params: dict[str, Any]) -> Quote | None:
+    """Price a call that starts tasks; show it, or refuse it when the projection would pass the budget."""
+    book = ledger(lab)
+    now = lab.clock.now()
+    cluster = params.get("cluster")
+    strategy = list(params.get("capacityProviderStrategy") or [])
+    if operation == "RegisterScalableTarget":
+        if params.get("ScalableDimension") != _SERVICE_DIMENSION or "MaxCapacity" not in params:
+            return None
+        _, cluster, name = (params["ResourceId"].split("/", 2) + ["", ""])[:3]
+        svc = _describe_service(lab, cluster, name)
+        key = _service_key(cluster, name)
+        count = int(params["MaxCapacity"])
+        strategy = list(svc.get("capacityProviderStrategy") or [])
+        what, size = f"auto scaling up to {count} task(s) of {key}", _size(lab, svc["taskDefinition"])
+    elif operation == "UpdateService":
+        if "desiredCount" not in params and "taskDefinition" not in params and not strategy:
+            return None  # a setting that leaves what runs, and so the spend, as it is
+        svc = _describe_service(lab, cluster, params["service"])
+        key = _service_key(cluster, params["service"])
+        count = int(params.get("desiredCount", svc.get("desiredCount", 0)))
+        strategy = strategy or list(svc.get("capacityProviderStrategy") or [])
+        what, size = key, _size(lab, params.get("taskDefinition") or svc["taskDefinition"])
+    elif operation == "CreateService":
+        key = _service_key(cluster, params["serviceName"])
+        count = int(params.get("desiredCount", 1))
+        what, size = key, _size(lab, params.get("taskDefinition"))
+    else:  # RunTask, StartTask
+        count = int(params.get("count", 1)) if operation == "RunTask" else len(params.get("containerInstances", []))
+        key = f"{operation} {_short(cluster or 'default')}"
+        what, size = f"{count} new task(s) in cluster {_short(cluster or 'default')}", _size(
+            lab, params.get("taskDefinition"))
+    on_demand, spot = _split(count, strategy)
+    charge = Charge(what=key, on_demand=on_demand, spot=spot, started=now, **size)
+    before = book.running().get(key)
+    was_hourly = book._budget_charge(before).hourly(lab.region) if before else 0.0
+    if operation == "RegisterScalableTarget":
+        # Auto scaling may run up to MaxCapacity tasks: the budget must hold for that many.
+        count = max(count, before.tasks if before else 0)
+        hourly = Charge(what=key, on_demand=count, spot=0, started=now, **size).hourly(lab.region)
+        projected = book.spent(now) + (book.hourly(replacing=key) + hourly) * book.planned_hours
+        charge = before or Charge(what=key, on_demand=0, spot=0, started=now, **size)
+    elif operation in ("RunTask", "StartTask"):
+        hourly = charge.hourly(lab.region)
+        projected = book.projected(now) + hourly * book.planned_hours
+    else:
+        hourly = book._budget_charge(charge).hourly(lab.region)
+        projected = book.projected(now, charge)
+    if operation in ("UpdateService", "RegisterScalableTarget") and hourly <= was_hourly:
+        return Quote(charge=charge, hourly=hourly, projected=projected)  # runs less (or the same): no new cost
+    option = (f"{spot} on Fargate Spot, counted at the on-demand rate" if spot else "on-demand")
+    sized = f"{size['vcpu']:g} vCPU / {size['memory_gb']:g} GB"
+    if projected > book.budget_usd:
+        refusal = (f"refused {operation} ({what}): {count} task(s) of {sized} cost about ${hourly:.4f} per hour; "
+                   f"with what this lab has run and runs, that projects to ${projected:.2f} over "
+                   f"{book.planned_hours:g} h, above its budget of ${book.budget_usd:.2f}. Use fewer or smaller "
+                   "tasks, lab.teardown() what you no longer need, or connect with a larger budget_usd.")
+        say(lab, refusal)
+        raise GuardrailError(refusal)
+    say(lab, f"{operation} ({what}): {count} task(s) of {sized} ({option}), about ${hourly:.4f}/hour. This lab "
+             f"projects ${projected:.2f} over {book.planned_hours:g} h, within its ${book.budget_usd:.2f} budget.")
+    return Quote(charge=charge, hourly=hourly, projected=projected)
+
+
+def _settle(lab: Any, call: str, params: dict[str, Any], parsed: dict[str, Any], quote: Quote | None) -> None:
+    """After AWS accepted a call: record what now runs (or no longer runs) in the ledger."""
+    book = ledger(lab)
+    now = lab.clock.now()
+    if call in ("ecs.RunTask", "ecs.StartTask") and quote is not None:
+        c = quote.charge
+        for task in parsed.get("tasks", []):
+            on_spot = task.get("capacityProviderName") == "FARGATE_SPOT"
+            book.start(Charge(what=f"task {_short(task.get('clusterArn', 'default'))}/{_short(task['taskArn'])}",
+                              vcpu=c.vcpu, memory_gb=c.memory_gb, on_demand=0 if on_spot else 1,
+                              spot=1 if on_spot else 0, started=now, arch=c.arch, os=c.os,
+                              ephemeral_gb=c.ephemeral_gb))
+    elif call in ("ecs.CreateService", "ecs.UpdateService") and quote is not None:
+        book.start(quote.charge)
+    elif call == "application-autoscaling.RegisterScalableTarget" and quote is not None:
+        book.ceilings[quote.charge.what] = int(params["MaxCapacity"])
+        if quote.charge.what not in book.running():
+            book.start(quote.charge)
+    elif call == "application-autoscaling.DeregisterScalableTarget":
+        _, cluster, name = (str(params.get("ResourceId", "")).split("/", 2) + ["", ""])[:3]
+        book.ceilings.pop(_service_key(cluster, name), None)
+    elif call == "ecs.StopTask":
+        book.stop(f"task {_short(params.get('cluster') or 'default')}/{_short(params['task'])}", now)
+    elif call == "ecs.DeleteService":
+        key = _service_key(params.get("cluster"), params["service"])
+        book.stop(key, now)
+        book.ceilings.pop(key, None)
+
+
+# --- what each lesson costs for real (the README's table) --------------------------------------------------------
+@dataclass(frozen=True)
+class Run:
+    """Fargate tasks a lesson runs for real: how many, how big, for how long."""
+
+    tasks: int
+    vcpu: float
+    memory_gb: float
+    minutes: float
+    spot: bool = False
+
+    def cost(self, region: str) -> float:
+        """Per labkit.pricing, minimums included; Spot counted at the on-demand rate, as the budget counts it."""
+        from labkit.pricing import fargate_cost
+
+        return fargate_cost(self.vcpu, self.memory_gb, self.minutes * 60, tasks=self.tasks, region=region).total
+
+    def __str__(self) -> str:
+        runs = "task" if self.tasks == 1 else "tasks"
+        where = " on Fargate Spot" if self.spot else ""
+        return f"{self.tasks} {runs} of {self.vcpu:g} vCPU / {self.memory_gb:g} GB{where} for {self.minutes:g} min"
+
+
+@dataclass(frozen=True)
+class LessonCost:
+    """One row of the table: a lesson, what it runs for real, and what that costs."""
+
+    lesson: str
+    runs: tuple[Run, ...]
+    note: str = ""
+    region: str = "us-east-1"
+
+    @property
+    def total(self) -> float:
+        return sum(run.cost(self.region) for run in self.runs)
+
+    @property
+    def description(self) -> str:
+        text = "; ".join(str(run) for run in self.runs) or "nothing"
+        return f"{text} ({self.note})" if self.note else text
+
+    @property
+    def cost_text(self) -> str:
+        return f"${self.total:.4f}" if self.runs else "$0"
+
+
+#: What each lesson's optional real-mode path runs (sizes and times are the lessons' choices, not Fargate facts).
+LESSON_RUNS: tuple[tuple[str, tuple[Run, ...], str], ...] = (
+    ("00_start_here", (), "connects and shows the account"),
+    ("01_recap_orchestration", (), "reading and diagrams"),
+    ("02_what_is_fargate", (Run(1, 0.25, 0.5, 5),), ""),
+    ("03_how_fargate_works", (Run(3, 0.25, 0.5, 30), Run(1, 0.25, 0.5, 5)), "a service and a one-off task"),
+    ("04_pricing", (Run(2, 0.25, 0.5, 20, spot=True),), "Spot counted at the on-demand rate"),
+    ("05_use_cases", (Run(4, 0.5, 1, 30), Run(10, 1, 2, 10, spot=True)),
+     "a service scaling up to 4, and a batch on Spot counted at the on-demand rate"),
+    ("06_eks_on_fargate", (), "mock or local mode only: real mode does not create EKS clusters"),
+    ("07_debugging", (Run(6, 0.25, 0.5, 0.5),), "tasks that fail fast, each billed the minimum"),
+    ("assignments/capstone", (Run(2, 0.5, 1, 60),), ""),
+)
+
+
+def lesson_costs(region: str = "us-east-1") -> list[LessonCost]:
+    """What each lesson costs when run for real in `region`, per labkit.pricing."""
+    return [LessonCost(lesson, runs, note, region) for lesson, runs, note in LESSON_RUNS]

@@ -72,6 +72,10 @@ class Lab:
         self._released = False
         #: what this lab made, as (kind, identifier) pairs, in creation order (teardown reads it too)
         self.created: list[tuple[str, str]] = []
+        #: what real mode's guardrails told the learner (costs, refusals, progress), in order
+        self.notices: list[str] = []
+        #: where notices go as they happen (default: shown in the notebook, or on stderr in a terminal)
+        self.on_notice: Callable[[str], None] | None = None
 
     # --- identity -------------------------------------------------------------------------------
     @property
@@ -112,8 +116,15 @@ class Lab:
     def _make_client(self, service_name: str) -> Any:
         from botocore.config import Config
 
+        from labkit import tagging
+
         if self.mode == "real":
-            return self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
+            from labkit import guardrails
+
+            client = self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
+            tagging.install(self, client)
+            guardrails.install(self, client)
+            return client
         import boto3
 
         session = boto3.Session(botocore_session=_shared_session())
@@ -127,6 +138,7 @@ class Lab:
 
         client.meta.events.register("before-sign", add_account_header)
         client._labkit_clock = self.clock  # boto3 waiters on this client wait in simulated time
+        tagging.install(self, client)
         return client
 
     # --- what the mock layer adds ----------------------------------------------------------------
@@ -282,7 +294,7 @@ def _connect_real(region: str, lab_id: str, budget_usd: float | None, endpoint_u
     return lab
 
 
-def _guardrail_hook(name: str, lab: Lab, *args: Any, **kwargs: Any) -> None:
+def _guardrail_hook(hook_name: str, lab: Lab, *args: Any, **kwargs: Any) -> None:
     """The single call site for real-mode guardrails (labkit.guardrails, when present): check_connect, before_create."""
     if lab.mode != "real":
         return
@@ -290,7 +302,7 @@ def _guardrail_hook(name: str, lab: Lab, *args: Any, **kwargs: Any) -> None:
         from labkit import guardrails  # type: ignore[attr-defined]
     except ImportError:
         return
-    hook: Callable[..., Any] | None = getattr(guardrails, name, None)
+    hook: Callable[..., Any] | None = getattr(guardrails, hook_name, None)
     if hook is not None:
         hook(lab, *args, **kwargs)
 

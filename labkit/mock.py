@@ -34,6 +34,7 @@ _enabled = True
 _accounts_in_use: set[str] = set()
 _accounts_known: set[str] = set()
 _clocks: dict[str, SimulatedClock] = {}
+_follow_wall = False  # a labkit server's clocks also run with wall time (see labkit.server)
 
 
 def enabled() -> bool:
@@ -59,12 +60,7 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from labkit import versions
-
-        mismatch = versions.moto_mismatch()
-        if mismatch:
-            warnings.warn(f"{mismatch}; mock mode may misbehave ({versions.MOTO_FIX}).", RuntimeWarning,
-                          stacklevel=3)
+        warn_if_moto_differs()
         from labkit import mock_fixes, mock_rules, mock_services, mock_tasks, mock_waiters
 
         _speed_up_new_accounts()
@@ -74,6 +70,15 @@ def apply() -> None:
         mock_rules.install()
         mock_waiters.install()
         _applied = True
+
+
+def warn_if_moto_differs() -> None:
+    """A plain RuntimeWarning when the installed moto is not the one the layer was built and tested on."""
+    from labkit import versions
+
+    mismatch = versions.moto_mismatch()
+    if mismatch:
+        warnings.warn(f"{mismatch}; mock mode may misbehave ({versions.MOTO_FIX}).", RuntimeWarning, stacklevel=3)
 
 
 def _speed_up_new_accounts() -> None:
@@ -112,6 +117,12 @@ def start() -> None:
 
             _mock = mock_aws(config=MOCK_CONFIG)
             _mock.start()
+
+
+def follow_wall_time(on: bool = True) -> None:
+    """Make clocks made from now on also run with wall time (a `labkit server` does this)."""
+    global _follow_wall
+    _follow_wall = on
 
 
 def in_process() -> bool:
@@ -154,7 +165,7 @@ def clock(account: str) -> SimulatedClock:
     """The simulated clock of an account (made on first use)."""
     with _lock:
         if account not in _clocks:
-            new = SimulatedClock()
+            new = SimulatedClock(follow_wall=_follow_wall)
             new.on_advance(lambda before, after, acct=account: _settle(acct))
             _clocks[account] = new
         return _clocks[account]
@@ -180,10 +191,8 @@ def wipe_account(account: str) -> None:
             if dict.__contains__(backend_dict, account):
                 dict.__delitem__(backend_dict, account)
     with _lock:
-        _clocks.pop(account, None)
-    from labkit import mock_tasks
-
-    mock_tasks.forget_account(account)
+        if account in _clocks:
+            _clocks[account].restart()
 
 
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None = None,

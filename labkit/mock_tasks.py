@@ -418,10 +418,6 @@ def _write_startup_logs(task: Any, backend: Any, lk: Life) -> None:
         logs.put_log_events(group, stream, events)
 
 
-def forget_account(account: str) -> None:
-    """Nothing is kept outside moto's backends, so a wiped account needs no extra cleanup here."""
-
-
 # --- installing -----------------------------------------------------------------------------------------
 _installed = False
 

@@ -1,12 +1,15 @@
 """Tag everything a lab creates, whoever makes the call: labkit.deploy or plain boto3 in a learner's cell.
 
 A botocore hook adds the lab's tags to each create call before it is sent, in the shape that service wants,
-so teardown (and `labkit teardown --lab ID` from a new kernel) can find every resource by tag.
+so teardown (and `labkit teardown --lab ID` from a new kernel) can find every resource by tag. Services pass
+their tags on to their tasks, and IAM roles go under /labkit/ unless the caller names a path.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from labkit.teardown import ROLE_PATH  # where teardown looks for roles, and where the IAM policy lets labkit act
 
 # operation -> (parameter, style); styles as Lab.tag_list: "key" (ECS), "Key" (EC2/IAM/ECR), "dict".
 TAGGED_CALLS: dict[str, tuple[str, str]] = {
@@ -60,6 +63,10 @@ def add_tags(lab: Any, service: str, operation: str, params: dict[str, Any]) -> 
     params[param] = with_lab_tags(params.get(param), lab.tag_list(style))
     if service == "ecs" and operation in ("RunTask", "CreateService"):
         params.setdefault("enableECSManagedTags", True)
+    if service == "ecs" and operation == "CreateService":
+        params.setdefault("propagateTags", "SERVICE")  # its tasks carry the lab's tags too
+    if service == "iam" and operation in ("CreateRole", "CreatePolicy"):
+        params.setdefault("Path", ROLE_PATH)
 
 
 def install(lab: Any, client: Any) -> None:

@@ -1,0 +1,297 @@
+"""Real mode's guardrails: what refuses a connect, what each costly call is priced at, where the budget stops it,
+and what the ledger counts. Real-mode labs here talk to moto in this process (fake credentials, an account of
+their own); tests/test_real_mode.py runs the same path against a local server in another process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import labkit
+from labkit import guardrails
+from labkit.errors import GuardrailError
+from labkit.pricing import fargate_cost, regions
+
+ACCOUNT = "000000000042"  # moto serves any account named in its x-moto-account-id header
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials only: no AWS variables or files of the machine's user, no instance metadata."""
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def credentials(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+@pytest.fixture
+def in_process_aws(credentials: None) -> Iterator[None]:
+    """moto in this process, with every real-mode request sent to an account no mock lab uses."""
+    from labkit import mock
+    from labkit.lab import ACCOUNT_HEADER, Lab
+
+    mock.start()
+    real_make = Lab._make_client
+
+    def make(self: Lab, service_name: str) -> Any:
+        client = real_make(self, service_name)
+        if self.mode == "real":
+            client.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(
+                ACCOUNT_HEADER, ACCOUNT))
+        return client
+
+    Lab._make_client = make  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Lab._make_client = real_make  # type: ignore[method-assign]
+        mock.wipe_account(ACCOUNT)
+
+
+def real_lab(budget: float = 1.0, lab_id: str = "g1", region: str = "us-east-1") -> Any:
+    lab = labkit.connect("real", budget_usd=budget, lab_id=lab_id, region=region)
+    lab.on_notice = lambda text: None
+    return lab
+
+
+def task_definition(lab: Any, cpu: str = "256", memory: str = "512", **extra: Any) -> str:
+    ecs = lab.client("ecs")
+    ecs.create_cluster(clusterName="c")
+    arn = ecs.register_task_definition(
+        family="web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu=cpu, memory=memory,
+        containerDefinitions=[{"name": "web", "image": "nginx", "essential": True, "memory": int(memory)}],
+        **extra)["taskDefinition"]["taskDefinitionArn"]
+    return arn
+
+
+def network(lab: Any) -> dict[str, Any]:
+    ec2 = lab.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"][0]
+    return {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group["GroupId"]]}}
+
+
+def hourly(tasks: int, vcpu: float = 0.25, gb: float = 0.5) -> float:
+    return fargate_cost(vcpu, gb, 3600, tasks=tasks).total
+
+
+# --- connect ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("account", "shown"), [("123456789012", "********9012"), ("42", "42"), ("", "")])
+def test_the_account_is_masked_to_its_last_four_digits(account: str, shown: str) -> None:
+    assert guardrails.masked_account(account) == shown
+
+
+def test_no_credentials_refuses_with_what_to_do(aws_env: None) -> None:
+    with pytest.raises(GuardrailError, match=r"no(ne)? .*found.*aws configure"):
+        labkit.connect("real", budget_usd=5)
+
+
+def test_no_budget_refuses_with_what_to_do(credentials: None) -> None:
+    with pytest.raises(GuardrailError, match=r"budget_usd=5"):
+        labkit.connect("real")
+
+
+def test_a_region_without_prices_is_refused_naming_the_priced_ones(credentials: None) -> None:
+    assert "af-south-1" not in regions()
+    with pytest.raises(GuardrailError) as err:
+        labkit.connect("real", budget_usd=5, region="af-south-1")
+    assert "af-south-1" in str(err.value) and ", ".join(regions()) in str(err.value)
+
+
+def test_connect_shows_the_masked_account_and_region_first(in_process_aws: None) -> None:
+    lab = real_lab(lab_id="shown")
+    first = lab.notices[0]
+    assert "account ********0042, region us-east-1, lab shown, budget $1.00" in first
+    assert ACCOUNT not in first
+
+
+def test_notices_go_to_stderr_outside_a_notebook(in_process_aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    labkit.connect("real", budget_usd=1, lab_id="says")
+    out, err = capsys.readouterr()
+    assert out == "" and "account ********0042" in err
+
+
+def test_mock_labs_have_no_guardrails(lab: Any) -> None:
+    ecs = lab.client("ecs")
+    assert not any(h for h in ecs.meta.events._emitter._lookup_cache if "before-call" in str(h))  # nothing priced
+    assert lab.notices == []
+
+
+# --- pricing before each call that starts tasks -----------------------------------------------------------------
+def test_create_service_is_priced_before_it_is_sent(in_process_aws: None) -> None:
+    lab = real_lab()
+    td = task_definition(lab)
+    lab.client("ecs").create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=3,
+                                     launchType="FARGATE", networkConfiguration=network(lab))
+    note = lab.notices[-1]
+    assert note.startswith("CreateService (service c/web): 3 task(s) of 0.25 vCPU / 0.5 GB (on-demand)")
+    assert f"about ${hourly(3):.4f}/hour" in note
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly(3))
+
+
+def test_run_task_counts_each_task_until_it_stops(in_process_aws: None) -> None:
+    lab = real_lab()
+    td = task_definition(lab, cpu="1024", memory="2048")
+    ecs = lab.client("ecs")
+    tasks = ecs.run_task(cluster="c", taskDefinition=td, count=2, launchType="FARGATE",
+                         networkConfiguration=network(lab))["tasks"]
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly(2, 1, 2))
+    ecs.stop_task(cluster="c", task=tasks[0]["taskArn"])
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly(1, 1, 2))
+    assert guardrails.ledger(lab).spent(lab.clock.now()) >= fargate_cost(1, 2, 0, tasks=2).total  # minimums
+
+
+def test_the_budget_refuses_a_call_and_aws_never_sees_it(in_process_aws: None) -> None:
+    lab = real_lab(budget=0.2)
+    td = task_definition(lab, cpu="4096", memory="8192")
+    with pytest.raises(GuardrailError) as err:
+        lab.client("ecs").create_service(cluster="c", serviceName="big", taskDefinition=td, desiredCount=4,
+                                         launchType="FARGATE", networkConfiguration=network(lab))
+    text = str(err.value)
+    assert text.startswith("refused CreateService (service c/big): 4 task(s) of 4 vCPU / 8 GB")
+    assert "above its budget of $0.20" in text and "larger budget_usd" in text
+    assert lab.notices[-1] == text
+    assert lab.client("ecs").list_services(cluster="c")["serviceArns"] == []
+    assert guardrails.ledger(lab).running() == {}
+
+
+def test_scaling_up_is_priced_scaling_down_is_quiet(in_process_aws: None) -> None:
+    lab = real_lab(budget=0.5)
+    td = task_definition(lab)
+    ecs = lab.client("ecs")
+    ecs.create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=2, launchType="FARGATE",
+                       networkConfiguration=network(lab))
+    ecs.update_service(cluster="c", service="web", desiredCount=5)
+    assert lab.notices[-1].startswith("UpdateService (service c/web): 5 task(s)")
+    said = len(lab.notices)
+    ecs.update_service(cluster="c", service="web", desiredCount=1)
+    assert len(lab.notices) == said
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly(1))
+    with pytest.raises(GuardrailError, match="refused UpdateService"):
+        ecs.update_service(cluster="c", service="web", desiredCount=100)
+    assert ecs.describe_services(cluster="c", services=["web"])["services"][0]["desiredCount"] == 1
+
+
+def test_a_new_revision_is_priced_at_its_own_size(in_process_aws: None) -> None:
+    lab = real_lab(budget=5)
+    td = task_definition(lab)
+    ecs = lab.client("ecs")
+    ecs.create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=2, launchType="FARGATE",
+                       networkConfiguration=network(lab))
+    bigger = task_definition(lab, cpu="1024", memory="2048")
+    ecs.update_service(cluster="c", service="web", taskDefinition=bigger)
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly(2, 1, 2))
+
+
+def test_auto_scaling_is_priced_at_its_maximum(in_process_aws: None) -> None:
+    lab = real_lab(budget=0.5)
+    td = task_definition(lab)
+    lab.client("ecs").create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=1,
+                                     launchType="FARGATE", networkConfiguration=network(lab))
+    scaling = lab.client("application-autoscaling")
+    target = {"ServiceNamespace": "ecs", "ResourceId": "service/c/web",
+              "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1}
+    with pytest.raises(GuardrailError, match=r"refused RegisterScalableTarget \(auto scaling up to 100 task"):
+        scaling.register_scalable_target(**target, MaxCapacity=100)
+    scaling.register_scalable_target(**target, MaxCapacity=4)
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly(4))
+
+
+def test_spot_tasks_count_at_the_on_demand_rate(in_process_aws: None) -> None:
+    lab = real_lab(budget=5)
+    td = task_definition(lab)
+    ecs = lab.client("ecs")
+    ecs.put_cluster_capacity_providers(cluster="c", capacityProviders=["FARGATE", "FARGATE_SPOT"],
+                                       defaultCapacityProviderStrategy=[])
+    ecs.create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=5,
+                       capacityProviderStrategy=[{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                                                 {"capacityProvider": "FARGATE_SPOT", "weight": 3}],
+                       networkConfiguration=network(lab))
+    assert "5 task(s) of 0.25 vCPU / 0.5 GB (3 on Fargate Spot, counted at the on-demand rate)" in lab.notices[-1]
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly(5))
+
+
+@pytest.mark.parametrize(("call", "kwargs", "words"), [
+    ("eks", {"name": "k", "roleArn": "arn:aws:iam::000000000042:role/r", "resourcesVpcConfig": {}}, "EKS cluster"),
+    ("ec2", {"ImageId": "ami-12345678", "MinCount": 1, "MaxCount": 1}, "EC2 instances"),
+])
+def test_what_labkit_cannot_price_is_refused(in_process_aws: None, call: str, kwargs: dict[str, Any],
+                                             words: str) -> None:
+    lab = real_lab()
+    method = {"eks": "create_cluster", "ec2": "run_instances"}[call]
+    with pytest.raises(GuardrailError, match=words):
+        getattr(lab.client(call), method)(**kwargs)
+    if call == "eks":
+        assert lab.client("eks").list_clusters()["clusters"] == []
+    else:
+        assert lab.client("ec2").describe_instances()["Reservations"] == []
+
+
+def test_a_reconnected_lab_counts_what_it_already_runs(in_process_aws: None) -> None:
+    first = real_lab(budget=1, lab_id="again")
+    td = task_definition(first)
+    first.client("ecs").create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=3,
+                                       launchType="FARGATE", networkConfiguration=network(first))
+    other = real_lab(budget=1, lab_id="stranger")
+    assert guardrails.ledger(other).running() == {}
+    again = real_lab(budget=1, lab_id="again")
+    assert "already runs 1 service" in again.notices[1]
+    assert guardrails.ledger(again).hourly() == pytest.approx(hourly(3))
+
+
+def test_teardown_empties_the_ledger(in_process_aws: None) -> None:
+    lab = real_lab()
+    td = task_definition(lab)
+    ecs = lab.client("ecs")
+    ecs.create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=2, launchType="FARGATE",
+                       networkConfiguration=network(lab))
+    ecs.run_task(cluster="c", taskDefinition=td, launchType="FARGATE", networkConfiguration=network(lab))
+    lab.teardown()
+    assert guardrails.ledger(lab).running() == {}
+    assert "nothing running" in str(guardrails.ledger(lab))
+
+
+def test_the_ledger_text_has_no_ids(in_process_aws: None) -> None:
+    lab = real_lab()
+    td = task_definition(lab)
+    lab.client("ecs").run_task(cluster="c", taskDefinition=td, count=2, launchType="FARGATE",
+                               networkConfiguration=network(lab))
+    text = str(guardrails.ledger(lab))
+    assert "  tasks in cluster c: 2 x 0.25 vCPU / 0.5 GB" in text and "arn:" not in text
+
+
+# --- how a capacity provider strategy splits tasks --------------------------------------------------------------
+@pytest.mark.parametrize(("count", "strategy", "split"), [
+    (4, [], (4, 0)),
+    (4, [{"capacityProvider": "FARGATE_SPOT", "weight": 1}], (0, 4)),
+    (5, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+         {"capacityProvider": "FARGATE_SPOT", "weight": 3}], (2, 3)),
+    (2, [{"capacityProvider": "FARGATE_SPOT", "base": 5, "weight": 1}], (0, 2)),
+    (6, [{"capacityProvider": "FARGATE", "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}], (3, 3)),
+])
+def test_strategy_split(count: int, strategy: list[dict[str, Any]], split: tuple[int, int]) -> None:
+    assert guardrails._split(count, strategy) == split
+
+
+@given(count=st.integers(0, 50), base=st.integers(0, 10), on_demand=st.integers(0, 5), spot=st.integers(0, 5))
+def test_a_split_keeps_every_task_and_the_base(count: int, base: int, on_demand: int, spot: int) -> None:
+    strategy = [{"capacityProvider": "FARGATE", "base": base, "weight": on_demand},
+                {"capacityProvider": "FARGATE_SPOT", "weight": spot}]
+    od, sp = guardrails._split(count, strategy)
+    assert od + sp == count and od >= min(base, count) and sp >= 0

@@ -1,0 +1,61 @@
+"""labkit.mock: one layer applied once, accounts per lab, a version check, and the safety net."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from labkit import mock, versions
+
+
+def test_apply_is_idempotent():
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    mock.apply()
+    before = EC2ContainerServiceBackend.run_task
+    mock.apply()
+    assert EC2ContainerServiceBackend.run_task is before
+
+
+def test_other_moto_version_warns_plainly(monkeypatch):
+    monkeypatch.setattr(versions, "moto_mismatch", lambda: "moto 9.9 is installed, but labkit wants 5.2.5")
+    with pytest.warns(RuntimeWarning, match="moto 9.9.*make setup"):
+        mock.warn_if_moto_differs()
+
+
+def test_pinned_moto_does_not_warn(recwarn):
+    mock.warn_if_moto_differs()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_accounts_first_default_then_others_and_reused_after_release():
+    mock.start()
+    first = mock.allocate_account()
+    second = mock.allocate_account()
+    try:
+        assert first == mock.DEFAULT_ACCOUNT and second != first and len(second) == 12
+    finally:
+        mock.release_account(second)
+        mock.release_account(first)
+    assert mock.allocate_account() == mock.DEFAULT_ACCOUNT
+    mock.release_account(mock.DEFAULT_ACCOUNT)
+
+
+def test_disabled_restores_the_layer():
+    with mock.disabled():
+        assert not mock.enabled()
+    assert mock.enabled()
+
+
+def test_raw_python_error_in_an_ecs_call_becomes_a_client_exception(lab, monkeypatch):
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    def broken(self, *args, **kwargs):
+        raise TypeError("unsupported operand type(s)")
+
+    with monkeypatch.context() as patched, pytest.raises(ClientError) as caught:
+        patched.setattr(EC2ContainerServiceBackend, "list_clusters", broken)
+        lab.client("ecs").list_clusters()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ClientException"
+    assert "labkit's mock could not handle this ListClusters request (TypeError" in error["Message"]

@@ -1,0 +1,119 @@
+"""Local mode's server: loopback only, control API, AWS answers (not HTTP 500s), quiet, found by connect."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+import labkit
+from labkit import server
+from labkit.errors import InvalidInput, LabkitError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def running():
+    handle = server.start_server(0)
+    yield handle
+    handle.stop()
+
+
+def test_listens_on_loopback_and_unpacks_as_url_and_stop(running):
+    url, stop = running
+    assert url.startswith("http://127.0.0.1:") and callable(stop)
+    assert server.HttpControl(url).ping()
+
+
+def test_port_in_use_names_a_free_port(running):
+    port = int(running.url.rsplit(":", 1)[1])
+    assert server.port_in_use(port)
+    with pytest.raises(LabkitError, match=r"in use.*--port \d+"):
+        server.start_server(port)
+
+
+def test_stop_frees_the_port():
+    url, stop = server.start_server(0)
+    stop()
+    assert not server.port_in_use(int(url.rsplit(":", 1)[1]))
+
+
+def test_control_api_refuses_bad_requests_with_invalid_input(running):
+    control = server.HttpControl(running.url)
+    with pytest.raises(InvalidInput, match="unknown"):
+        control.call("fly")
+    with pytest.raises(InvalidInput, match="12-digit"):
+        control.call("clock", account_id="12")
+
+
+def test_moto_server_answers_aws_errors_not_500s(running, capfd):
+    lab = labkit.connect("local", endpoint_url=running.url)
+    try:
+        ecs = lab.client("ecs")
+        ecs.create_cluster(clusterName="labkit")
+        with pytest.raises(ClientError) as caught:
+            ecs.stop_task(cluster="labkit", task="0123456789abcdef0123456789abcdef")
+        assert caught.value.response["Error"]["Code"] == "InvalidParameterException"
+        assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+    finally:
+        lab.teardown()
+    assert capfd.readouterr().err == ""  # werkzeug's access log and tracebacks are silenced
+
+
+def test_local_lab_clock_and_isolation(running):
+    a = labkit.connect("local", endpoint_url=running.url)
+    b = labkit.connect("local", endpoint_url=running.url)
+    try:
+        assert a.account_id != b.account_id
+        a.client("ecs").create_cluster(clusterName="only-a")
+        assert b.client("ecs").list_clusters()["clusterArns"] == []
+        before = a.clock.now()
+        assert (a.clock.advance(120) - before).total_seconds() == 120
+    finally:
+        a.teardown()
+        b.teardown()
+
+
+def test_endpoint_from_environment_must_answer(monkeypatch):
+    monkeypatch.setenv(server.ENDPOINT_ENV, f"http://127.0.0.1:{server.free_port()}")
+    with pytest.raises(LabkitError, match="labkit server"):
+        labkit.connect("local")
+
+
+def test_state_file_of_a_running_server_is_found(running, tmp_path, monkeypatch):
+    monkeypatch.setenv(server.STATE_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(server.ENDPOINT_ENV, raising=False)
+    server._write_state(running.url)
+    assert server.find_endpoint() == running.url
+
+
+def test_cli_server_prints_endpoint_writes_state_and_stops_on_ctrl_c(tmp_path):
+    env = {**os.environ, server.STATE_DIR_ENV: str(tmp_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "server", "--port", "0"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        url = None
+        for line in proc.stdout:
+            if "listening on " in line:
+                url = line.split("listening on ", 1)[1].split()[0]
+                break
+        assert url and url.startswith("http://127.0.0.1:")
+        assert urllib.request.urlopen(f"{url}/labkit/v1/ping", data=b"{}").status == 200  # noqa: S310
+        for _ in range(50):
+            if server.state_file().exists() or (tmp_path / "server.json").exists():
+                break
+            subprocess.run([sys.executable, "-c", "import time; time.sleep(0.1)"], check=True)
+        assert json.loads((tmp_path / "server.json").read_text())["url"] == url
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=20)
+    assert proc.returncode == 0
+    assert not (tmp_path / "server.json").exists()

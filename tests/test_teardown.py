@@ -1,0 +1,97 @@
+"""labkit.teardown: by tag (from a new process too) and by what the lab recorded, in order, idempotent."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+import labkit
+from labkit import deploy
+from labkit.lab import ACCOUNT_HEADER
+from labkit.teardown import TeardownReport, teardown_by_tag
+
+
+def fresh_clients(lab):
+    """Clients as a new process would make them: plain boto3 and the account, knowing only the lab id."""
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=lab.region)
+    made = {}
+
+    def client(name):
+        if name not in made:
+            c = session.client(name)
+            c.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(
+                ACCOUNT_HEADER, lab.account_id))
+            made[name] = c
+        return made[name]
+    return client
+
+
+def build(lab):
+    network = deploy.ensure_network(lab)
+    td = deploy.register_task(lab, "web", deploy.push_image(lab, "web"), cpu=256, memory=512, port=80)
+    cluster = deploy.ensure_cluster(lab)
+    deploy.deploy_service(lab, cluster, "web", td, desired_count=2, network=network)
+    deploy.run_task(lab, cluster, td, network=network)
+
+
+EXPECTED = {"service": 1, "task": 3, "cluster": 1, "task definition": 1, "repository": 1, "log group": 1,
+            "security group": 1, "subnet": 2, "route table": 1, "internet gateway": 1, "VPC": 1, "role": 2}
+
+
+def test_dry_run_lists_and_removes_nothing(lab):
+    build(lab)
+    report = teardown_by_tag(fresh_clients(lab), lab.id, dry_run=True)
+    assert report.dry_run and report.counts() == EXPECTED
+    assert str(report).startswith("Would remove: 1 service, 3 tasks, 1 cluster")
+    assert len(lab.client("ecs").list_tasks(cluster="labkit")["taskArns"]) == 3
+
+
+def test_teardown_from_a_new_process_knowing_only_the_lab_id(lab):
+    build(lab)
+    report = teardown_by_tag(fresh_clients(lab), lab.id)
+    assert report.ok and report.counts() == EXPECTED
+    assert str(report) == ("Removed: 1 service, 3 tasks, 1 cluster, 1 task definition, 1 repository, 1 log group, "
+                           "1 security group, 2 subnets, 1 route table, 1 internet gateway, 1 VPC, 2 roles.")
+    again = teardown_by_tag(fresh_clients(lab), lab.id)
+    assert again.counts() == {} and str(again) == "Nothing to remove: no resource of this lab was found."
+
+
+def test_other_labs_in_a_shared_account_are_left_alone():
+    with labkit.connect(shared_account=True) as mine, labkit.connect(shared_account=True) as theirs:
+        mine.client("ecs").create_cluster(clusterName="mine")
+        theirs.client("ecs").create_cluster(clusterName="theirs")
+        assert mine.teardown().counts() == {"cluster": 1}
+        arns = theirs.client("ecs").list_clusters()["clusterArns"]
+        assert [a.rsplit("/", 1)[1] for a in arns] == ["theirs"]
+
+
+def test_all_removes_every_lab_of_the_course_but_nothing_else():
+    with labkit.connect(shared_account=True) as a, labkit.connect(shared_account=True) as b:
+        a.client("ecs").create_cluster(clusterName="a")
+        b.client("ecs").create_cluster(clusterName="b")
+        raw = fresh_clients(a)("ecs")
+        raw.create_cluster(clusterName="not-ours")
+        report = teardown_by_tag(fresh_clients(a), "all")
+        assert report.counts() == {"cluster": 2}
+        assert [x.rsplit("/", 1)[1] for x in raw.list_clusters()["clusterArns"]] == ["not-ours"]
+        raw.delete_cluster(cluster="not-ours")
+
+
+def test_recorded_but_untagged_resources_are_removed(lab):
+    raw = fresh_clients(lab)("logs")
+    raw.create_log_group(logGroupName="/untagged")
+    lab.record("log group", "/untagged")
+    assert lab.teardown().counts() == {"log group": 1}
+    assert raw.describe_log_groups()["logGroups"] == []
+
+
+def test_bad_arguments_say_what_to_give(lab):
+    with pytest.raises(labkit.InvalidInput, match="Lab, a function"):
+        teardown_by_tag(42, lab.id)
+
+
+def test_report_text_is_stable_and_plural_aware():
+    report = TeardownReport("x", removed=(("VPC", "vpc-1"), ("repository", "a"), ("repository", "b")))
+    assert str(report) == "Removed: 2 repositories, 1 VPC."
+    failed = TeardownReport("x", problems=("subnet s: DependencyViolation: in use",))
+    assert not failed.ok and "Could not remove" in str(failed)
