@@ -1,0 +1,240 @@
+"""Lesson 7's exercises and helpers: each failure's right fix passes, the typical wrong fixes get their hint."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+import labkit
+import labkit.fargate
+from labkit.data import facts
+from labkit.exercises import debugging
+
+
+def _text(exercise_id: str, answer=None, **kwargs) -> str:
+    return str(labkit.check(exercise_id, answer, **kwargs))
+
+
+# ---------------------------------------------------------------- debugging.invalid_cpu
+
+RESIZER = {
+    "family": "resizer", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "500",
+    "memory": "1000", "containerDefinitions": [{"name": "resizer", "image": "python:3.12-slim"}],
+}
+
+
+def _resizer(cpu, memory):
+    td = copy.deepcopy(RESIZER)
+    td["cpu"], td["memory"] = cpu, memory
+    return td
+
+
+def test_decimal_units_are_refused_with_the_units_hint():
+    verdict = labkit.check("debugging.invalid_cpu", RESIZER)
+    units = facts()["units"]
+    assert not verdict.passed and verdict.score == 0
+    assert f"1 vCPU is {units['cpu_units_per_vcpu']} CPU units" in verdict.hint
+
+
+def test_half_fixed_is_still_refused():
+    assert not labkit.check("debugging.invalid_cpu", _resizer("512", "1000")).passed
+
+
+@pytest.mark.parametrize("cpu, memory", [("512", "1024"), (512, 1024), ("0.5 vCPU", "1 GB")])
+def test_half_a_vcpu_and_one_gb_passes_in_any_spelling(cpu, memory):
+    assert labkit.check("debugging.invalid_cpu", _resizer(cpu, memory)).passed
+
+
+def test_a_bigger_valid_size_is_not_what_was_asked():
+    cpu, memory = next((c, m) for c, m in labkit.fargate.valid_sizes() if c > 512)
+    verdict = labkit.check("debugging.invalid_cpu", _resizer(str(cpu), str(memory)))
+    assert not verdict.passed and "bills the size you ask for" in verdict.hint
+
+
+def test_another_invalid_size_gets_aws_message():
+    text = _text("debugging.invalid_cpu", _resizer("512", "512"))
+    assert "No Fargate configuration exists" in text
+
+
+# ---------------------------------------------------------------- the quiz
+
+
+@pytest.mark.parametrize("answer, passed, hint", [
+    ("B", True, ""),
+    ("A", False, "'not found'"),
+    ("C", False, "refused when you register"),
+    ("D", False, "execution role"),
+])
+def test_pull_cause(answer, passed, hint):
+    verdict = labkit.check("debugging.pull_cause", answer)
+    assert verdict.passed is passed and hint in verdict.hint
+
+
+# ---------------------------------------------------------------- lab-state cases
+
+
+@pytest.fixture
+def debug(lab):
+    import labkit.deploy
+
+    lab.client("ecs").create_cluster(clusterName="debug", capacityProviders=["FARGATE", "FARGATE_SPOT"])
+    return {"network": labkit.deploy.ensure_network(lab), "roles": labkit.deploy.ensure_roles(lab)}
+
+
+def _thumbs(image, **extra):
+    td = {
+        "family": "thumbs", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [{"name": "thumbs", "image": image, "logConfiguration": {
+            "logDriver": "awslogs", "options": {"awslogs-group": "/t", "awslogs-region": "us-east-1",
+                                                "awslogs-stream-prefix": "t"}}}],
+    }
+    td.update(extra)
+    return td
+
+
+@pytest.fixture(scope="module")
+def role_lab():
+    """One lab with network, roles and a private image, shared by the read-only checks of case 2."""
+    import labkit.deploy
+
+    with labkit.connect("mock") as the_lab:
+        roles = labkit.deploy.ensure_roles(the_lab)
+        network = labkit.deploy.ensure_network(the_lab)
+        yield the_lab, roles, network, labkit.deploy.push_image(the_lab, "thumbs").uri
+
+
+def test_without_execution_role_aws_names_one_problem_and_labkit_both(role_lab):
+    lab, _, _, image = role_lab
+    problems = labkit.fargate.problems(_thumbs(image))
+    assert {p.rule for p in problems} == {"execution-role-awslogs", "execution-role-ecr"}
+    verdict = labkit.check("debugging.execution_role", _thumbs(image), lab=lab)
+    assert not verdict.passed and "(and 1 more)" in str(verdict)
+
+
+def test_the_execution_role_fixes_both(role_lab):
+    lab, roles, _, image = role_lab
+    td = _thumbs(image, executionRoleArn=roles.execution_role_arn)
+    assert labkit.check("debugging.execution_role", td, lab=lab).passed
+
+
+def test_a_public_image_hides_the_problem_and_is_refused(role_lab):
+    td = _thumbs("public.ecr.aws/nginx/nginx:latest")
+    verdict = labkit.check("debugging.execution_role", td, lab=role_lab[0])
+    assert not verdict.passed and "A public image hides one symptom" in verdict.hint
+
+
+def test_the_task_role_is_not_the_fix(role_lab):
+    lab, roles, _, image = role_lab
+    td = _thumbs(image, executionRoleArn=roles.task_role_arn)
+    verdict = labkit.check("debugging.execution_role", td, lab=lab)
+    assert not verdict.passed and "That is the task role" in verdict.hint
+
+
+def test_routes_read_the_way_out(role_lab):
+    lab, _, network, _ = role_lab
+    ec2 = lab.client("ec2")
+    private = debugging.routes(ec2, debugging.private_subnet(lab, network))
+    public = debugging.routes(ec2, debugging.public_config(network)["awsvpcConfiguration"]["subnets"][0])
+    assert private.default_route is None and "no way out" in str(private)
+    assert public.default_route == "internet gateway"
+    assert "igw-" not in str(public) and "subnet-" not in str(public)
+    assert debugging.private_subnet(lab, network) == debugging.private_subnet(lab, network)  # made once
+
+
+def _api(lab, debug):
+    ecs = lab.client("ecs")
+    ecs.register_task_definition(family="api", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                 cpu="256", memory="512", containerDefinitions=[{"name": "api", "image": "nginx"}])
+    return ecs
+
+
+def _run_api(lab, debug, config):
+    ecs = _api(lab, debug)
+    arns = [t["taskArn"] for t in ecs.run_task(cluster="debug", taskDefinition="api", launchType="FARGATE",
+                                               networkConfiguration=config)["tasks"]]
+    try:
+        ecs.get_waiter("tasks_running").wait(cluster="debug", tasks=arns)
+    except Exception:  # noqa: BLE001 - a task that cannot pull stops: that is the case under test
+        pass
+    return arns
+
+
+def test_api_in_a_private_subnet_does_not_pass(lab, debug):
+    config = debugging.private_config(lab, debug["network"])
+    _run_api(lab, debug, config)
+    verdict = labkit.check("debugging.pull_fixed", config, lab=lab)
+    assert not verdict.passed and "no route out of the VPC" in str(verdict) and "ENABLED" in verdict.hint
+
+
+def test_api_in_a_public_subnet_without_public_ip_does_not_pass(lab, debug):
+    config = debugging.public_config(debug["network"])
+    config["awsvpcConfiguration"]["assignPublicIp"] = "DISABLED"
+    _run_api(lab, debug, config)
+    verdict = labkit.check("debugging.pull_fixed", config, lab=lab)
+    assert not verdict.passed and "assignPublicIp" in verdict.hint
+
+
+def test_api_in_a_public_subnet_with_a_public_ip_passes(lab, debug):
+    _run_api(lab, debug, debugging.private_config(lab, debug["network"]))
+    config = debugging.public_config(debug["network"])
+    _run_api(lab, debug, config)
+    assert labkit.check("debugging.pull_fixed", config, lab=lab).passed
+
+
+def test_checking_a_configuration_that_was_not_run_is_refused(lab, debug):
+    _run_api(lab, debug, debugging.private_config(lab, debug["network"]))
+    verdict = labkit.check("debugging.pull_fixed", debugging.public_config(debug["network"]), lab=lab)
+    assert not verdict.passed and "No running api task is in the subnets" in str(verdict)
+
+
+def test_pull_failure_example_is_aws_text_without_the_account(lab):
+    text = str(debugging.pull_failure_example(lab))
+    assert "CannotPullContainerError" in text and "TaskFailedToStart" in text
+    assert lab.account_id not in text and "<account>" in text
+
+
+def _worker(lab, debug, strategy):
+    ecs = lab.client("ecs")
+    ecs.register_task_definition(family="worker", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                 cpu="256", memory="512", containerDefinitions=[{"name": "w", "image": "busybox"}])
+    ecs.create_service(cluster="debug", serviceName="worker", taskDefinition="worker", desiredCount=2,
+                       capacityProviderStrategy=strategy,
+                       networkConfiguration=debug["network"].awsvpc())
+    ecs.get_waiter("services_stable").wait(cluster="debug", services=["worker"])
+    return ecs
+
+
+def test_spot_only_service_has_no_base(lab, debug):
+    _worker(lab, debug, [{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+    verdict = labkit.check("debugging.spot_base", lab=lab)
+    assert not verdict.passed and "every task is on Spot" in str(verdict)
+
+
+def test_base_on_fargate_and_the_rest_on_spot_passes(lab, debug):
+    ecs = _worker(lab, debug, [{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+    ecs.update_service(cluster="debug", service="worker", forceNewDeployment=True, capacityProviderStrategy=[
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1}, {"capacityProvider": "FARGATE", "base": 1, "weight": 0}])
+    ecs.get_waiter("services_stable").wait(cluster="debug", services=["worker"])
+    assert labkit.check("debugging.spot_base", lab=lab).passed
+    status = debugging.service_status(ecs, "worker")
+    assert {row[0] for row in status.tasks} == {"FARGATE", "FARGATE_SPOT"}
+
+
+def test_all_on_fargate_loses_the_discount(lab, debug):
+    _worker(lab, debug, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1}])
+    verdict = labkit.check("debugging.spot_base", lab=lab)
+    assert not verdict.passed and "no longer uses Spot" in str(verdict)
+
+
+def test_an_interrupted_task_reads_as_a_spot_interruption(lab, debug):
+    ecs = _worker(lab, debug, [{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+    lab.interrupt_spot(cluster="debug", service="worker")
+    lab.clock.advance(facts()["discounts"]["spot_interruption"]["warning_seconds"])
+    ecs.get_waiter("services_stable").wait(cluster="debug", services=["worker"])
+    stopped = debugging.why_stopped(ecs, family_name="worker")
+    spot = facts()["discounts"]["spot_interruption"]
+    assert [(t.stop_code, t.stopped_reason) for t in stopped] == [(spot["stop_code"], spot["stopped_reason"])]
+    assert debugging.service_status(ecs, "worker").running == 2
+    assert "arn:" not in str(stopped)
