@@ -268,10 +268,13 @@ class LessonReport:
     failures: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
     screenshot: Path | None = None
 
     def __str__(self) -> str:
-        lines = [f"{self.lesson}: {'ok' if not self.failures else f'{len(self.failures)} problem(s)'}"]
+        verdict = "ok" if not self.failures else f"{len(self.failures)} problem(s)"
+        took = ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items())
+        lines = [f"{self.lesson}: {verdict} ({took})"]
         lines += [f"  - {f}" for f in self.failures]
         if self.screenshot:
             lines.append(f"  screenshot: {self.screenshot}")
@@ -323,30 +326,123 @@ _JS_ANSWER_TEXT = """i => {
   return area.textContent;
 }""".replace("PANEL", _PANEL)
 
-def check_lesson(browser: Any, server: LabServer, rel_path: str, notebook: Path, *,
-                 screenshot: Path | None = None, timeout: float = 180) -> LessonReport:
-    """Open a lesson, run all cells through the UI, report every way it falls short; close its kernel."""
+class LabPage:
+    """One JupyterLab page for lesson after lesson, as a learner works: the first lesson is opened by its
+    address, the next ones from File > Open from Path..., each closed with File > Close and Shut Down
+    Notebook. Saves loading JupyterLab again per lesson; after anything unexpected the page is dropped and
+    the next lesson starts on a fresh one."""
+
+    def __init__(self, browser: Any, server: LabServer) -> None:
+        self.browser, self.server = browser, server
+        self.page: Any = None
+        self.console_errors: list[str] = []
+
+    def _new_page(self) -> Any:
+        page = self.browser.new_page()
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("pageerror", lambda err: self.console_errors.append(f"uncaught: {err}"))
+        return page
+
+    def open(self, rel_path: str, timeout: float = 60) -> Any:
+        """Show the notebook `rel_path` with its kernel idle; returns the page."""
+        if self.page is None:
+            self.page = self._new_page()
+            self.page.goto(self.server.page_url(rel_path))
+        else:
+            menu(self.page, "File", "Open from Path…")
+            self.page.locator(".jp-Dialog input").fill(rel_path)
+            self.page.locator(".jp-Dialog .jp-mod-accept").click()
+        page = self.page
+        page.wait_for_selector(f"{_PANEL} .jp-Cell", timeout=timeout * 1000)
+        dialog = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel" when kernelspec is missing
+        page.wait_for_function(f"() => document.querySelector('.jp-Dialog') !== null || ({_JS_IDLE})()",
+                               timeout=timeout * 1000)
+        if dialog.count():
+            dialog.click()
+        page.wait_for_function(_JS_IDLE, timeout=timeout * 1000)
+        return page
+
+    def close_notebook(self) -> None:
+        """Close the notebook and shut its kernel down through the menu (kernels closed by API as well)."""
+        try:
+            if self.page is not None:
+                self.page.keyboard.press("Escape")
+                menu(self.page, "File", "Close and Shut Down Notebook…")
+                self.page.locator(".jp-Dialog .jp-mod-accept").click()
+                self.page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel')",
+                                            timeout=30_000)
+        except Exception:
+            self.drop()
+            raise
+        finally:
+            self.server.shutdown_kernels()
+
+    def drop(self) -> None:
+        """Close the page (the next lesson gets a fresh one)."""
+        if self.page is not None:
+            page, self.page = self.page, None
+            page.close()
+
+    def close(self) -> None:
+        self.drop()
+        self.server.shutdown_kernels()
+
+
+def menu(page: Any, top: str, item: str) -> None:
+    """Choose `item` from the menu bar's `top` menu, as a learner clicks it."""
+    page.locator(".lm-MenuBar-item", has_text=re.compile(f"^{re.escape(top)}$")).click()
+    label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
+    page.locator(".lm-Menu-item", has=label).click()
+
+
+def check_lesson(lab: LabPage, rel_path: str, notebook: Path, *, screenshot: Path | None = None,
+                 timeout: float = 180) -> LessonReport:
+    """Open a lesson, run all cells through the UI, report every way it falls short; close it and its kernel."""
     expect = expectations(notebook)
     report = LessonReport(rel_path)
-    start = time.monotonic()
-    page = browser.new_page()
-    page.on("console", lambda msg: msg.type == "error" and report.console_errors.append(msg.text))
-    page.on("pageerror", lambda err: report.console_errors.append(f"uncaught: {err}"))
+    clock = _Phases(report.phases)
+    lab.console_errors.clear()
+    finished = False
     try:
-        if _open_and_run(page, server, rel_path, expect, report, timeout):
-            for index in _check_cells(page, expect, report):
+        if not expect.has_kernelspec:
+            report.failures.append("no kernelspec in the notebook metadata: JupyterLab asks for a kernel")
+        page = lab.open(rel_path)
+        clock("open")
+        if run_all(page, report, timeout):
+            clock("run all")
+            widgets = _check_cells(page, expect, report)
+            clock("check")
+            for index in widgets:
                 if index in expect.pricing_cells:
                     check_pricing_explorer(page, index, report)
                 elif index not in expect.answered_cells:
                     _check_widget_responds(page, index, report)
+            clock("widgets")
         if screenshot is not None:
             report.screenshot = _panel_screenshot(page, screenshot)
-        report.failures += [f"browser console error: {text}" for text in report.console_errors]
+            clock("screenshot")
+        lab.close_notebook()
+        clock("close")
+        finished = not any(f.startswith("cells still running") for f in report.failures)
+        report.failures += [f"browser console error: {text}" for text in lab.console_errors]
     finally:
-        page.close()
-        server.shutdown_kernels()
-    report.seconds = time.monotonic() - start
+        if not finished:  # a lesson that went wrong leaves no state behind for the next one
+            lab.drop()
+            lab.server.shutdown_kernels()
+    report.seconds = sum(report.phases.values())
     return report
+
+
+class _Phases:
+    """Records the seconds since the last call under a name: where a lesson's time goes."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into, self.last = into, time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        self.into[name] = round(now - self.last, 2)
+        self.last = now
 
 
 def _wait(page: Any, js: str, *, arg: Any = None, timeout: float) -> bool:
@@ -360,27 +456,9 @@ def _wait(page: Any, js: str, *, arg: Any = None, timeout: float) -> bool:
     return True
 
 
-def open_notebook(page: Any, server: LabServer, rel_path: str, timeout: float = 60) -> None:
-    """Open `rel_path` in JupyterLab and wait until its cells are shown and its kernel is idle."""
-    page.goto(server.page_url(rel_path))
-    page.wait_for_selector(f"{_PANEL} .jp-Cell", timeout=timeout * 1000)
-    dialog = page.locator(".jp-Dialog .jp-mod-accept")
-    page.wait_for_function(f"""() => document.querySelector('.jp-Dialog') !== null || ({_JS_IDLE})()""",
-                           timeout=timeout * 1000)
-    if dialog.count():
-        dialog.click()
-    page.wait_for_function(_JS_IDLE, timeout=timeout * 1000)
-
-
-def _open_and_run(page: Any, server: LabServer, rel_path: str, expect: Expectations,
-                  report: LessonReport, timeout: float) -> bool:
-    """Open the lesson and Run All from the menu; False (with the reason reported) if it did not finish."""
-    if not expect.has_kernelspec:
-        report.failures.append("no kernelspec in the notebook metadata: JupyterLab asks for a kernel")
-    open_notebook(page, server, rel_path)
-    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-    label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
-    page.locator(".lm-Menu-item", has=label).click()
+def run_all(page: Any, report: LessonReport, timeout: float) -> bool:
+    """Run All Cells from the Run menu and wait until done; False (reason reported) if it did not finish."""
+    menu(page, "Run", "Run All Cells")
     if not (_wait(page, _JS_DONE, timeout=timeout) and _wait(page, _JS_IDLE, timeout=timeout)):
         state = page.evaluate(_JS_STATE)
         stuck = [i for i, c in enumerate(state) if c["code"] and "*" in c["prompt"]]
@@ -576,4 +654,5 @@ def _panel_screenshot(page: Any, path: Path) -> Path:
                   " if (nb) nb.scrollTop = 0; }")
     path.parent.mkdir(parents=True, exist_ok=True)
     page.locator(_PANEL).screenshot(path=str(path))
+    page.set_viewport_size({"width": 1280, "height": 900})
     return path

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_harness import REPO, SKIP_LINE, LabServer, chromium, chromium_path, lab_server
+from browser_harness import REPO, SKIP_LINE, LabPage, LabServer, chromium, chromium_path, lab_server
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -56,3 +56,13 @@ def course_server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """JupyterLab serving this repository on 127.0.0.1 with a random token and isolated Jupyter dirs."""
     with lab_server(REPO, tmp_path_factory.mktemp("jupyterlab")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def course_lab(browser: Any, course_server: LabServer) -> Iterator[LabPage]:
+    """One JupyterLab page in which the lessons are opened one after another."""
+    lab = LabPage(browser, course_server)
+    try:
+        yield lab
+    finally:
+        lab.close()

@@ -18,6 +18,7 @@ import pytest
 from browser_harness import (
     REPO,
     SETTINGS,
+    LabPage,
     LabServer,
     LessonReport,
     _shows,
@@ -29,6 +30,7 @@ from browser_harness import (
 
 LESSONS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
 Scratch = tuple[Path, LabServer]
+EXPLORER = "import labkit.widgets\nlabkit.widgets.pricing_explorer()"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -129,7 +131,11 @@ def broken_copy(root: Path, lesson: Path, name: str, edit: Callable[[list[dict]]
 
 def run_copy(browser: Any, scratch: Scratch, path: Path) -> LessonReport:
     root, server = scratch
-    return check_lesson(browser, server, path.relative_to(root).as_posix(), path, timeout=120)
+    lab = LabPage(browser, server)
+    try:
+        return check_lesson(lab, path.relative_to(root).as_posix(), path, timeout=120)
+    finally:
+        lab.close()
 
 
 def cells_named(report: LessonReport) -> list[int]:
@@ -146,52 +152,49 @@ def test_an_error_output_and_a_console_error_fail_the_lesson(browser: Any, scrat
         cells[at:at] = [
             code("from IPython.display import Javascript, display\n"
                  "display(Javascript(\"console.error('broken on purpose: console')\"))"),
+            code(EXPLORER),  # sound, before the error: the checks pass it
             code("raise RuntimeError('broken on purpose')"),
         ]
 
     path = broken_copy(scratch[0], lesson, f"{lesson.stem}_raises", edit)
     report = run_copy(browser, scratch, path)
 
-    assert any(f.startswith(f"cell {at + 1} has error output") and "broken on purpose" in f
+    raises = at + 2
+    assert any(f.startswith(f"cell {raises} has error output") and "broken on purpose" in f
                for f in report.failures), report
     assert any("console error" in f and "broken on purpose: console" in f for f in report.failures), report
-    later = [i for i in expectations(path).code_cells if i > at + 1]
-    if later:  # Run All stops at the error: the next cell never ran, and the test says so
+    assert at + 1 not in cells_named(report), f"the sound pricing explorer failed:\n{report}"
+    later = [i for i in expectations(path).code_cells if i > raises]
+    if later:  # Run All stops at the error: the next cell never ran, and the checker says so
         assert f"cell {later[0]} did not run (prompt '[ ]:')" in report.failures, report
     assert all(i >= at for i in cells_named(report)), f"cells before the break failed too:\n{report}"
 
 
 def test_a_widget_that_does_not_render_fails_the_lesson(browser: Any, scratch: Scratch) -> None:
-    with_explorer = [p for p in LESSONS if expectations(p).pricing_cells]
-    assert with_explorer, "no lesson shows labkit.widgets.pricing_explorer()"
-    lesson = with_explorer[0]
-    explorer = expectations(lesson).pricing_cells[0]
-    explorer_source = json.loads(lesson.read_text(encoding="utf-8"))["cells"][explorer]["source"]
-    explorer_source = "".join(explorer_source)
+    with_widgets = [p for p in LESSONS if expectations(p).widget_cells]
+    assert with_widgets, "no lesson shows a widget"
+    lesson = with_widgets[0]
+    count = len(json.loads(lesson.read_text(encoding="utf-8"))["cells"])
+    patch, wrong, hidden, ghost = range(count, count + 4)
 
     def edit(cells: list[dict]) -> None:
-        # The explorer's cost ignores the number of tasks from now on.
-        cells[explorer:explorer] = [code(
-            "import labkit.pricing\n"
-            "_right = labkit.pricing.fargate_cost_for_size\n"
-            "labkit.pricing.fargate_cost_for_size = lambda *a, **k: _right(*a, **{**k, 'tasks': 1})")]
         cells.extend([
-            # Built but never shown.
-            code(explorer_source + "\npass  # broken on purpose"),
-            # A view of a model the front end never gets, as when the widget comm breaks.
-            code("from IPython.display import display\n"
+            code("import labkit.pricing\n"  # from now on the explorer's cost ignores the number of tasks
+                 "_right = labkit.pricing.fargate_cost_for_size\n"
+                 "labkit.pricing.fargate_cost_for_size = lambda *a, **k: _right(*a, **{**k, 'tasks': 1})"),
+            code(EXPLORER),
+            code(EXPLORER + "\npass  # built but never shown"),
+            code("from IPython.display import display\n"  # a view whose model never arrives (a broken comm)
                  "display({'application/vnd.jupyter.widget-view+json': {'model_id': '0' * 32, "
                  "'version_major': 2, 'version_minor': 0}, 'text/plain': 'a widget'}, raw=True)"),
         ])
 
     path = broken_copy(scratch[0], lesson, f"{lesson.stem}_widgets", edit)
-    count = len(json.loads(path.read_text())["cells"])
-    hidden, ghost = count - 2, count - 1
-    assert hidden in expectations(path).widget_cells
+    assert {wrong, hidden} <= set(expectations(path).pricing_cells)
     report = run_copy(browser, scratch, path)
 
+    assert any(f.startswith(f"cell {wrong}: ") and "pricing explorer" in f for f in report.failures), report
     assert f"cell {hidden} shows no widget" in report.failures, report
     assert any(f.startswith(f"cell {ghost}: widget did not render") for f in report.failures), report
-    moved = explorer + 1  # the explorer, one cell down
-    assert any(f.startswith(f"cell {moved}: ") and "pricing explorer" in f for f in report.failures), report
-    assert all(i > explorer for i in cells_named(report)), f"cells before the break failed too:\n{report}"
+    assert all(i >= wrong for i in cells_named(report)), f"cells before the breaks failed too:\n{report}"
+    assert patch not in cells_named(report)

@@ -9,10 +9,9 @@ each lesson goes to tests/browser/output/<lesson>.png: look at them when you cha
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from browser_harness import OUTPUT, REPO, LabServer, check_lesson
+from browser_harness import OUTPUT, REPO, LabPage, check_lesson
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +24,7 @@ def test_the_course_has_lessons() -> None:
 
 
 @pytest.mark.parametrize("notebook", LESSONS, ids=[p.stem for p in LESSONS])
-def test_lesson_runs_in_jupyterlab(notebook: Path, browser: Any, course_server: LabServer) -> None:
-    report = check_lesson(browser, course_server, notebook.relative_to(REPO).as_posix(), notebook,
+def test_lesson_runs_in_jupyterlab(notebook: Path, course_lab: LabPage) -> None:
+    report = check_lesson(course_lab, notebook.relative_to(REPO).as_posix(), notebook,
                           screenshot=OUTPUT / f"{notebook.stem}.png")
     assert not report.failures, str(report)
