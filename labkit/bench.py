@@ -114,9 +114,16 @@ def bench_deploy(runs: int) -> list[Row]:
         why = f"n/a ({err.name or 'labkit.bench_deploy'} not there yet)"
         return [Row(r.name, r.unit, note=why) for r in (mock, raw, ratio)]
     for _ in range(runs + 1):  # the first run warms moto's backends up and is not counted
-        with labkit.connect("mock") as lab:
-            m = _timed(lambda lab=lab: bench_deploy_module.mock_deployment(lab))
-        r = _timed(bench_deploy_module.raw_moto_deployment)
+        seen: dict[str, Any] = {}
+        try:
+            with labkit.connect("mock") as lab:
+                m = _timed(lambda lab=lab, seen=seen: seen.update(bench_deploy_module.mock_deployment(lab)))
+            r = _timed(bench_deploy_module.raw_moto_deployment)
+        except Exception as err:  # a broken deployment is a row note, not a crashed benchmark
+            return [Row(row.name, row.unit, note=_error_note(err)) for row in (mock, raw, ratio)]
+        if seen.get("running") != 3:
+            why = f"error (the service ran {seen.get('running')} tasks, not 3)"
+            return [Row(row.name, row.unit, note=why) for row in (mock, raw, ratio)]
         mock.samples.append(m)
         raw.samples.append(r)
     mock.samples, raw.samples = mock.samples[1:], raw.samples[1:]
