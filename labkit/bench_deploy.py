@@ -48,8 +48,8 @@ def raw_moto_deployment(region: str = "us-east-1") -> dict[str, Any]:
             vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
             ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
             zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-            subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=z)["Subnet"]["SubnetId"]
-                       for i, z in enumerate(zones)]
+            subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
+                                         AvailabilityZone=z)["Subnet"]["SubnetId"] for i, z in enumerate(zones)]
             group = ec2.create_security_group(GroupName="bench", Description="bench", VpcId=vpc)["GroupId"]
             ecr.create_repository(repositoryName="bench-web")
             manifest, digest = deploy.manifest_for(DOCKERFILE)

@@ -80,6 +80,7 @@ def run_teardown(args: argparse.Namespace) -> int:
 
     try:
         account = client("sts").get_caller_identity()["Account"]
+        _wait_in_server_time(args.endpoint_url, account, clients, client)
         report = teardown_by_tag(client, None if args.all else args.lab, dry_run=args.dry_run)
     except (BotoCoreError, ClientError) as err:
         raise GuardrailError(f"AWS refused or could not be reached ({err}); check your credentials with "
@@ -98,6 +99,24 @@ def run_teardown(args: argparse.Namespace) -> int:
             if report.removed:
                 print("Nothing was removed (dry run); run again without --dry-run to remove these.")
     return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _wait_in_server_time(endpoint_url: str | None, account: str, clients: dict[str, Any],
+                         client: Any) -> None:
+    """Against a `labkit server`, waiters (tasks stopping) wait in its simulated time, as local-mode labs do."""
+    if not endpoint_url:
+        return
+    from labkit import mock_waiters
+    from labkit.clock import RemoteClock
+    from labkit.server import HttpControl
+
+    control = HttpControl(endpoint_url)
+    if not control.ping():
+        return  # some other endpoint: wait in real time
+    mock_waiters.install()
+    clock = RemoteClock(lambda: control.clock(account), lambda seconds: control.advance(account, seconds))
+    for name in ("ecs", "ec2", "ecr", "logs", "iam"):
+        client(name)._labkit_clock = clock
 
 
 def _short(name: str) -> str:
@@ -164,12 +183,20 @@ def run_server(args: argparse.Namespace) -> int:
 # --- lesson costs (the README's real-mode table) ------------------------------------------------------------------
 def lesson_costs_markdown(region: str = "us-east-1") -> str:
     """The README's table of what each lesson costs for real, computed from labkit.pricing."""
+    from labkit.data import facts
     from labkit.guardrails import lesson_costs
+    from labkit.pricing import rates
 
     rows = lesson_costs(region)
     lines = ["| Lesson | What runs for real | Fargate cost |", "|---|---|---|"]
-    for row in rows:
-        lines.append(f"| `{row.lesson}` | {row.description} | {row.cost_text} |")
+    lines += [f"| `{row.lesson}` | {row.description} | {row.cost_text} |" for row in rows]
+    total = sum(row.total for row in rows)
+    lines.append(f"| **all lessons** | | **${total:.4f}** |")
+    on_demand = rates(region)
+    lines += ["", f"Fargate on-demand rates for {region}, Linux/X86, as of {on_demand.as_of}: "
+                  f"${on_demand.vcpu_hour:g} per vCPU-hour and ${on_demand.gb_hour:g} per GB-hour, each task billed "
+                  f"at least {facts()['billing']['minimum_seconds']['LINUX']} s. Fargate tasks only: "
+                  f"{facts()['billing']['other_charges']}."]
     return "\n".join(lines)
 
 

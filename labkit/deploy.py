@@ -58,7 +58,7 @@ class Network:
                                         "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED"}}
 
     def __str__(self) -> str:
-        subnets = ", ".join(f"{c} ({z})" for c, z in zip(self.subnet_cidrs, self.availability_zones))
+        subnets = ", ".join(f"{c} ({z})" for c, z in zip(self.subnet_cidrs, self.availability_zones, strict=False))
         ports = ", ".join(f"tcp {p}" for p in self.ports) or "nothing"
         return (f"Network: VPC {self.cidr_block} (DNS hostnames on), public subnets {subnets}; "
                 f"security group allows {ports} in")
@@ -224,7 +224,7 @@ def ensure_network(lab: Lab, ports: Sequence[int] = (80,)) -> Network:
     igw = _ensure_gateway(lab, ec2, vpc_id)
     table = _ensure_route_table(lab, ec2, vpc_id, igw)
     subnets = []
-    for i, (cidr, zone) in enumerate(zip(SUBNET_CIDRS, zones)):
+    for i, (cidr, zone) in enumerate(zip(SUBNET_CIDRS, zones, strict=False)):
         existing = ec2.describe_subnets(Filters=_lab_filter(lab, f"subnet-{i}"))["Subnets"]
         if existing:
             subnets.append(existing[0]["SubnetId"])
@@ -560,8 +560,13 @@ def wait_steady(lab: Lab, cluster: Cluster | str, service: Service | str,
                 on_progress: Callable[[str], None] | None = None) -> Service:
     """Poll as boto3's services_stable waiter does (every 15 s, 40 times) until one deployment runs desiredCount.
 
-    Mock/local: the polls happen in simulated time, so this returns at once. `on_progress(text)` hears each poll.
+    Mock/local: the polls happen in simulated time, so this returns at once. `on_progress(text)` hears each poll;
+    in real mode, by default, each poll is shown to the learner as a notice (labkit.guardrails.progress).
     """
+    if on_progress is None and lab.mode == "real":
+        from labkit.guardrails import progress
+
+        on_progress = progress(lab)
     for attempt in range(POLL_ATTEMPTS):
         current = describe_service(lab, cluster, service)
         if on_progress is not None:

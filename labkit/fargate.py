@@ -451,6 +451,13 @@ def problems(task_def: Any, *, launch_type: str | None = "FARGATE",
                     f"Tasks using the Fargate launch type do not support {param}.",
                     f"'{param}' needs access to the host, which Fargate does not give: remove it "
                     "(or run this task on the EC2 launch type).", f"{path}.{param}")
+        for r, req in enumerate(_list(c.get("resourceRequirements"), f"{path}.resourceRequirements")):
+            if isinstance(req, Mapping) and str(req.get("type", "")).upper() == "GPU":
+                # Wording from a third-party linter's copy of AWS's refusal (not confirmed against AWS).
+                add("unsupported-parameter",
+                    "Tasks using the Fargate launch type do not support GPU resource requirements.",
+                    "Fargate has no GPUs: run GPU work on the EC2 launch type with GPU instances, or on CPU "
+                    "within Fargate's sizes.", f"{path}.resourceRequirements[{r}]")
         linux = _dict(c.get("linuxParameters"), f"{path}.linuxParameters")
         for param in unsupported["linux_parameters"]:
             if _present(linux.get(param)):

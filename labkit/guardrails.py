@@ -25,6 +25,9 @@ PLANNED_HOURS = 2.0
 PRICED_CALLS = ("ecs.RunTask", "ecs.StartTask", "ecs.CreateService", "ecs.UpdateService",
                 "application-autoscaling.RegisterScalableTarget")
 
+#: Calls after which the ledger changes (what runs, or may run).
+SETTLED_CALLS = PRICED_CALLS + ("ecs.StopTask", "ecs.DeleteService", "application-autoscaling.DeregisterScalableTarget")
+
 #: Calls that would create something billed that labkit cannot price, nor remove at teardown: refused.
 REFUSED_CALLS: dict[str, str] = {
     "eks.CreateCluster": "an EKS cluster's control plane is billed by the hour, labkit has no price for it and "
@@ -316,7 +319,7 @@ def install(lab: Any, client: Any) -> None:
             context["labkit_quote"] = _quote(lab, model.name, context.get("labkit_params") or {})
 
     def after(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        if http_response.status_code < 300:
+        if http_response.status_code < 300 and f"{service}.{model.name}" in SETTLED_CALLS:
             _settle(lab, f"{service}.{model.name}", context.get("labkit_params") or {}, parsed,
                     context.get("labkit_quote"))
 

@@ -80,7 +80,7 @@ class Bill:
         shown = _round_to_total([r[2] for r in rows], self.total)
         width = max([len(r[0]) for r in rows] + [5])
         dwidth = max([len(r[1]) for r in rows] + [0])
-        for (label, detail, _), value in zip(rows, shown):
+        for (label, detail, _), value in zip(rows, shown, strict=True):
             lines.append(f"  {label:<{width}}  {detail:<{dwidth}}  ${value:.4f}")
         lines.append(f"  {'total':<{width}}  {'':<{dwidth}}  ${round(self.total, 4):.4f}")
         lines.append("The lines add up to the total. Billed per second from image pull to stop, at least "
@@ -91,7 +91,7 @@ class Bill:
         rows = self._rows()
         shown = _round_to_total([r[2] for r in rows], self.total)
         body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td style='text-align:right'>"
-                       f"${v:.4f}</td></tr>" for (a, b, _), v in zip(rows, shown))
+                       f"${v:.4f}</td></tr>" for (a, b, _), v in zip(rows, shown, strict=True))
         body += f"<tr><th>total</th><td></td><th style='text-align:right'>${round(self.total, 4):.4f}</th></tr>"
         return (f"<div><p><b>Fargate bill ({html.escape(self.mode)} mode, {html.escape(self.region)})</b></p>"
                 f"<table>{body}</table><p>The lines add up to the total. Billed per second from image pull to "

@@ -180,7 +180,8 @@ def check_run_task(backend: Any, cluster: Any, task_definition: Any, count: int,
 
 def check_create_service(backend: Any, cluster: Any, name: str, task_definition: Any, launch_type: str | None,
                          strategy: list[dict[str, Any]] | None,
-                         network_configuration: dict[str, Any] | None) -> tuple[str | None, list[dict[str, Any]] | None]:
+                         network_configuration: dict[str, Any] | None,
+                         ) -> tuple[str | None, list[dict[str, Any]] | None]:
     existing = backend.services.get(f"{cluster.name}:{name}")
     if existing is not None and existing.status == "ACTIVE":
         raise invalid(MSG["not_idempotent"])

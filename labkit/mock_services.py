@@ -490,6 +490,6 @@ _CREATE_ARGS = ("load_balancers", "scheduling_strategy", "tags", "deployment_con
 
 
 def _bind_create(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    bound = dict(zip(_CREATE_ARGS, args))
+    bound = dict(zip(_CREATE_ARGS, args, strict=False))
     bound.update(kwargs)
     return bound

@@ -188,7 +188,7 @@ def start_server(port: int = 0) -> ServerHandle:
     from labkit import mock
 
     mock.apply()
-    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AmazonECSTaskExecutionRolePolicy & co.
     _silence_werkzeug()
     app = ControlAPI(DomainDispatcherApplication(create_backend_app))
     busy = LabkitError(f"port {port} on {HOST} is in use; try `labkit server --port {free_port()}` (a free port "

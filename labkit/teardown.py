@@ -102,6 +102,16 @@ def _looks_gone(err: Any) -> bool:
     return True
 
 
+def _quietly(read: Callable[[], Any]) -> Any:
+    """Tags of something listed a moment ago; None when it vanished meanwhile (someone else deleted it)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return read()
+    except ClientError:
+        return None
+
+
 def _short(name: str) -> str:
     return name.rsplit("/", 1)[-1].rsplit(":", 1)[0] if name.startswith("arn:") else name
 
@@ -273,7 +283,8 @@ def _ecr(ecr: Any, run: _Run) -> None:
     recorded = run.recorded.get("repository", set())
     for repo in _paginate(ecr, "describe_repositories", "repositories"):
         name = repo["repositoryName"]
-        tags = _tags(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", []))
+        arn = repo["repositoryArn"]
+        tags = _tags(_quietly(lambda a=arn: ecr.list_tags_for_resource(resourceArn=a).get("tags", [])))
         if run.match(tags) or name in recorded:
             run.attempt("repository", name, lambda n=name: ecr.delete_repository(repositoryName=n, force=True))
 
@@ -282,10 +293,7 @@ def _logs(logs: Any, run: _Run) -> None:
     recorded = run.recorded.get("log group", set())
     for group in _paginate(logs, "describe_log_groups", "logGroups"):
         name = group["logGroupName"]
-        try:
-            tags = logs.list_tags_log_group(logGroupName=name).get("tags", {})
-        except Exception:  # noqa: BLE001 - a group deleted meanwhile has no tags
-            tags = {}
+        tags = _quietly(lambda n=name: logs.list_tags_log_group(logGroupName=n).get("tags", {})) or {}
         if run.match(tags) or name in recorded:
             run.attempt("log group", name, lambda n=name: logs.delete_log_group(logGroupName=n))
 
@@ -347,7 +355,7 @@ def _iam(iam: Any, run: _Run) -> None:
     recorded = run.recorded.get("role", set())
     for role in _paginate(iam, "list_roles", "Roles", PathPrefix=ROLE_PATH):
         name = role["RoleName"]
-        tags = _tags(iam.list_role_tags(RoleName=name).get("Tags", []))
+        tags = _tags(_quietly(lambda n=name: iam.list_role_tags(RoleName=n).get("Tags", [])))
         if not (run.match(tags) or name in recorded):
             continue
 

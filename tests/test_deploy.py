@@ -30,7 +30,8 @@ def test_results_read_without_ids(lab, stack):
         assert not NO_IDS.search(text), text
     assert texts[3] == ("Task definition web:1: 0.25 vCPU, 0.5 GB, X86_64, image hello:latest, port 80, "
                         "logs to /ecs/web")
-    assert texts[5] == "Service web (ACTIVE) on FARGATE: 2/2 running, 0 pending, task definition web:1, rollout COMPLETED"
+    assert texts[5] == ("Service web (ACTIVE) on FARGATE: 2/2 running, 0 pending, task definition web:1, "
+                        "rollout COMPLETED")
     assert texts[6] == "Task web:1 RUNNING on FARGATE in us-east-1a (0.25 vCPU, 0.5 GB)"
 
 

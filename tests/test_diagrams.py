@@ -11,7 +11,6 @@ import types
 
 import graphviz
 import pytest
-from moto.moto_api import state_manager
 
 from labkit import diagrams
 from labkit.cli import main
@@ -446,18 +445,11 @@ SERVICES = {"api": 8, "web": 7, "worker": 5}  # 3 services, 20 tasks
 SPOT = ("web",)
 
 
-@pytest.fixture(scope="module")
-def keep_tasks_running():
-    # moto moves a task one state towards STOPPED on every describe_tasks; keep them RUNNING in these tests
-    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
-    yield
-    state_manager.unset_transition("ecs::task")
-
-
 def build(lab, services: dict[str, int], *, owner: str | None = None, spot=(), standalone: int = 0) -> dict:
-    """Deploy a network, an image, a cluster and services whose tasks really exist, tagged for `owner`.
+    """Deploy a network, an image, a cluster and services whose tasks really run, tagged for `owner`.
 
-    Tasks are started with run_task(group="service:NAME"), which is how ECS marks a service's tasks.
+    The mock Fargate layer starts each service's tasks (group "service:NAME", as ECS marks them); the
+    simulated clock is then moved on until they are RUNNING.
     """
     owner = owner or lab.id
     ec2, ecs, ecr = lab.client("ec2"), lab.client("ecs"), lab.client("ecr")
@@ -485,10 +477,16 @@ def build(lab, services: dict[str, int], *, owner: str | None = None, spot=(), s
     }
     ecr.put_image(repositoryName=repo["repositoryName"], imageManifest=json.dumps(manifest), imageTag="v1")
     cluster = f"{owner}-cluster"
-    ecs.create_cluster(clusterName=cluster, tags=[{"key": "labkit:lab", "value": owner}])
+    ecs.create_cluster(clusterName=cluster, tags=[{"key": "labkit:lab", "value": owner}],
+                       capacityProviders=["FARGATE", "FARGATE_SPOT"])
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
+    role = lab.client("iam").create_role(RoleName=f"{owner}-exec", AssumeRolePolicyDocument=json.dumps(trust),
+                                         Tags=tags)["Role"]["Arn"]
     family = f"{owner}-web"
     ecs.register_task_definition(
         family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+        executionRoleArn=role,
         containerDefinitions=[{"name": "app", "image": f"{repo['repositoryUri']}:v1", "memory": 512,
                                "essential": True}],
     )
@@ -500,25 +498,23 @@ def build(lab, services: dict[str, int], *, owner: str | None = None, spot=(), s
         )
         ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=count,
                            networkConfiguration=net, **capacity)
-        ecs.update_service(cluster=cluster, service=name, desiredCount=count)  # moto: sets runningCount
-        for i in range(count):  # one call per task so that tasks spread over both subnets
-            one = {"awsvpcConfiguration": {**net["awsvpcConfiguration"], "subnets": [subnets[i % 2]]}}
-            ecs.run_task(cluster=cluster, taskDefinition=family, count=1, group=f"service:{name}",
-                         networkConfiguration=one, **capacity)
     if standalone:
         ecs.run_task(cluster=cluster, taskDefinition=family, count=standalone, launchType="FARGATE",
                      networkConfiguration=net)
+    lab.clock.advance(300)  # past PROVISIONING, PENDING and ACTIVATING: every task RUNNING
     return {"vpc": vpc, "subnets": subnets, "sg": sg, "cluster": cluster, "repo": repo["repositoryName"]}
 
 
 @pytest.fixture(scope="module")
-def deployed(keep_tasks_running):
+def deployed():
     """A mock-mode lab running 3 services / 20 tasks, and another lab's resources in the same account."""
     import labkit
 
-    with labkit.connect("mock") as lab:
+    # Two labs sharing one account on purpose: the drawing must keep to the lab's own (tagged) resources.
+    with labkit.connect("mock", shared_account=True) as lab, \
+            labkit.connect("mock", shared_account=True, lab_id="lab-other") as other:
         made = build(lab, SERVICES, spot=SPOT)
-        build(lab, {"intruder": 3}, owner="lab-other")
+        build(other, {"intruder": 3})
         yield lab, made
 
 
@@ -647,7 +643,7 @@ def test_architecture_of_twenty_tasks_renders(deployed):
     assert "<desc" in svg and "20 task(s)" in svg
 
 
-def test_standalone_tasks_are_grouped_apart_from_services(lab, keep_tasks_running):
+def test_standalone_tasks_are_grouped_apart_from_services(lab):
     build(lab, {"web": 1}, standalone=2)
     d = diagrams.architecture(lab)
     (group,) = d.of_kind("standalone")

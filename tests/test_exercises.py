@@ -134,8 +134,19 @@ def test_import_labkit_does_not_import_topic_modules_or_boto3():
 
 
 def test_every_topic_module_registers_only_its_own_ids():
+    """`check` finds an exercise's module from its id's prefix, so each id must start with its module's name."""
+    import importlib
+    import pkgutil
+
+    topics = [m.name for m in pkgutil.iter_modules(ex.__path__) if not m.name.startswith("_")]
+    assert {"pricing", "capstone", "start"} <= set(topics)
+    for topic in topics:
+        importlib.import_module(f"labkit.exercises.{topic}")
+        own = [eid for eid in ex.all_ids() if eid.split(".")[0] == topic]
+        assert own, f"labkit/exercises/{topic}.py registers no exercise"
     for eid in ex.all_ids():
-        assert eid.split(".")[0] in ("pricing", "capstone") or eid.startswith("toy.")
+        assert eid.split(".")[0] in topics or eid.startswith("toy."), f"{eid}: no module labkit/exercises/" \
+            f"{eid.split('.')[0]}.py, so check() could not find it in a fresh kernel"
         assert ex.get(eid).title
 
 

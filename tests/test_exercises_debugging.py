@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -110,7 +111,8 @@ def test_without_execution_role_aws_names_one_problem_and_labkit_both(role_lab):
     problems = labkit.fargate.problems(_thumbs(image))
     assert {p.rule for p in problems} == {"execution-role-awslogs", "execution-role-ecr"}
     verdict = labkit.check("debugging.execution_role", _thumbs(image), lab=lab)
-    assert not verdict.passed and "(and 1 more)" in str(verdict)
+    assert not verdict.passed and "for 2 reason(s)" in str(verdict)
+    assert "roles.execution_role_arn" in verdict.hint
 
 
 def test_the_execution_role_fixes_both(role_lab):
@@ -238,3 +240,31 @@ def test_an_interrupted_task_reads_as_a_spot_interruption(lab, debug):
     assert [(t.stop_code, t.stopped_reason) for t in stopped] == [(spot["stop_code"], spot["stopped_reason"])]
     assert debugging.service_status(ecs, "worker").running == 2
     assert "arn:" not in str(stopped)
+    events = debugging.service_events(ecs, "worker")
+    assert events and all("(task ...)" in e for e in events if "started" in e)
+    assert not any(re.search(r"\(task [0-9a-f]{8,}\)", e) for e in events)
+
+
+# ---------------------------------------------------------------- the lesson itself, answered
+
+_ROLE = '"memory": "512",\n    "containerDefinitions"'
+
+LESSON_07_ANSWERS = {
+    "exercise-cpu": lambda s: s.replace('"cpu": "500"', '"cpu": "512"').replace('"memory": "1000"', '"memory": "1024"'),
+    "exercise-role": lambda s: s.replace(_ROLE, _ROLE.replace(
+        "\n", '\n    "executionRoleArn": roles.execution_role_arn,\n', 1)),
+    "quiz-pull": lambda s: 'labkit.widgets.quiz("debugging.pull_cause", "B")',
+    "exercise-pull": lambda s: s.replace("[private],", "[network.subnet_ids[0]],").replace('"DISABLED",', '"ENABLED",'),
+    "exercise-spot": lambda s: s.replace("# add an item for regular FARGATE here",
+                                         '{"capacityProvider": "FARGATE", "base": 1, "weight": 0},'),
+}
+
+
+@pytest.mark.slow
+def test_lesson_07_answered_passes_every_exercise():
+    from test_exercises_recap import run_with_answers
+
+    verdicts = run_with_answers("07_debugging.ipynb", LESSON_07_ANSWERS)
+    assert sorted(verdicts) == ["debugging.execution_role", "debugging.invalid_cpu", "debugging.pull_cause",
+                                "debugging.pull_fixed", "debugging.spot_base"]
+    assert all(v["passed"] for v in verdicts.values()), {k: v["parts"] for k, v in verdicts.items()}

@@ -257,3 +257,27 @@ def test_the_attachment_id_is_named(eni_lab, three_tasks):
 def test_a_missing_task_is_counted(eni_lab, three_tasks):
     answer = {t["taskArn"]: _detail(t, "networkInterfaceId") for t in three_tasks[:2]}
     assert "1 running task(s) are missing" in _text("fargate_basics.task_enis", answer, lab=eni_lab[0])
+
+
+# ---------------------------------------------------------------- the lesson itself, answered
+
+_ROLE = '"memory": "512",\n    "containerDefinitions"'
+
+LESSON_02_ANSWERS = {
+    "exercise-size": lambda s: s.replace('"cpu": "256",', '"cpu": "512",'),
+    "quiz-which-role": lambda s: 'labkit.widgets.quiz("fargate_basics.which_role", ["A", "B"])',
+    "exercise-logs": lambda s: s.replace(_ROLE, _ROLE.replace(
+        '\n', '\n    "executionRoleArn": roles.execution_role_arn,\n', 1)),
+    "exercise-eni": lambda s: s.replace(
+        "= ...", '= next(d["value"] for d in attachment["details"] if d["name"] == "networkInterfaceId")'),
+}
+
+
+@pytest.mark.slow
+def test_lesson_02_answered_passes_every_exercise():
+    from test_exercises_recap import run_with_answers
+
+    verdicts = run_with_answers("02_what_is_fargate.ipynb", LESSON_02_ANSWERS)
+    assert sorted(verdicts) == ["fargate_basics.awslogs_role", "fargate_basics.network_mode",
+                                "fargate_basics.task_enis", "fargate_basics.task_size", "fargate_basics.which_role"]
+    assert all(v["passed"] for v in verdicts.values()), {k: v["parts"] for k, v in verdicts.items()}

@@ -148,3 +148,53 @@ def test_without_the_cluster_the_check_says_so(lab):
 
 def test_forgetting_the_lab_is_explained():
     assert "pass it as `lab=lab`" in _verdict_text("recap.run_without_instances")
+
+
+# ---------------------------------------------------------------- the lesson itself, answered
+
+
+def run_with_answers(notebook: str, answers: dict) -> dict:
+    """Run a lesson in a fresh kernel with its answer cells edited by `answers` (cell id -> edit); the verdicts."""
+    import json
+    import os
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / notebook
+    nb = nbformat.read(path, as_version=4)
+    cells = {c.id: c for c in nb.cells}
+    for cell_id, edit in answers.items():
+        edited = edit(cells[cell_id].source)
+        assert edited != cells[cell_id].source, f"the answer for {cell_id} no longer applies to the lesson"
+        cells[cell_id].source = edited
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "from labkit.exercises import results_json\nprint(results_json())"))
+    env = {**os.environ, "LABKIT_MODE": "mock", "PYTHONPATH": str(path.parents[1])}
+    old = os.environ.copy()
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return json.loads(nb.cells[-1].outputs[0]["text"])
+
+
+LESSON_01_ANSWERS = {
+    "quiz-service": lambda s: 'labkit.widgets.quiz("recap.service_replaces", "B")',
+    "quiz-same-idea": lambda s: 'labkit.widgets.quiz("recap.same_idea", ["A", "B", "D"])',
+    "exercise-run": lambda s: s.replace('launchType="EC2",', 'launchType="FARGATE",'),
+    "exercise-moved": lambda s: ('no_longer_mine = [r.area for r in rows '
+                                 'if r.ec2_owner == "you" and r.fargate_owner in ("AWS", "not needed")]'),
+}
+
+
+@pytest.mark.slow
+def test_lesson_01_answered_passes_every_exercise():
+    verdicts = run_with_answers("01_recap_orchestration.ipynb", LESSON_01_ANSWERS)
+    assert sorted(verdicts) == ["recap.no_longer_yours", "recap.run_without_instances", "recap.same_idea",
+                                "recap.service_replaces"]
+    assert all(v["passed"] for v in verdicts.values()), {k: v["parts"] for k, v in verdicts.items()}

@@ -164,3 +164,96 @@ def test_starting_point_is_unchanged_by_the_check():
     before = copy.deepcopy(td)
     check("workflow.task_definition", td)
     assert td == before
+
+
+# ---------------------------------------------------------------- lab-state checks on a mock lab
+
+@pytest.fixture
+def deployed(lab):
+    """A mock lab with the lesson's web service (2 tasks) on cluster lesson03, and its network."""
+    from labkit import deploy
+
+    network = deploy.ensure_network(lab)
+    deploy.ensure_cluster(lab, "lesson03")
+    image = deploy.push_image(lab, "hello-web", dockerfile_text="FROM nginx:stable")
+    deploy.register_task(lab, "hello-web", image, cpu=256, memory=512)
+    deploy.deploy_service(lab, "lesson03", "web", "hello-web", desired_count=2, network=network)
+    return lab, network
+
+
+def observe_life(lab, network, *, stop=True, step=5):
+    """What a learner's loop records: each new lastStatus of a one-off task, polling every `step` s."""
+    from labkit import deploy
+
+    ecs = lab.client("ecs")
+    arn = deploy.run_task(lab, "lesson03", "hello-web", network=network, wait=False)[0].arn
+    seen, stopped = [], False
+    for _ in range(200):
+        status = ecs.describe_tasks(cluster="lesson03", tasks=[arn])["tasks"][0]["lastStatus"]
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status == "STOPPED" or (status == "RUNNING" and not stop):
+            break
+        if status == "RUNNING" and not stopped:
+            ecs.stop_task(cluster="lesson03", task=arn, reason="test")
+            stopped = True
+            continue  # poll again at once: the first step down is short
+        lab.clock.advance(step)
+    return seen
+
+
+def test_lifecycle_observed_in_small_steps_passes(deployed):
+    lab, network = deployed
+    seen = observe_life(lab, network)
+    assert seen == lifecycle_states()
+    verdict = check("workflow.lifecycle", seen, lab=lab)
+    assert verdict.passed, str(verdict)
+
+
+def test_lifecycle_big_jumps_miss_states(deployed):
+    lab, network = deployed
+    verdict = check("workflow.lifecycle", observe_life(lab, network, step=60), lab=lab)
+    assert not verdict.passed
+    assert "big jump" in verdict.hint
+
+
+def test_lifecycle_without_stopping_a_task(deployed):
+    lab, network = deployed
+    verdict = check("workflow.lifecycle", observe_life(lab, network, stop=False), lab=lab)
+    assert set(failed(verdict)) == {"from RUNNING to STOPPED, no state missed", "a task in your lab really stopped"}
+    assert "stop_task" in verdict.hint
+
+
+def test_service_steady_after_scaling_to_the_count(deployed):
+    from labkit import deploy
+
+    lab, _ = deployed
+    assert failed(check("workflow.service_steady", "web", lab=lab)).keys() == {f"desired count is {SERVICE_TASKS}"}
+    deploy.scale(lab, "lesson03", "web", SERVICE_TASKS)
+    verdict = check("workflow.service_steady", "web", lab=lab)
+    assert verdict.passed, str(verdict)
+
+
+def test_service_scaled_but_not_yet_steady(deployed):
+    from labkit import deploy
+
+    lab, _ = deployed
+    deploy.scale(lab, "lesson03", "web", SERVICE_TASKS, wait=False)
+    verdict = check("workflow.service_steady", "web", lab=lab)
+    assert set(failed(verdict)) == {"steady: every wanted task running"}
+    assert "wait_steady" in verdict.hint
+
+
+def test_service_that_does_not_exist(deployed):
+    lab, _ = deployed
+    verdict = check("workflow.service_steady", "api", lab=lab)
+    assert not verdict.passed and "(your lab has: web)" in str(verdict)
+
+
+def test_teardown_clean_fails_before_and_passes_after(deployed):
+    lab, _ = deployed
+    before = check("workflow.teardown_clean", lab=lab)
+    assert not before.passed and "Still there" in str(before) and "lab.teardown()" in before.hint
+    lab.teardown()
+    after = check("workflow.teardown_clean", lab=lab)
+    assert after.passed, str(after)

@@ -376,6 +376,8 @@ STORAGE = facts()["limits"]["ephemeral_storage"]
 
 SINGLE_RULE_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # (case id, task definition, rule, field)
+    ("gpu", linux_td(containerDefinitions=[container(resourceRequirements=[{"type": "GPU", "value": "1"}])]),
+     "unsupported-parameter", "containerDefinitions[0].resourceRequirements[0]"),
     ("size-memory", linux_td(memory="8192"), "invalid-size", "memory"),
     ("size-cpu", linux_td(cpu="300"), "invalid-size", "cpu"),
     ("size-cpu-text", linux_td(cpu="a lot"), "invalid-size", "cpu"),

@@ -128,9 +128,12 @@ def test_notices_go_to_stderr_outside_a_notebook(in_process_aws: None, capsys: p
 
 
 def test_mock_labs_have_no_guardrails(lab: Any) -> None:
-    ecs = lab.client("ecs")
-    assert not any(h for h in ecs.meta.events._emitter._lookup_cache if "before-call" in str(h))  # nothing priced
-    assert lab.notices == []
+    td = task_definition(lab)
+    lab.client("ecs").create_service(cluster="c", serviceName="web", taskDefinition=td, desiredCount=3,
+                                     launchType="FARGATE", networkConfiguration=network(lab))
+    assert lab.notices == []  # nothing priced, no budget asked for
+    with pytest.raises(KeyError):
+        guardrails._ledgers[lab]
 
 
 # --- pricing before each call that starts tasks -----------------------------------------------------------------

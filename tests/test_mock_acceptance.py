@@ -65,22 +65,31 @@ def learner_deploys_with_boto3(lab) -> dict:
 
 
 def assert_nothing_left(lab) -> None:
-    """No resource tagged with the lab id, by the tagging API and by direct listings."""
+    """No resource tagged with the lab id: by the tagging API, and in direct listings (checking each one's tags)."""
     found = lab.client("resourcegroupstaggingapi").get_resources(
         TagFilters=[{"Key": "labkit:lab", "Values": [lab.id]}])["ResourceTagMappingList"]
     assert found == []
-    ecs, ec2 = lab.client("ecs"), lab.client("ec2")
-    assert ecs.list_clusters()["clusterArns"] == []
-    assert ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"] == []
-    assert ecs.list_task_definitions(status="INACTIVE")["taskDefinitionArns"] == []
+    mine = {"key": "labkit:lab", "value": lab.id}
+    ecs, ec2, ecr, logs, iam = (lab.client(s) for s in ("ecs", "ec2", "ecr", "logs", "iam"))
+    clusters = ecs.list_clusters()["clusterArns"]
+    described = ecs.describe_clusters(clusters=clusters, include=["TAGS"])["clusters"] if clusters else []
+    assert [c["clusterName"] for c in described if mine in c.get("tags", [])] == []
+    for status in ("ACTIVE", "INACTIVE"):
+        for arn in ecs.list_task_definitions(status=status)["taskDefinitionArns"]:
+            tags = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags", [])
+            assert mine not in tags, arn
     lab_tag = [{"Name": "tag:labkit:lab", "Values": [lab.id]}]
     for op, key in (("describe_vpcs", "Vpcs"), ("describe_subnets", "Subnets"),
                     ("describe_security_groups", "SecurityGroups"), ("describe_route_tables", "RouteTables"),
                     ("describe_internet_gateways", "InternetGateways")):
         assert getattr(ec2, op)(Filters=lab_tag)[key] == [], op
-    assert lab.client("ecr").describe_repositories()["repositories"] == []
-    assert lab.client("logs").describe_log_groups()["logGroups"] == []
-    assert lab.client("iam").list_roles(PathPrefix="/labkit/")["Roles"] == []
+    for repo in ecr.describe_repositories()["repositories"]:
+        tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+        assert {"Key": "labkit:lab", "Value": lab.id} not in tags, repo["repositoryName"]
+    for group in logs.describe_log_groups()["logGroups"]:
+        assert logs.list_tags_log_group(logGroupName=group["logGroupName"])["tags"].get("labkit:lab") != lab.id
+    for role in iam.list_roles()["Roles"]:
+        assert {"Key": "labkit:lab", "Value": lab.id} not in iam.list_role_tags(RoleName=role["RoleName"])["Tags"]
 
 
 def test_learner_boto3_deployment_then_teardown(lab):

@@ -80,7 +80,8 @@ def _inactive(lab, register):
 RUN = [
     ("no networkConfiguration for awsvpc", lambda lab, r: r(), {"networkConfiguration": None},
      ("InvalidParameterException", NO_NETWORK)),
-    ("launchType with a strategy", lambda lab, r: r(), {"capacityProviderStrategy": SPOT}, ("InvalidParameterException", BOTH)),
+    ("launchType with a strategy", lambda lab, r: r(), {"capacityProviderStrategy": SPOT},
+     ("InvalidParameterException", BOTH)),
     ("bridge/EC2-only task definition on FARGATE", lambda lab, r: _ec2_only(r), {},
      ("InvalidParameterException", NO_FARGATE)),
     ("INACTIVE task definition", _inactive, {}, ("InvalidParameterException", "TaskDefinition is inactive")),

@@ -96,7 +96,7 @@ def test_plain_boto3_client_waits_in_simulated_time(lab, one_task):
 
     if lab.account_id != "123456789012":
         pytest.skip("only the first lab of a process uses moto's default account")
-    ecs = boto3.client("ecs", region_name="us-east-1")
+    ecs = boto3.client("ecs", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
     ecs.get_waiter("tasks_running").wait(cluster="labkit", tasks=[one_task])
     assert _describe(lab, one_task)["lastStatus"] == "RUNNING"
 

@@ -1,12 +1,18 @@
-"""Real mode's full path against a local server (fake credentials, endpoint on loopback): a deployment goes
-through, the budget stops an expensive one, `labkit teardown --lab ID` from another process leaves no tagged
-resource, a second teardown does nothing, and every call labkit made is in the IAM policy it documents.
+"""Real mode's full path against `labkit server` in another process (fake credentials, endpoint on loopback): a
+deployment with labkit.deploy goes through, the budget stops an expensive one, `labkit teardown --lab ID` from
+another process leaves no tagged resource, a second teardown does nothing, and every call labkit made is in the
+IAM policy it documents.
+
+Time: on AWS a real-mode lab waits in wall time (a service takes minutes to settle). Here the test moves the
+local server's simulated clock instead of sleeping: each lab's clock, and its clients' waiters, use the server's
+clock of the account they act in. The calls labkit makes are the same.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,40 +34,16 @@ FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", 
             "AWS_EC2_METADATA_DISABLED": "true"}
 #: botocore service name -> IAM action prefix, where they differ
 IAM_PREFIX = {"application-autoscaling": "application-autoscaling", "resourcegroupstaggingapi": "tag"}
-ASSUME_ECS_TASKS = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-
-
-TEMP_SERVER = """
-import logging, signal, sys, threading
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
-from labkit import mock
-mock.apply()
-from moto.server import ThreadedMotoServer
-s = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-s.start()
-h, p = s.get_host_and_port()
-print(f"labkit server: mock Fargate listening on http://{h}:{p} x", flush=True)
-try:
-    threading.Event().wait()
-except KeyboardInterrupt:
-    s.stop()
-"""
-
-
 def start_server_process(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     """`labkit server --port 0` in its own process group; returns it and the endpoint it printed."""
-    import importlib.util
-
     argv = [sys.executable, "-m", "labkit.cli", "server", "--port", "0"]
-    if importlib.util.find_spec("labkit.server") is None:  # TEMPORARY until branch mock has labkit.server
-        argv = [sys.executable, "-c", TEMP_SERVER]
     proc = subprocess.Popen(argv, cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stdout is not None
     for line in proc.stdout:
-        if "listening on " in line:
-            return proc, line.split("listening on ", 1)[1].split()[0]
+        found = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if found:
+            return proc, found.group(0)
     proc.wait(timeout=10)
     raise AssertionError(f"labkit server did not start: {proc.stderr.read() if proc.stderr else ''}")
 
@@ -80,7 +62,8 @@ def base_env(tmp: Path) -> dict[str, str]:
     """The environment of a process with fake credentials and no AWS files of the machine's user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(FAKE_ENV, AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none-credentials"),
-               AWS_CONFIG_FILE=str(tmp / "none-config"), PYTHONPATH=str(ROOT))
+               AWS_CONFIG_FILE=str(tmp / "none-config"), PYTHONPATH=str(ROOT), LABKIT_STATE_DIR=str(tmp),
+               MOTO_IAM_LOAD_MANAGED_POLICIES="true")  # labkit.server does not load them yet (reported)
     return env
 
 
@@ -105,11 +88,14 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def calls() -> Iterator[set[tuple[str, str]]]:
-    """Every (service, operation) a real-mode lab's clients send, recorded from botocore's before-call event."""
+    """Every (service, operation) a real-mode lab's clients send (botocore's before-call event); their waiters
+    wait in the lab's clock (the server's, see `connect`)."""
+    from labkit import mock_waiters
     from labkit.lab import Lab
 
+    mock_waiters.install()
     seen: set[tuple[str, str]] = set()
     real_make = Lab._make_client
 
@@ -118,6 +104,7 @@ def calls() -> Iterator[set[tuple[str, str]]]:
         if self.mode == "real":
             name = client.meta.service_model.service_name
             client.meta.events.register("before-call", lambda model, **_: seen.add((name, model.name)))
+            client._labkit_clock = self.clock
         return client
 
     Lab._make_client = recording  # type: ignore[method-assign]
@@ -128,37 +115,32 @@ def calls() -> Iterator[set[tuple[str, str]]]:
 
 
 def connect(server: str, lab_id: str, budget: float = 1.0) -> Any:
+    """A real-mode lab on the local server, living in the server's time (see the module's docstring)."""
+    from labkit.clock import RemoteClock
+    from labkit.server import HttpControl
+
     lab = labkit.connect("real", budget_usd=budget, endpoint_url=server, lab_id=lab_id)
     lab.on_notice = lambda text: None  # kept in lab.notices; not printed into the test output
+    control, account = HttpControl(server), lab.account_id
+    lab.clock = RemoteClock(lambda: control.clock(account), lambda seconds: control.advance(account, seconds))
+    for client in lab._clients.values():
+        client._labkit_clock = lab.clock
     return lab
 
 
-def deploy(lab: Any, service: str = "web", count: int = 3, cpu: str = "256", memory: str = "512") -> dict[str, str]:
-    """The course's deployment as plain boto3 calls on the lab's clients: network, role, image repository, logs,
-    task definition, cluster, service, and a one-off task."""
-    ec2, ecs = lab.client("ec2"), lab.client("ecs")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName=f"{lab.id}-web", Description="web", VpcId=vpc)["GroupId"]
-    role = lab.client("iam").create_role(RoleName=f"{lab.id}-exec", Path="/labkit/",
-                                         AssumeRolePolicyDocument=ASSUME_ECS_TASKS)["Role"]["Arn"]
-    repo = lab.client("ecr").create_repository(repositoryName=f"{lab.id}/web")["repository"]["repositoryUri"]
-    lab.client("logs").create_log_group(logGroupName=f"/labkit/{lab.id}")
-    ecs.create_cluster(clusterName=lab.id)
-    ecs.register_task_definition(
-        family=f"{lab.id}-web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu=cpu, memory=memory,
-        executionRoleArn=role,
-        containerDefinitions=[{"name": "web", "image": f"{repo}:1", "essential": True, "memory": int(memory),
-                               "portMappings": [{"containerPort": 80}],
-                               "logConfiguration": {"logDriver": "awslogs", "options": {
-                                   "awslogs-group": f"/labkit/{lab.id}", "awslogs-region": lab.region,
-                                   "awslogs-stream-prefix": "web"}}}])
-    network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "ENABLED"}}
-    ecs.create_service(cluster=lab.id, serviceName=service, taskDefinition=f"{lab.id}-web", desiredCount=count,
-                       launchType="FARGATE", networkConfiguration=network)
-    ecs.run_task(cluster=lab.id, taskDefinition=f"{lab.id}-web", launchType="FARGATE", networkConfiguration=network)
-    return {"vpc": vpc, "subnet": subnet, "group": group, "network": json.dumps(network)}
+def deploy(lab: Any, service: str = "web", count: int = 3, cpu: int = 256, memory: int = 512) -> dict[str, Any]:
+    """The course's workflow with labkit.deploy: network, roles, logs, task definition, cluster, a service, a
+    one-off task; plus an ECR repository (labkit.deploy pushes with Docker only, not here)."""
+    from labkit import deploy as steps
+
+    network = steps.ensure_network(lab)
+    lab.client("ecr").create_repository(repositoryName=f"{lab.id}/web")
+    td = steps.register_task(lab, f"{lab.id}-web", "public.ecr.aws/nginx/nginx:stable", cpu=cpu, memory=memory,
+                             port=80)
+    cluster = steps.ensure_cluster(lab, lab.id)
+    svc = steps.deploy_service(lab, cluster, service, td, desired_count=count, network=network)
+    tasks = steps.run_task(lab, cluster, td, network=network)
+    return {"network": network, "td": td, "cluster": cluster, "service": svc, "tasks": tasks}
 
 
 def tagged_resources(server: str, lab_id: str) -> list[str]:
@@ -217,7 +199,9 @@ def test_a_deployment_goes_through_priced_and_tagged(server: str, aws_env: dict[
     lab = connect(server, "rm-deploy", budget=1.0)
     assert lab.notices[0].startswith("Real AWS at ") and "********9012" in lab.notices[0]
     assert "123456789012" not in lab.notices[0] and "us-east-1" in lab.notices[0]
-    deploy(lab)
+    done = deploy(lab)
+    assert done["service"].running_count == 3 and done["tasks"][0].last_status == "RUNNING"
+    assert any(n.startswith("web: 3/3 running") for n in lab.notices)  # the wait showed its progress
     service_note = next(n for n in lab.notices if n.startswith("CreateService"))
     assert f"${fargate_cost(0.25, 0.5, 3600, tasks=3).total:.4f}/hour" in service_note
     assert any(n.startswith("RunTask") for n in lab.notices)
@@ -236,7 +220,7 @@ def test_a_deployment_goes_through_priced_and_tagged(server: str, aws_env: dict[
 def test_the_budget_stops_an_expensive_deployment_before_aws_sees_it(server: str, aws_env: dict[str, str]) -> None:
     lab = connect(server, "rm-budget", budget=0.5)
     with pytest.raises(GuardrailError, match=r"refused CreateService .* above its budget of \$0\.50"):
-        deploy(lab, count=10, cpu="4096", memory="8192")
+        deploy(lab, count=10, cpu=4096, memory=8192)
     assert lab.client("ecs").list_services(cluster=lab.id)["serviceArns"] == []
     assert lab.notices[-1].startswith("refused CreateService")
     lab.teardown()

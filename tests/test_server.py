@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -107,11 +108,11 @@ def test_cli_server_prints_endpoint_writes_state_and_stops_on_ctrl_c(tmp_path):
                 break
         assert url and url.startswith("http://127.0.0.1:")
         assert urllib.request.urlopen(f"{url}/labkit/v1/ping", data=b"{}").status == 200  # noqa: S310
-        for _ in range(50):
-            if server.state_file().exists() or (tmp_path / "server.json").exists():
-                break
-            subprocess.run([sys.executable, "-c", "import time; time.sleep(0.1)"], check=True)
-        assert json.loads((tmp_path / "server.json").read_text())["url"] == url
+        state = tmp_path / "server.json"
+        deadline = time.monotonic() + 30
+        while not state.exists() and time.monotonic() < deadline:  # written just after the banner
+            time.sleep(0.05)
+        assert json.loads(state.read_text())["url"] == url
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=20)

@@ -163,6 +163,16 @@ ROLE = register(Exercise(
 ))
 
 
+@ROLE.check("executionRoleArn is a task execution role")
+def _role_is_execution(answer: Any, ctx: Context) -> None:
+    _role_image(answer, ctx)  # a public image or no logs hide the symptoms: say that first
+    _role_logs(answer, ctx)
+    try:
+        check_execution_role(task_def(answer), ctx)
+    except Wrong as wrong:
+        raise Wrong(wrong.message, hint=wrong.hint, stop=True) from None
+
+
 @ROLE.check("the private ECR image is kept")
 def _role_image(answer: Any, ctx: Context) -> None:
     image = container(task_def(answer), "thumbs").get("image")
@@ -183,11 +193,6 @@ def _role_logs(answer: Any, ctx: Context) -> None:
 @ROLE.check("Fargate accepts the task definition")
 def _role_accepted(answer: Any, ctx: Context) -> None:
     accepted(task_def(answer))
-
-
-@ROLE.check("executionRoleArn is a task execution role")
-def _role_is_execution(answer: Any, ctx: Context) -> None:
-    check_execution_role(task_def(answer), ctx)
 
 
 # ---------------------------------------------------------------- case 3: the image cannot be pulled
@@ -287,6 +292,22 @@ def _config(answer: Any) -> dict[str, Any]:
     return inner
 
 
+@PULL.check("it has a way to the registry")
+def _pull_route(answer: Any, ctx: Context) -> None:
+    config = _config(answer)
+    for subnet in config["subnets"]:
+        path = pull_path(ctx.client("ec2"), {"awsvpcConfiguration": {**config, "subnets": [subnet]}})
+        if path.default_route is None:
+            raise Wrong(f"In this configuration {path.problem}.",
+                        hint="That is the private subnet the task failed in. Use a public subnet (its default "
+                             "route goes to an internet gateway) with assignPublicIp ENABLED, or add a NAT "
+                             "gateway.", stop=True)
+        if not path.reachable:
+            raise Wrong(f"In this configuration {path.problem}.",
+                        hint="An internet gateway only carries traffic for public addresses: set assignPublicIp "
+                             "to 'ENABLED'.", stop=True)
+
+
 @PULL.check("an api task runs with this configuration")
 def _pull_running(answer: Any, ctx: Context) -> None:
     config = _config(answer)
@@ -364,22 +385,6 @@ def pull_path(ec2: Any, config: dict[str, Any]) -> PullPath:
     subnet_routes = routes(ec2, inner["subnets"][0])
     public_ip = str(inner.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
     return PullPath(subnet_routes.name, subnet_routes.default_route, public_ip)
-
-
-@PULL.check("it has a way to the registry")
-def _pull_route(answer: Any, ctx: Context) -> None:
-    config = _config(answer)
-    for subnet in config["subnets"]:
-        path = pull_path(ctx.client("ec2"), {"awsvpcConfiguration": {**config, "subnets": [subnet]}})
-        if path.default_route is None:
-            raise Wrong(f"In this configuration {path.problem}.",
-                        hint="That is the private subnet the task failed in. Use a public subnet (its default "
-                             "route goes to an internet gateway) with assignPublicIp ENABLED, or add a NAT "
-                             "gateway.")
-        if not path.reachable:
-            raise Wrong(f"In this configuration {path.problem}.",
-                        hint="An internet gateway only carries traffic for public addresses: set assignPublicIp "
-                             "to 'ENABLED'.")
 
 
 # ---------------------------------------------------------------- case 4: Spot interruptions

@@ -219,6 +219,15 @@ def _role_name(arn: Any) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
+@LOGS.check("executionRoleArn is a task execution role")
+def _logs_role(answer: Any, ctx: Context) -> None:
+    _logs_kept(answer, ctx)  # without logs there is nothing to need the role for: say that first
+    try:
+        check_execution_role(task_def(answer), ctx)
+    except Wrong as wrong:
+        raise Wrong(wrong.message, hint=wrong.hint, stop=True) from None
+
+
 @LOGS.check("the logs still go to CloudWatch (awslogs)")
 def _logs_kept(answer: Any, ctx: Context) -> None:
     api = container(task_def(answer), "api")
@@ -236,6 +245,12 @@ def _logs_accepted(answer: Any, ctx: Context) -> None:
 
 def check_execution_role(td: dict[str, Any], ctx: Context) -> None:
     """Wrong unless td's executionRoleArn names a role in the lab that ECS tasks can use to pull and log."""
+    if not td.get("executionRoleArn"):
+        needs = [p for p in fargate.problems(td) if p.field == "executionRoleArn"]
+        reasons = f"; Fargate refuses the task definition for {len(needs)} reason(s) that need one" if needs else ""
+        raise Wrong(f"There is no executionRoleArn{reasons}.",
+                    hint=(needs[0].hint if needs else "Set executionRoleArn.") + " The lab's is "
+                         "roles.execution_role_arn.")
     name = _role_name(td.get("executionRoleArn"))
     iam = ctx.client("iam")
     try:
@@ -252,11 +267,6 @@ def check_execution_role(td: dict[str, Any], ctx: Context) -> None:
         if td.get("taskRoleArn") == td.get("executionRoleArn"):
             hint = "The same role in both places: " + hint
         raise Wrong(f"Role {name!r} does not have the {EXECUTION_POLICY} policy.", hint=hint)
-
-
-@LOGS.check("executionRoleArn is a task execution role")
-def _logs_role(answer: Any, ctx: Context) -> None:
-    check_execution_role(task_def(answer), ctx)
 
 
 # ---------------------------------------------------------------- quiz: which role

@@ -249,25 +249,20 @@ def _web_tasks(ctx: Context) -> list[dict[str, Any]]:
     return [t for t in tasks if _family(t) == FAMILY]
 
 
+def _cluster_exists(ctx: Context) -> None:
+    clusters = ctx.client("ecs").describe_clusters(clusters=[CLUSTER])["clusters"]
+    if not clusters or clusters[0].get("status") != "ACTIVE":
+        raise Wrong(f"There is no active cluster {CLUSTER!r} in your lab.",
+                    hint="Run the cells above that create the cluster, then this exercise.", stop=True)
+
+
 def _launch_type(task: dict[str, Any]) -> str:
     return task.get("launchType") or task.get("capacityProviderName") or "?"
 
 
-@NO_INSTANCES.check("the cluster has no EC2 instances")
-def _no_instances(answer: Any, ctx: Context) -> None:
-    ecs = ctx.client("ecs")
-    clusters = ecs.describe_clusters(clusters=[CLUSTER])["clusters"]
-    if not clusters or clusters[0].get("status") != "ACTIVE":
-        raise Wrong(f"There is no active cluster {CLUSTER!r} in your lab.",
-                    hint="Run the cells above that create the cluster, then this exercise.", stop=True)
-    count = len(ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"])
-    if count:
-        raise Wrong(f"The cluster has {count} container instance(s).",
-                    hint="The point is to run without instances: leave the cluster empty.")
-
-
 @NO_INSTANCES.check("a web task runs on Fargate")
 def _on_fargate(answer: Any, ctx: Context) -> None:
+    _cluster_exists(ctx)
     tasks = _web_tasks(ctx)
     if not tasks:
         raise Wrong(f"No task of {FAMILY!r} has started in cluster {CLUSTER!r} yet.",
@@ -292,3 +287,12 @@ def _running(answer: Any, ctx: Context) -> None:
     raise Wrong(f"Your Fargate task is {', '.join(states)}, not RUNNING yet.",
                 hint="A task goes through PROVISIONING and PENDING first: wait for it with the "
                      "tasks_running waiter, as the exercise cell does.")
+
+
+@NO_INSTANCES.check("the cluster has no EC2 instances")
+def _no_instances(answer: Any, ctx: Context) -> None:
+    ecs = ctx.client("ecs")
+    count = len(ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"])
+    if count:
+        raise Wrong(f"The cluster has {count} container instance(s).",
+                    hint="The point is to run without instances: leave the cluster empty.")

@@ -177,7 +177,8 @@ def _stop(answer: Any, ctx: Context) -> None:
     if missing:
         hint = ("Stop the task with ecs.stop_task(cluster=..., task=..., reason=...), then keep advancing "
                 "the clock and polling until it is STOPPED." if "STOPPED" in missing else
-                "Advance the clock a few seconds at a time after stop_task: a big jump skips states.")
+                "Poll right after stop_task, then advance the clock a few seconds at a time: a big jump "
+                "skips states.")
         raise Wrong(f"Missing on the way down: {', '.join(missing)}.", hint=hint)
 
 
