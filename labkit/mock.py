@@ -7,7 +7,10 @@ kernel do not see each other; each account has a simulated clock. The patches li
 - `mock_rules`: Fargate's refusals on the API itself (AWS's exception types and messages);
 - `mock_fixes`: inputs that crash moto 5.2.5 answered as AWS answers them;
 - `mock_tasks`: the task lifecycle on the simulated clock, the fields `describe_tasks` lacks, awslogs lines;
-- `mock_services`: services that schedule tasks, deployments, capacity provider strategies, Spot interruptions;
+- `mock_services`: services that schedule tasks, deployments, and RunTask's launches;
+- `mock_capacity`: FARGATE/FARGATE_SPOT placement by base and weight, and Spot interruptions;
+- `mock_logs`: the awslogs driver's startup lines;
+- `mock_meter`: the cost meter behind `lab.bill()`;
 - `mock_waiters`: boto3 waiters that wait in simulated time instead of sleeping.
 
 moto is imported lazily: `import labkit` stays fast.
@@ -198,6 +201,6 @@ def wipe_account(account: str) -> None:
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None = None,
                    count: int = 1) -> list[str]:
     """Send the Spot two-minute warning to up to `count` running FARGATE_SPOT tasks; returns their ARNs."""
-    from labkit import mock_services
+    from labkit import mock_capacity
 
-    return mock_services.interrupt_spot(account, region, cluster, service, count)
+    return mock_capacity.interrupt_spot(account, region, cluster, service, count)

@@ -7,8 +7,7 @@
   makes a new PRIMARY deployment: all its tasks start together and the old ones stop when they are RUNNING
   (minimumHealthyPercent 100, maximumPercent 200). runningCount/pendingCount count tasks by lifecycle state;
   rolloutState becomes COMPLETED, and an event says the service reached a steady state.
-- A Spot interruption gives tasks the two-minute warning (desiredStatus STOPPED at once, still RUNNING),
-  then they stop with stopCode SpotInterruption; their service starts replacements at the warning.
+- Spot interruptions (mock_capacity) stop tasks; the service starts their replacements at the warning.
 Everything is settled lazily: before each ECS call, and whenever the simulated clock moves.
 """
 
@@ -20,9 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from labkit import mock, mock_rules
-from labkit.errors import InvalidInput
+from labkit.mock_capacity import choose_provider
 from labkit.mock_fixes import normalise_network
-from labkit.mock_tasks import LOCK, START, Life, annotate, life, overlay, raw, request_stop, settle_tasks
+from labkit.mock_tasks import LOCK, START, annotate, life, overlay, raw, request_stop, settle_tasks
 
 RUNNING_STATES = ("RUNNING",)
 PENDING_STATES = tuple(name for name, _ in START[:-1])
@@ -59,22 +58,6 @@ def _event(lk: ServiceLife, when: datetime, message: str) -> None:
 
 def _short_id(task: Any) -> str:
     return task.id.replace("-", "")[:32]
-
-
-# --- capacity providers ---------------------------------------------------------------------------------
-def choose_provider(strategy: list[dict[str, Any]], counts: dict[str, int]) -> str:
-    """The provider for one more task: fill `base` first, then keep the split closest to the weights."""
-    for item in strategy:
-        name = item["capacityProvider"]
-        if counts.get(name, 0) < int(item.get("base") or 0):
-            return name
-    weighted = [item for item in strategy if int(item.get("weight") or 0) > 0] or strategy[:1]
-
-    def load(item: dict[str, Any]) -> float:
-        name = item["capacityProvider"]
-        above_base = counts.get(name, 0) - int(item.get("base") or 0)
-        return (above_base + 1) / max(int(item.get("weight") or 0), 1)
-    return min(weighted, key=load)["capacityProvider"]
 
 
 # --- launching ------------------------------------------------------------------------------------------
@@ -307,41 +290,6 @@ CLUSTER_FIELDS: dict[str, Any] = {
     "pending_tasks_count": lambda c: _cluster_tasks(c, PENDING_STATES),
     "active_services_count": _cluster_services,
 }
-
-
-# --- Spot ---------------------------------------------------------------------------------------------------
-def interrupt_spot(account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:
-    """Give up to `count` running FARGATE_SPOT tasks the two-minute warning; their services replace them."""
-    from moto.ecs.models import ecs_backends
-
-    from labkit.data import facts
-
-    spot = facts()["discounts"]["spot_interruption"]
-    backend = ecs_backends[account][region]
-    with LOCK:
-        settle_backend(backend)
-        name = cluster.split("/")[-1]
-        if name not in backend.clusters or backend.clusters[name].status != "ACTIVE":
-            raise InvalidInput(f"interrupt_spot: there is no cluster {name!r} in this lab; give the cluster your "
-                               "Spot tasks run in (ensure_cluster makes 'labkit').")
-        group = f"service:{service.split('/')[-1]}" if service else None
-        candidates = []
-        for task in backend.tasks.get(name, {}).values():
-            lk: Life | None = life(task)
-            if (lk and lk.is_live() and lk.capacity_provider == "FARGATE_SPOT" and lk.state() == "RUNNING"
-                    and (group is None or task.group == group)):
-                candidates.append(task)
-        if not candidates:
-            where = f"service {service!r}" if service else f"cluster {name!r}"
-            raise InvalidInput(f"interrupt_spot: no RUNNING FARGATE_SPOT task in {where}; run tasks with a "
-                               "FARGATE_SPOT capacity provider strategy and wait until they run.")
-        candidates.sort(key=lambda t: (life(t).created, t.id))
-        chosen = candidates[:count]
-        for task in chosen:
-            request_stop(task, code=spot["stop_code"], reason=spot["stopped_reason"],
-                         delay_seconds=float(spot["warning_seconds"]), warning_code=spot["event_stop_code"])
-        settle_backend(backend)
-        return [t.task_arn for t in chosen]
 
 
 # --- installing ---------------------------------------------------------------------------------------------

@@ -265,6 +265,7 @@ def serve_forever(target: int | ServerHandle = DEFAULT_PORT, announce: Callable[
         announce("\n".join([f"labkit server: mock Fargate listening on {handle.url} (this machine only). "
                             "Ctrl-C stops it.", "Notebooks: labkit.connect('local') finds it. AWS CLI in a terminal:"]
                            + [f"  {line}" for line in cli_settings(handle.url)]))
+    _stop_on_sigterm()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -273,6 +274,19 @@ def serve_forever(target: int | ServerHandle = DEFAULT_PORT, announce: Callable[
         _clear_state(handle.url)
         if isinstance(target, int):
             handle.stop()
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops a server as Ctrl-C does, so that it removes its state file."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _kernel_url() -> str:

@@ -99,24 +99,3 @@ def test_plain_boto3_client_waits_in_simulated_time(lab, one_task):
     ecs = boto3.client("ecs", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
     ecs.get_waiter("tasks_running").wait(cluster="labkit", tasks=[one_task])
     assert _describe(lab, one_task)["lastStatus"] == "RUNNING"
-
-
-def test_awslogs_lines_appear_at_running(lab, net, register):
-    role = "arn:aws:iam::123456789012:role/exec"
-    td = register(executionRoleArn=role, containers=[{
-        "name": "web", "image": "nginx:1.27", "portMappings": [{"containerPort": 80}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}}])
-    logs = lab.client("logs")
-    logs.create_log_group(logGroupName="/ecs/web")
-    arn = lab.client("ecs").run_task(cluster="labkit", taskDefinition=td, launchType="FARGATE",
-                                     networkConfiguration=net["awsvpc"])["tasks"][0]["taskArn"]
-    lab.clock.advance(20)
-    assert logs.describe_log_streams(logGroupName="/ecs/web")["logStreams"] == []
-    lab.clock.advance(20)
-    task_id = arn.rsplit("/", 1)[1]
-    stream = f"ecs/web/{task_id}"
-    events = logs.get_log_events(logGroupName="/ecs/web", logStreamName=stream)["events"]
-    assert any("listening on port 80/tcp" in e["message"] for e in events)
-    started = _describe(lab, arn)["startedAt"]
-    assert events[0]["timestamp"] == int(started.timestamp() * 1000)
