@@ -400,7 +400,7 @@ def menu(page: Any, top: str, item: str) -> None:
 
 def check_lesson(lab: LabPage, rel_path: str, notebook: Path, *, screenshot: Path | None = None,
                  timeout: float = 180) -> LessonReport:
-    """Open a lesson, run all cells through the UI, report every way it falls short; close it and its kernel."""
+    """Open a lesson, run all cells through the UI, report each way it falls short, then close it."""
     expect = expectations(notebook)
     report = LessonReport(rel_path)
     clock = _Phases(report.phases)
