@@ -308,16 +308,16 @@ def table(rows: Sequence[Row], info: dict[str, Any], previous: dict[str, Any] | 
                      _change(r, previous)])
     title = (f"Fargate Lab Kit benchmark: {info['cores']} cores, Python {info['python']}, "
              f"{info['platform']} (medians)")
+    over = [r.name for r in rows if r.status == "over"]
+    summary = f"over budget: {', '.join(over)}" if over else "every budgeted figure is within budget"
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(cells) + " |" for cells in body]
-        return "\n".join([title, "", *lines])
-    widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
-    fmt = "  ".join(f"{{:{'<' if i in (0, 1) else '>'}{w}}}" for i, w in enumerate(widths))
-    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*cells) for cells in body]
-    over = [r.name for r in rows if r.status == "over"]
-    summary = f"over budget: {', '.join(over)}" if over else "every budgeted figure is within budget"
+    else:
+        widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
+        fmt = "  ".join(f"{{:{'<' if i in (0, 1) else '>'}{w}}}" for i, w in enumerate(widths))
+        lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+        lines += [fmt.format(*cells) for cells in body]
     return "\n".join([title, "", *lines, "", summary])
 
 

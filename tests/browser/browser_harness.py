@@ -312,6 +312,11 @@ _JS_DONE = """() => {
   return prompts.some(ran) && document.querySelector(
       'PANEL .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') !== null;
 }""".replace("PANEL", _PANEL)
+_JS_CLEARED = """() => {
+  const prompts = Array.from(document.querySelectorAll('PANEL .jp-CodeCell .jp-InputArea-prompt'));
+  return prompts.length > 0 && prompts.every(p => p.textContent.trim() === '[ ]:')
+      && document.querySelector('PANEL .jp-OutputArea-output') === null;
+}""".replace("PANEL", _PANEL)
 _JS_IDLE = """() => {
   const bar = document.querySelector('#jp-main-statusbar');
   return bar !== null && /\\|\\s*Idle/.test(bar.textContent);
@@ -395,7 +400,7 @@ def menu(page: Any, top: str, item: str) -> None:
 
 def check_lesson(lab: LabPage, rel_path: str, notebook: Path, *, screenshot: Path | None = None,
                  timeout: float = 180) -> LessonReport:
-    """Open a lesson, run all cells through the UI, report every way it falls short; close it and its kernel."""
+    """Open a lesson, run all cells through the UI, report each way it falls short, then close it."""
     expect = expectations(notebook)
     report = LessonReport(rel_path)
     clock = _Phases(report.phases)
@@ -455,7 +460,15 @@ def _wait(page: Any, js: str, *, arg: Any = None, timeout: float) -> bool:
 
 
 def run_all(page: Any, report: LessonReport, timeout: float) -> bool:
-    """Run All Cells from the Run menu and wait until done; False (reason reported) if it did not finish."""
+    """Run All Cells from the Run menu and wait until done; False (reason reported) if it did not finish.
+
+    Lessons are committed executed, so their stored prompts already read [1]:, [2]:, ...; the outputs are
+    cleared first (Edit > Clear Outputs of All Cells), so every prompt and output checked comes from this run.
+    """
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    if not _wait(page, _JS_CLEARED, timeout=30):
+        report.failures.append("Edit > Clear Outputs of All Cells left outputs or prompts behind")
+        return False
     menu(page, "Run", "Run All Cells")
     if not (_wait(page, _JS_DONE, timeout=timeout) and _wait(page, _JS_IDLE, timeout=timeout)):
         state = page.evaluate(_JS_STATE)

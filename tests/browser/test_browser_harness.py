@@ -1,9 +1,10 @@
 """The browser test's own test: it must fail a lesson that is broken.
 
 A lesson is copied to a scratch course and broken on purpose (a cell raising an error, a console error, a
-widget never shown, a widget view whose model never arrives, a pricing explorer whose cost is wrong); the same
-checking function that passes the real lessons must report each break, and nothing before it. The pure parts
-(what a lesson must show, money as shown, the isolated Jupyter dirs) are tested without a browser.
+widget never shown, a widget view whose model never arrives, a pricing explorer whose cost ignores a
+slider); the same checking function that passes the real lessons must report each break, and nothing before
+it. The pure parts (what a lesson must show, money as shown, the isolated Jupyter dirs) are tested without a
+browser.
 """
 
 from __future__ import annotations
@@ -175,14 +176,14 @@ def test_a_widget_that_does_not_render_fails_the_lesson(browser: Any, scratch: S
     assert with_widgets, "no lesson shows a widget"
     lesson = with_widgets[0]
     count = len(json.loads(lesson.read_text(encoding="utf-8"))["cells"])
-    patch, wrong, hidden, ghost = range(count, count + 4)
+    wrong, hidden, ghost = range(count, count + 3)
 
     def edit(cells: list[dict]) -> None:
         cells.extend([
-            code("import labkit.pricing\n"  # from now on the explorer's cost ignores the number of tasks
-                 "_right = labkit.pricing.fargate_cost_for_size\n"
-                 "labkit.pricing.fargate_cost_for_size = lambda *a, **k: _right(*a, **{**k, 'tasks': 1})"),
-            code(EXPLORER),
+            code("import labkit.widgets\n"  # this explorer's cost no longer follows its tasks slider
+                 "explorer = labkit.widgets.pricing_explorer()\n"
+                 "explorer.tasks.unobserve_all('value')\n"
+                 "explorer"),
             code(EXPLORER + "\npass  # built but never shown"),
             code("from IPython.display import display\n"  # a view whose model never arrives (a broken comm)
                  "display({'application/vnd.jupyter.widget-view+json': {'model_id': '0' * 32, "
@@ -197,4 +198,3 @@ def test_a_widget_that_does_not_render_fails_the_lesson(browser: Any, scratch: S
     assert f"cell {hidden} shows no widget" in report.failures, report
     assert any(f.startswith(f"cell {ghost}: widget did not render") for f in report.failures), report
     assert all(i >= wrong for i in cells_named(report)), f"cells before the breaks failed too:\n{report}"
-    assert patch not in cells_named(report)
