@@ -51,7 +51,7 @@ class Report:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{'✅' if c.ok else '⚠️'}</td><td>{html.escape(c.name)}</td>"
+            f"<tr><td>{'✓' if c.ok else '⚠'}</td><td>{html.escape(c.name)}</td>"
             f"<td>{html.escape(c.found)}</td><td>{html.escape(c.fix)}</td></tr>"
             for c in self.checks
         )
