@@ -5,6 +5,7 @@ This module is the one door to the mock layer. `start()` applies the patches onc
 kernel do not see each other; each account has a simulated clock. The patches live beside it, one job each:
 
 - `mock_rules`: Fargate's refusals on the API itself (AWS's exception types and messages);
+- `mock_eks`: EKS's refusals on CreateFargateProfile (selector count, namespace);
 - `mock_fixes`: inputs that crash moto 5.2.5 answered as AWS answers them;
 - `mock_tasks`: the task lifecycle on the simulated clock, the fields `describe_tasks` lacks, awslogs lines;
 - `mock_services`: services that schedule tasks, deployments, and RunTask's launches;
@@ -64,13 +65,14 @@ def apply() -> None:
         if _applied:
             return
         warn_if_moto_differs()
-        from labkit import mock_fixes, mock_rules, mock_services, mock_tasks, mock_waiters
+        from labkit import mock_eks, mock_fixes, mock_rules, mock_services, mock_tasks, mock_waiters
 
         _speed_up_new_accounts()
         mock_tasks.install()
         mock_services.install()
         mock_fixes.install()
         mock_rules.install()
+        mock_eks.install()
         mock_waiters.install()
         _applied = True
 

@@ -315,9 +315,13 @@ def find_endpoint(endpoint_url: str | None = None) -> str:
 
 def connect_local(*, region: str, lab_id: str, endpoint_url: str | None, shared_account: bool) -> Any:
     """A local-mode Lab on a labkit server (see `find_endpoint`)."""
+    from labkit import mock_waiters
     from labkit.clock import RemoteClock
     from labkit.lab import Lab
 
+    # The server may be another process: this one then has no in-process mock, so install the simulated-time
+    # waiters here too (they act only on clients carrying a simulated clock, as this lab's do).
+    mock_waiters.install()
     url = find_endpoint(endpoint_url)
     control = HttpControl(url)
     account = control.allocate(shared_account)

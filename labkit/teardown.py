@@ -1,10 +1,12 @@
 """Remove everything a lab made, found by its tags (and by what the lab recorded), in dependency order.
 
 Works in every mode through boto3 alone, so it also runs from a new process given only credentials and a
-lab id (`labkit teardown --lab ID`). Order: scale services to 0 and delete them, stop tasks (and wait until
-they are stopped, so their network interfaces are gone), delete clusters, deregister and delete task
-definitions, delete ECR repositories, log groups, security groups, subnets, route tables, internet gateways,
-VPCs, IAM roles. Repeating it is safe: what is already gone is skipped.
+lab id (`labkit teardown --lab ID`). Order: delete the scaling policies and deregister the scalable targets of
+the lab's services (Application Auto Scaling), scale services to 0 and delete them, stop tasks (also those
+already told to stop, like Spot tasks in their two-minute warning) and wait until they are stopped, so their
+network interfaces are gone, delete clusters, deregister and delete task definitions, delete EKS Fargate
+profiles then EKS clusters, delete ECR repositories, log groups, security groups, subnets, route tables,
+internet gateways, VPCs, IAM roles. Repeating it is safe: what is already gone is skipped.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ TAG_LAB = "labkit:lab"
 TAG_COURSE = "labkit:course"
 COURSE = "fargate-lab-kit"
 ROLE_PATH = "/labkit/"
-KINDS = ("service", "task", "cluster", "task definition", "repository", "log group", "security group",
+KINDS = ("scaling policy", "scalable target", "service", "task", "cluster", "task definition", "Fargate profile",
+         "EKS cluster", "repository", "log group", "security group",
          "subnet", "route table", "internet gateway", "VPC", "role")
-_PLURAL = {"repository": "repositories", "VPC": "VPCs"}
+_PLURAL = {"repository": "repositories", "VPC": "VPCs", "scaling policy": "scaling policies"}
 _GONE = {"ClusterNotFoundException", "ServiceNotFoundException", "ClientException", "RepositoryNotFoundException",
          "ResourceNotFoundException", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
          "InvalidGroup.NotFound", "InvalidRouteTableID.NotFound", "InvalidInternetGatewayID.NotFound",
-         "NoSuchEntity", "InvalidParameterException"}
+         "NoSuchEntity", "InvalidParameterException", "ObjectNotFoundException"}
+_NO_ACCESS = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,8 @@ def teardown_by_tag(clients: Any, lab_id: str | None = None, dry_run: bool = Fal
     for kind, ident in recorded:
         rec.setdefault(kind, set()).add(ident)
     run = _Run(match=_matcher(lab_id), dry_run=dry_run, recorded=rec)
-    _ecs(get("ecs"), run)
+    _ecs(get("ecs"), run, get("application-autoscaling"))
+    _eks(get("eks"), run)
     _ecr(get("ecr"), run)
     _logs(get("logs"), run)
     _ec2(get("ec2"), run)
@@ -185,7 +190,7 @@ def _paginate(client: Any, op: str, key: str, **kwargs: Any) -> list[Any]:
     return getattr(client, op)(**kwargs).get(key, [])
 
 
-def _ecs(ecs: Any, run: _Run) -> None:
+def _ecs(ecs: Any, run: _Run, aas: Any = None) -> None:
     cluster_arns = _paginate(ecs, "list_clusters", "clusterArns")
     clusters = []
     for chunk in _chunks(cluster_arns, 100):
@@ -209,6 +214,8 @@ def _ecs(ecs: Any, run: _Run) -> None:
                 key = f"{name}/{svc['serviceName']}"
                 if whole or run.match(_tags(svc.get("tags"))) or key in recorded_services:
                     sname = svc["serviceName"]
+                    if aas is not None:
+                        _scaling(aas, f"service/{name}/{sname}", run)
                     for task_arn in _paginate(ecs, "list_tasks", "taskArns", cluster=arn, serviceName=sname,
                                               desiredStatus="RUNNING"):
                         to_stop.setdefault(arn, []).append(task_arn)
@@ -219,8 +226,12 @@ def _ecs(ecs: Any, run: _Run) -> None:
                     else:
                         run.done("service", key)
         task_arns = _paginate(ecs, "list_tasks", "taskArns", cluster=arn, desiredStatus="RUNNING")
+        # Tasks already told to stop (a Spot task in its two-minute warning) still block delete_cluster
+        task_arns += _paginate(ecs, "list_tasks", "taskArns", cluster=arn, desiredStatus="STOPPED")
         for chunk in _chunks(task_arns, 100):
             for task in ecs.describe_tasks(cluster=arn, tasks=chunk, include=["TAGS"]).get("tasks", []):
+                if task.get("lastStatus") == "STOPPED":
+                    continue
                 if whole or run.match(_tags(task.get("tags"))) or task["taskArn"] in run.recorded.get("task", ()):
                     to_stop.setdefault(arn, [])
                     if task["taskArn"] not in to_stop[arn]:
@@ -234,6 +245,35 @@ def _ecs(ecs: Any, run: _Run) -> None:
     for cluster in doomed_clusters:
         run.attempt("cluster", cluster["clusterName"], lambda a=cluster["clusterArn"]: ecs.delete_cluster(cluster=a))
     _task_definitions(ecs, run)
+
+
+def _scaling(aas: Any, resource_id: str, run: _Run) -> None:
+    """Scaling policies, then the scalable target, of one ECS service (before the service goes)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        targets = _paginate(aas, "describe_scalable_targets", "ScalableTargets", ServiceNamespace="ecs",
+                            ResourceIds=[resource_id])
+        policies = _paginate(aas, "describe_scaling_policies", "ScalingPolicies", ServiceNamespace="ecs",
+                             ResourceId=resource_id)
+    except ClientError as err:
+        _cannot_list(run, "scalable targets", err)
+        return
+    for pol in policies:
+        run.attempt("scaling policy", f"{resource_id}/{pol['PolicyName']}", lambda p=pol: aas.delete_scaling_policy(
+            PolicyName=p["PolicyName"], ServiceNamespace="ecs", ResourceId=resource_id,
+            ScalableDimension=p["ScalableDimension"]))
+    for target in targets:
+        run.attempt("scalable target", f"{resource_id}:{target['ScalableDimension']}",
+                    lambda t=target: aas.deregister_scalable_target(
+                        ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension=t["ScalableDimension"]))
+
+
+def _cannot_list(run: _Run, what: str, err: Any) -> None:
+    """A listing refused: no access means the lab could not have made any (real mode), anything else is told."""
+    code = err.response.get("Error", {}).get("Code", "")
+    if code not in _NO_ACCESS:
+        run.problems.append(f"could not list {what}: {code}: {err.response.get('Error', {}).get('Message', '')}")
 
 
 def _wait_stopped(ecs: Any, cluster_arn: str, arns: list[str], run: _Run) -> None:
@@ -276,6 +316,43 @@ def _task_definitions(ecs: Any, run: _Run) -> None:
             continue
         for td in result.get("taskDefinitions", []):
             run.done("task definition", td["taskDefinitionArn"])
+
+
+# --- EKS ---------------------------------------------------------------------------------------------------
+def _eks(eks: Any, run: _Run) -> None:
+    """Fargate profiles (the lab's, or in the lab's clusters), then the lab's EKS clusters, waiting for each."""
+    from botocore.exceptions import ClientError, WaiterError
+
+    try:
+        names = _paginate(eks, "list_clusters", "clusters")
+    except ClientError as err:
+        _cannot_list(run, "EKS clusters", err)
+        return
+    recorded = run.recorded.get("EKS cluster", set())
+    for name in names:
+        cluster = _quietly(lambda n=name: eks.describe_cluster(name=n)["cluster"])
+        if cluster is None:
+            continue
+        whole = run.match(cluster.get("tags") or {}) or name in recorded or cluster.get("arn") in recorded
+        dropped = []
+        for profile in _paginate(eks, "list_fargate_profiles", "fargateProfileNames", clusterName=name):
+            described = _quietly(lambda p=profile, n=name: eks.describe_fargate_profile(
+                clusterName=n, fargateProfileName=p)["fargateProfile"]) or {}
+            if whole or run.match(described.get("tags") or {}):
+                if run.attempt("Fargate profile", f"{name}/{profile}", lambda p=profile, n=name: (
+                        eks.delete_fargate_profile(clusterName=n, fargateProfileName=p))):
+                    dropped.append(profile)
+        if not run.dry_run:
+            for profile in dropped:  # EKS deletes profiles one at a time and refuses the cluster until they are gone
+                try:
+                    eks.get_waiter("fargate_profile_deleted").wait(clusterName=name, fargateProfileName=profile)
+                except WaiterError as err:
+                    run.problems.append(f"Fargate profile {name}/{profile} was not deleted in time: {err}")
+        if whole and run.attempt("EKS cluster", name, lambda n=name: eks.delete_cluster(name=n)) and not run.dry_run:
+            try:  # its network interfaces must be gone before the subnets and roles go
+                eks.get_waiter("cluster_deleted").wait(name=name)
+            except WaiterError as err:
+                run.problems.append(f"EKS cluster {name} was not deleted in time: {err}")
 
 
 # --- ECR, logs ---------------------------------------------------------------------------------------------

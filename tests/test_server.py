@@ -118,3 +118,33 @@ def test_cli_server_prints_endpoint_writes_state_and_stops_on_ctrl_c(tmp_path):
         proc.wait(timeout=20)
     assert proc.returncode == 0
     assert not (tmp_path / "server.json").exists()
+
+
+WAITING_CLIENT = """
+import sys
+import botocore.exceptions
+import labkit
+from labkit import mock
+
+lab = labkit.connect("local", endpoint_url=sys.argv[1])
+ecs = lab.client("ecs")
+ecs.create_cluster(clusterName="w")
+before = lab.clock.elapsed
+try:  # no such task: the waiter polls twice, the wait between them is an hour
+    ecs.get_waiter("tasks_stopped").wait(cluster="w", tasks=["nope"], WaiterConfig={"Delay": 3600, "MaxAttempts": 2})
+except botocore.exceptions.WaiterError:
+    pass
+print(int(lab.clock.elapsed - before), mock.in_process())
+lab.teardown()
+"""
+
+
+def test_a_lab_in_another_process_than_its_server_waits_in_simulated_time(running):
+    """A notebook using a separate `labkit server` (no in-process mock): its waiters jump the clock, never sleep."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Without simulated waiting this would sleep an hour: the timeout turns that into a failure.
+    done = subprocess.run([sys.executable, "-c", WAITING_CLIENT, running.url], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    advanced, in_process = done.stdout.split()
+    assert in_process == "False" and int(advanced) >= 3600

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -95,3 +97,66 @@ def test_report_text_is_stable_and_plural_aware():
     assert str(report) == "Removed: 2 repositories, 1 VPC."
     failed = TeardownReport("x", problems=("subnet s: DependencyViolation: in use",))
     assert not failed.ok and "Could not remove" in str(failed)
+
+
+def _role(lab, name, service):
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": service}}]}
+    return lab.client("iam").create_role(RoleName=name, Path="/labkit/",
+                                         AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+def test_scaling_and_eks_of_lessons_05_06_are_removed_and_counted(lab):
+    network = deploy.ensure_network(lab)
+    td = deploy.register_task(lab, "web", deploy.push_image(lab, "web"), cpu=256, memory=512, port=80)
+    cluster = deploy.ensure_cluster(lab)
+    deploy.deploy_service(lab, cluster, "web", td, desired_count=1, network=network)
+    aas = lab.client("application-autoscaling")
+    resource = "service/labkit/web"
+    aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource,
+                                 ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=4)
+    aas.put_scaling_policy(
+        PolicyName="cpu-50", ServiceNamespace="ecs", ResourceId=resource,
+        ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 50.0, "PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+    eks = lab.client("eks")
+    eks.create_cluster(name="shop", roleArn=_role(lab, "eks-cluster", "eks.amazonaws.com"),
+                       resourcesVpcConfig={"subnetIds": list(network.subnet_ids)})
+    eks.create_fargate_profile(fargateProfileName="apps", clusterName="shop", selectors=[{"namespace": "shop"}],
+                               podExecutionRoleArn=_role(lab, "eks-pods", "eks-fargate-pods.amazonaws.com"),
+                               subnets=list(network.subnet_ids))
+    raw = fresh_clients(lab)
+    planned = teardown_by_tag(raw, lab.id, dry_run=True).counts()
+    report = teardown_by_tag(raw, lab.id)
+    assert report.ok, report.problems
+    expected = {"scaling policy": 1, "scalable target": 1, "Fargate profile": 1, "EKS cluster": 1}
+    assert {k: report.counts()[k] for k in expected} == expected == {k: planned[k] for k in expected}
+    assert str(report).startswith("Removed: 1 scaling policy, 1 scalable target, 1 service,")
+    assert aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    assert aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
+    assert raw("eks").list_clusters()["clusters"] == []
+    assert teardown_by_tag(raw, lab.id).counts() == {}
+
+
+def test_other_eks_clusters_are_left_alone(lab):
+    raw = fresh_clients(lab)("eks")
+    raw.create_cluster(name="not-ours", roleArn="arn:aws:iam::123456789012:role/x",
+                       resourcesVpcConfig={"subnetIds": []})
+    assert "EKS cluster" not in lab.teardown().counts()
+    assert raw.list_clusters()["clusters"] == ["not-ours"]
+    raw.delete_cluster(name="not-ours")
+
+
+def test_teardown_during_a_spot_interruption_warning(lab):
+    network = deploy.ensure_network(lab)
+    td = deploy.register_task(lab, "web", deploy.push_image(lab, "web"), cpu=256, memory=512, port=80)
+    cluster = deploy.ensure_cluster(lab)
+    deploy.deploy_service(lab, cluster, "web", td, desired_count=2, network=network,
+                          capacity_provider_strategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+    assert len(lab.interrupt_spot(service="web")) == 1
+    report = lab.teardown()
+    assert report.ok, report.problems
+    assert report.counts()["cluster"] == 1
+    ecs = fresh_clients(lab)("ecs")
+    assert [c for c in ecs.describe_clusters(clusters=["labkit"])["clusters"] if c["status"] == "ACTIVE"] == []
