@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 # command as the README writes it -> where it is run
+SERVER_TEST = "tests/test_cli_ops.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c"
 RUN_BY = {
     "make lab": "tests/test_make_lab.py::test_make_lab_passes_its_args_to_labkit_lab",
     "make lab ARGS=--no-browser": "tests/test_make_lab.py::test_labkit_lab_serves_the_first_notebook",
@@ -26,11 +27,13 @@ RUN_BY = {
     "make doctor": "tests/test_cli.py::test_doctor_json_lists_every_check",
     "make student": "tests/test_student.py::test_labkit_student_writes_copies_and_check_reports_stale",
     "make grade": "tests/test_grading.py::test_reports_and_gradebook",
-    "make diagrams": "tests/test_diagrams.py::test_regenerating_into_a_folder_writes_dot_and_svg_of_every_static_diagram",
+    "make diagrams":
+        "tests/test_diagrams.py::test_regenerating_into_a_folder_writes_dot_and_svg_of_every_static_diagram",
     "make bench": "tests/test_bench.py",
-    "labkit server": "tests/test_cli_ops.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c",
-    "labkit server --port N": "tests/test_cli_ops.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c",
-    "labkit teardown --lab ID": "tests/test_real_mode.py::test_the_full_path_deploy_scale_reconnect_and_teardown_from_another_process",
+    "labkit server": SERVER_TEST,
+    "labkit server --port N": SERVER_TEST,
+    "labkit teardown --lab ID":
+        "tests/test_real_mode.py::test_the_full_path_deploy_scale_reconnect_and_teardown_from_another_process",
     "labkit grade submissions/ --out gradebook.csv": "tests/test_grading.py::test_reports_and_gradebook",
     "labkit grade SUBMISSION.ipynb": "tests/test_grading.py::test_labkit_grade_usage_errors",
     "aws --endpoint-url http://127.0.0.1:PORT ecs list-services --cluster labkit":
