@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +84,18 @@ def register(lab):
         request = {k: v for k, v in request.items() if v is not None}
         return lab.client("ecs").register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
     return make
+
+
+@pytest.fixture
+def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AWS variables or files; the in-process mock (started first: it sets AWS variables of its own, which
+    must come back after this test) answers what the CLI sends to AWS."""
+    from labkit import mock
+
+    mock.start()
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

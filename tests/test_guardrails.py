@@ -6,9 +6,7 @@ server in another process.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,29 +22,13 @@ ACCOUNT = "000000000042"  # moto serves any account named in its x-moto-account-
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials only: no AWS variables or files of the machine's user, no instance metadata.
-
-    The in-process mock is started first: it sets fake AWS variables of its own, which must come back after."""
-    from labkit import mock
-
-    mock.start()
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none-config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
-@pytest.fixture
 def no_mock(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a fresh kernel: no in-process mock (another test may have started one in this process)."""
     monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)
 
 
 @pytest.fixture
-def credentials(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def credentials(no_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
@@ -112,7 +94,7 @@ def test_the_account_is_masked_to_its_last_four_digits(account: str, shown: str)
     assert guardrails.masked_account(account) == shown
 
 
-def test_no_credentials_refuses_with_what_to_do(aws_env: None, no_mock: None) -> None:
+def test_no_credentials_refuses_with_what_to_do(no_aws: None, no_mock: None) -> None:
     with pytest.raises(GuardrailError, match=r"no(ne)? .*found.*aws configure"):
         labkit.connect("real", budget_usd=5)
 
