@@ -18,7 +18,9 @@ from labkit import guardrails
 from labkit.errors import GuardrailError
 from labkit.pricing import fargate_cost, regions
 
-ACCOUNT = "000000000042"  # moto serves any account named in its x-moto-account-id header
+# The account "real" labs work in here: one the mock hands out at run time (moto serves any account named in
+# its x-moto-account-id header), set by the in_process_aws fixture.
+ACCOUNT = ""
 
 
 @pytest.fixture
@@ -40,7 +42,9 @@ def in_process_aws(credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterat
     from labkit import mock
     from labkit.lab import ACCOUNT_HEADER, Lab
 
+    global ACCOUNT
     mock.start()
+    ACCOUNT = mock.allocate_account()
     monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)  # as no_mock
     real_make = Lab._make_client
 
@@ -58,6 +62,7 @@ def in_process_aws(credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterat
     finally:
         Lab._make_client = real_make  # type: ignore[method-assign]
         mock.wipe_account(ACCOUNT)
+        mock.release_account(ACCOUNT)
 
 
 def real_lab(budget: float = 1.0, lab_id: str = "g1", region: str = "us-east-1") -> Any:
@@ -129,14 +134,14 @@ def test_a_real_lab_stops_calling_once_mock_mode_starts(in_process_aws: None, mo
 def test_connect_shows_the_masked_account_and_region_first(in_process_aws: None) -> None:
     lab = real_lab(lab_id="shown")
     first = lab.notices[0]
-    assert "account ********0042, region us-east-1, lab shown, budget $1.00" in first
+    assert f"account ********{ACCOUNT[-4:]}, region us-east-1, lab shown, budget $1.00" in first
     assert ACCOUNT not in first
 
 
 def test_notices_go_to_stderr_outside_a_notebook(in_process_aws: None, capsys: pytest.CaptureFixture[str]) -> None:
     labkit.connect("real", budget_usd=1, lab_id="says")
     out, err = capsys.readouterr()
-    assert out == "" and "account ********0042" in err
+    assert out == "" and f"account ********{ACCOUNT[-4:]}" in err
 
 
 def test_mock_labs_have_no_guardrails(lab: Any) -> None:
@@ -243,7 +248,7 @@ def test_spot_tasks_count_at_the_on_demand_rate(in_process_aws: None) -> None:
 
 
 @pytest.mark.parametrize(("call", "kwargs", "words"), [
-    ("eks", {"name": "k", "roleArn": "arn:aws:iam::000000000042:role/r", "resourcesVpcConfig": {}}, "EKS cluster"),
+    ("eks", {"name": "k", "roleArn": "arn:aws:iam::123456789012:role/r", "resourcesVpcConfig": {}}, "EKS cluster"),
     ("ec2", {"ImageId": "ami-12345678", "MinCount": 1, "MaxCount": 1}, "EC2 instances"),
 ])
 def test_what_labkit_cannot_price_is_refused(in_process_aws: None, call: str, kwargs: dict[str, Any],
