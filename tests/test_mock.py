@@ -59,3 +59,26 @@ def test_raw_python_error_in_an_ecs_call_becomes_a_client_exception(lab, monkeyp
     error = caught.value.response["Error"]
     assert error["Code"] == "ClientException"
     assert "labkit's mock could not handle this ListClusters request (TypeError" in error["Message"]
+
+
+def test_aws_managed_policies_are_in_every_account_and_each_account_keeps_its_own_attachments():
+    import json
+
+    import labkit
+
+    arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]})
+    with labkit.connect() as mine, labkit.connect() as theirs:
+        iam, other = mine.client("iam"), theirs.client("iam")
+        iam.create_role(RoleName="exec", AssumeRolePolicyDocument=trust)
+        iam.attach_role_policy(RoleName="exec", PolicyArn=arn)
+        assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+        assert other.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 0
+        version = other.get_policy_version(PolicyArn=arn, VersionId=other.get_policy(
+            PolicyArn=arn)["Policy"]["DefaultVersionId"])["PolicyVersion"]
+        actions = {a for st in version["Document"]["Statement"] for a in st["Action"]}
+        assert "ecr:GetAuthorizationToken" in actions and "logs:PutLogEvents" in actions
+        assert len(other.list_policies(Scope="AWS", MaxItems=1000)["Policies"]) == 1000
+        iam.detach_role_policy(RoleName="exec", PolicyArn=arn)
+        iam.delete_role(RoleName="exec")
