@@ -209,23 +209,24 @@ def ensure_network(lab: Lab, ports: Sequence[int] = (80,)) -> Network:
     ports = tuple(_port(p) for p in ports)
     ec2 = lab.client("ec2")
     found = ec2.describe_vpcs(Filters=_lab_filter(lab, "vpc"))["Vpcs"]
+    fresh = not found  # a VPC made just now holds nothing yet: no need to look for its parts first
     if found:
         vpc_id = found[0]["VpcId"]
     else:
         before_create(lab, "vpc", cidr=VPC_CIDR)
         vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_spec(lab, "vpc", "vpc"))["Vpc"]["VpcId"]
         lab.record("vpc", vpc_id)
-        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+        # DNS resolution is on by default in a new VPC; hostnames are not, and tasks pulling from ECR need them
         ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     zones = sorted(z["ZoneName"] for z in ec2.describe_availability_zones(
         Filters=[{"Name": "state", "Values": ["available"]}])["AvailabilityZones"])[:2]
     if len(zones) < 2:
         raise LabkitError(f"region {lab.region} shows fewer than two Availability Zones; choose another region.")
-    igw = _ensure_gateway(lab, ec2, vpc_id)
-    table = _ensure_route_table(lab, ec2, vpc_id, igw)
+    igw = _ensure_gateway(lab, ec2, vpc_id, fresh)
+    table = _ensure_route_table(lab, ec2, vpc_id, igw, fresh)
     subnets = []
     for i, (cidr, zone) in enumerate(zip(SUBNET_CIDRS, zones, strict=False)):
-        existing = ec2.describe_subnets(Filters=_lab_filter(lab, f"subnet-{i}"))["Subnets"]
+        existing = [] if fresh else ec2.describe_subnets(Filters=_lab_filter(lab, f"subnet-{i}"))["Subnets"]
         if existing:
             subnets.append(existing[0]["SubnetId"])
             continue
@@ -235,13 +236,13 @@ def ensure_network(lab: Lab, ports: Sequence[int] = (80,)) -> Network:
         ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
         ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
         subnets.append(subnet)
-    group = _ensure_security_group(lab, ec2, vpc_id, ports)
+    group = _ensure_security_group(lab, ec2, vpc_id, ports, fresh)
     return Network(vpc_id=vpc_id, subnet_ids=tuple(subnets), security_group_id=group,
                    availability_zones=tuple(zones), ports=ports)
 
 
-def _ensure_gateway(lab: Lab, ec2: Any, vpc_id: str) -> str:
-    found = ec2.describe_internet_gateways(Filters=_lab_filter(lab, "igw"))["InternetGateways"]
+def _ensure_gateway(lab: Lab, ec2: Any, vpc_id: str, fresh: bool) -> str:
+    found = [] if fresh else ec2.describe_internet_gateways(Filters=_lab_filter(lab, "igw"))["InternetGateways"]
     if found:
         return found[0]["InternetGatewayId"]
     igw = ec2.create_internet_gateway(TagSpecifications=_spec(lab, "internet-gateway", "igw"))
@@ -251,8 +252,8 @@ def _ensure_gateway(lab: Lab, ec2: Any, vpc_id: str) -> str:
     return igw_id
 
 
-def _ensure_route_table(lab: Lab, ec2: Any, vpc_id: str, igw: str) -> str:
-    found = ec2.describe_route_tables(Filters=_lab_filter(lab, "public"))["RouteTables"]
+def _ensure_route_table(lab: Lab, ec2: Any, vpc_id: str, igw: str, fresh: bool) -> str:
+    found = [] if fresh else ec2.describe_route_tables(Filters=_lab_filter(lab, "public"))["RouteTables"]
     if found:
         return found[0]["RouteTableId"]
     table = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_spec(lab, "route-table", "public"))
@@ -262,10 +263,10 @@ def _ensure_route_table(lab: Lab, ec2: Any, vpc_id: str, igw: str) -> str:
     return table_id
 
 
-def _ensure_security_group(lab: Lab, ec2: Any, vpc_id: str, ports: tuple[int, ...]) -> str:
+def _ensure_security_group(lab: Lab, ec2: Any, vpc_id: str, ports: tuple[int, ...], fresh: bool) -> str:
     name = f"labkit-{lab.id}-tasks"
-    found = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
-                                                  {"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+    found = [] if fresh else ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [name]}])["SecurityGroups"]
     if found:
         return found[0]["GroupId"]
     group = ec2.create_security_group(GroupName=name, VpcId=vpc_id, Description="labkit: Fargate tasks",
