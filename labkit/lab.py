@@ -113,6 +113,17 @@ class Lab:
                 self._clients[service_name] = self._make_client(service_name)
             return self._clients[service_name]
 
+    def services_in_use(self) -> frozenset[str] | None:
+        """Services that may hold this lab's resources, so teardown need not search the rest.
+
+        In mock mode with an account of its own, only this lab's clients reach that account. Elsewhere (a
+        shared account, a local server the AWS CLI also uses, real AWS) anything may have made them: None.
+        """
+        if self.mode != "mock" or self.shared_account:
+            return None
+        with self._lock:
+            return frozenset(self._clients)
+
     def _make_client(self, service_name: str) -> Any:
         from botocore.config import Config
 

@@ -27,6 +27,7 @@ import labkit
 from labkit import guardrails
 from labkit.errors import GuardrailError
 from labkit.pricing import fargate_cost
+from labkit.teardown import teardown_by_tag
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "labkit" / "data" / "iam-policy.json"
@@ -327,6 +328,7 @@ def test_every_call_labkit_makes_in_real_mode_is_in_the_iam_policy(server: str, 
                                    "TargetValue": 60.0, "PredefinedMetricSpecification": {
                                        "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
     connect(server, "rm-iam", budget=1.0)  # a reconnect describes what the lab already runs
+    assert teardown_by_tag(lab, lab.id, dry_run=True).ok  # `labkit teardown --lab`: found by tags alone
     assert lab.teardown().ok
     lab.teardown()
     actions = {f"{IAM_PREFIX.get(service, service)}:{op}" for service, op in calls}

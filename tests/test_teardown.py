@@ -160,3 +160,47 @@ def test_teardown_during_a_spot_interruption_warning(lab):
     assert report.counts()["cluster"] == 1
     ecs = fresh_clients(lab)("ecs")
     assert [c for c in ecs.describe_clusters(clusters=["labkit"])["clusters"] if c["status"] == "ACTIVE"] == []
+
+
+def test_a_mock_lab_searches_only_services_it_used_and_still_finds_all_it_made(lab):
+    lab.client("ecs").create_cluster(clusterName="solo", tags=lab.tag_list())
+    report = lab.teardown()
+    assert report.counts() == {"cluster": 1}
+    assert lab.services_in_use() == {"ecs"}  # teardown did not open EKS, EC2, IAM... to look for nothing
+
+
+def test_a_lab_s_own_eks_and_scaling_are_found_when_it_used_them(lab):
+    eks = lab.client("eks")
+    eks.create_cluster(name="shop", roleArn=_role(lab, "eks-cluster", "eks.amazonaws.com"),
+                       resourcesVpcConfig={"subnetIds": []}, tags=lab.tag_list("dict"))
+    build(lab)
+    lab.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs", ResourceId="service/labkit/web", ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1, MaxCapacity=2)
+    counts = lab.teardown().counts()
+    assert counts == {**EXPECTED, "EKS cluster": 1, "scalable target": 1, "role": 3}
+    assert eks.list_clusters()["clusters"] == []
+
+
+def test_shared_accounts_and_other_modes_search_every_service():
+    with labkit.connect(shared_account=True) as shared:
+        shared.client("ecs")
+        assert shared.services_in_use() is None
+    with labkit.connect() as own:
+        own.client("ecs")
+        assert own.services_in_use() == {"ecs"}
+
+
+def test_tagged_network_parts_in_an_untagged_vpc_go_and_the_vpc_stays(lab):
+    ec2 = fresh_clients(lab)("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    tags = [{"ResourceType": "subnet", "Tags": lab.tag_list("Key")}]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", TagSpecifications=tags)["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="mine", Description="x", VpcId=vpc, TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": lab.tag_list("Key")}])["GroupId"]
+    report = teardown_by_tag(fresh_clients(lab), lab.id)
+    assert report.counts() == {"security group": 1, "subnet": 1}
+    assert {k for k, _ in report.removed} == {"security group", "subnet"}
+    assert (subnet, group) not in {(s["SubnetId"], group) for s in ec2.describe_subnets()["Subnets"]}
+    assert [v["VpcId"] for v in ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]] == [vpc]
+    ec2.delete_vpc(VpcId=vpc)
