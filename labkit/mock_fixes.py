@@ -7,6 +7,8 @@ Each fix wraps one moto method (the narrowest seam) and has a test that fails wi
 - `stop_task` of an unknown task: bare Exception -> "The referenced task was not found.";
 - listings: `list_tasks` defaults to desiredStatus RUNNING and honours `serviceName`; deleted (INACTIVE)
   clusters and services leave `list_clusters`/`list_services` and the tagging API, as do stopped tasks;
+- EC2 keeps the tags of a deleted VPC, subnet, route table, internet gateway or security group, so
+  DescribeTags still lists it -> the tags go with the resource, as in AWS;
 - anything else that would still raise a raw Python error in an ECS call becomes a ClientException that says
   labkit could not handle the request, instead of a traceback (or an HTTP 500 that botocore retries).
 """
@@ -71,11 +73,38 @@ def find_task(backend: Any, cluster_name: str, task_str: str) -> Any:
 _installed = False
 
 
+_EC2_DELETES = {"delete_vpc": "vpc_id", "delete_subnet": "subnet_id", "delete_route_table": "route_table_id",
+                "delete_internet_gateway": "internet_gateway_id", "delete_security_group": "group_id"}
+
+
+def _install_ec2_tag_cleanup() -> None:
+    """Drop a deleted EC2 resource's tags (moto keeps them, and DescribeTags would list a resource that is gone)."""
+    from moto.ec2.models import EC2Backend
+
+    for name, id_arg in _EC2_DELETES.items():
+        original = getattr(EC2Backend, name)
+
+        def delete(self: Any, *args: Any, _original: Any = original, _id_arg: str = id_arg, **kwargs: Any) -> Any:
+            result = _original(self, *args, **kwargs)
+            if mock.enabled():
+                resource_id = kwargs.get(_id_arg) or (args[0] if args and _id_arg != "group_id" else None)
+                if resource_id:
+                    self.tags.pop(resource_id, None)
+                else:  # a security group deleted by name: drop the tags of every group that no longer exists
+                    for gone in [r for r in self.tags if r.startswith("sg-")
+                                 and self.get_security_group_from_id(r) is None]:
+                        self.tags.pop(gone, None)
+            return result
+
+        setattr(EC2Backend, name, delete)
+
+
 def install() -> None:
     """Wrap the moto methods listed in the module docstring (once)."""
     global _installed
     if _installed:
         return
+    _install_ec2_tag_cleanup()
     from moto.core.exceptions import ServiceException
     from moto.core.responses import ActionResult
     from moto.ecs.models import EC2ContainerServiceBackend as Backend

@@ -6,6 +6,8 @@ Each case runs twice: with labkit's layer (the learner's view: AWS's answer) and
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -130,3 +132,42 @@ def test_deleted_cluster_leaves_listings(lab, net):
     ecs = lab.client("ecs")
     ecs.delete_cluster(cluster="labkit")
     assert ecs.list_clusters()["clusterArns"] == []
+
+
+@pytest.mark.parametrize("layer", [True, False])
+def test_deleted_network_resources_leave_describe_tags(lab, layer):
+    ec2 = lab.client("ec2")
+    tag = [{"Key": "labkit:lab", "Value": lab.id}]
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tag}])
+    vpc_id = vpc["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.5.1.0/24",
+                               TagSpecifications=[{"ResourceType": "subnet", "Tags": tag}])["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc_id, TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": tag}])["GroupId"]
+    igw = ec2.create_internet_gateway(TagSpecifications=[
+        {"ResourceType": "internet-gateway", "Tags": tag}])["InternetGateway"]["InternetGatewayId"]
+    table = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=[
+        {"ResourceType": "route-table", "Tags": tag}])["RouteTable"]["RouteTableId"]
+    made = {vpc_id, subnet, group, igw, table}
+
+    def listed():
+        rows = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["labkit:lab"]}])["Tags"]
+        return {r["ResourceId"] for r in rows} & made
+
+    assert listed() == made
+    with contextlib.nullcontext() if layer else mock.disabled():
+        ec2.delete_security_group(GroupId=group)
+        ec2.delete_subnet(SubnetId=subnet)
+        ec2.delete_route_table(RouteTableId=table)
+        ec2.delete_internet_gateway(InternetGatewayId=igw)
+        ec2.delete_vpc(VpcId=vpc_id)
+    assert listed() == (set() if layer else made)  # raw moto keeps listing what is gone
+
+
+def test_a_security_group_deleted_by_name_leaves_describe_tags(lab):
+    ec2 = lab.client("ec2")
+    group = ec2.create_security_group(GroupName="by-name", Description="d", TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": [{"Key": "k", "Value": "v"}]}])["GroupId"]
+    ec2.delete_security_group(GroupName="by-name")  # in the default VPC a name is enough
+    rows = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [group]}])["Tags"]
+    assert rows == []
