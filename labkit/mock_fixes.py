@@ -36,7 +36,7 @@ def normalise_network(backend: Any, network_configuration: dict[str, Any] | None
     ec2 = ec2_backends[backend.account_id][backend.region_name]
     vpc_id = None
     for subnet_id in subnets:
-        subnet = _find_subnet(ec2, subnet_id)
+        subnet = find_subnet(ec2, subnet_id)
         if subnet is None:
             raise invalid(f"Error retrieving subnet information for [{subnet_id}]: The subnet ID '{subnet_id}' "
                           "does not exist (ErrorCode: InvalidSubnetID.NotFound)")
@@ -53,7 +53,7 @@ def normalise_network(backend: Any, network_configuration: dict[str, Any] | None
     return conf
 
 
-def _find_subnet(ec2: Any, subnet_id: str) -> Any:
+def find_subnet(ec2: Any, subnet_id: str) -> Any:
     for zone_subnets in ec2.subnets.values():
         if subnet_id in zone_subnets:
             return zone_subnets[subnet_id]

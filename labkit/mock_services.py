@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from labkit import mock, mock_rules
+from labkit import mock, mock_rules, pulls
 from labkit.mock_capacity import choose_provider
 from labkit.mock_fixes import normalise_network
 from labkit.mock_tasks import LOCK, START, annotate, life, overlay, raw, request_stop, settle_tasks
@@ -248,6 +248,9 @@ def _deployments(service: Any) -> list[dict[str, Any]]:
         shown = dict(dep)
         shown["runningCount"] = _count(service, RUNNING_STATES, dep["id"])
         shown["pendingCount"] = _count(service, PENDING_STATES, dep["id"])
+        shown["failedTasks"] = sum(1 for t in _service_tasks(service._backend, service)
+                                   if t.started_by == dep["id"] and life(t).pull_fails and life(t).stop_due()
+                                   and life(t).stop_code == pulls.STOP_CODE)
         if shown["status"] != "PRIMARY":
             shown["desiredCount"] = shown["runningCount"] + shown["pendingCount"]
         out.append(shown)

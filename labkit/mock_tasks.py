@@ -10,6 +10,10 @@ and from the moment a stop begins (stop_task, scale-in, the end of a Spot warnin
 
     DEACTIVATING 0 s -> STOPPING 5 s (stoppingAt) -> DEPROVISIONING 10 s (executionStoppedAt) -> STOPPED 20 s
 
+A task whose subnet has no way to its image's registry (see `labkit.pulls`) stays PENDING while the pull
+retries, and at 70 s gives up: it stops with stopCode TaskFailedToStart and CannotPullContainerError, never
+having started. Its desired status stays RUNNING until then, as on AWS.
+
 At RUNNING, containers with the awslogs driver write a few startup lines to their log stream
 (`prefix/container/task-id`); once STOPPED, the task's network interface is deleted.
 """
@@ -23,12 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from labkit import mock
+from labkit import mock, pulls
 
 LOCK = threading.RLock()  # one lock for the whole mock layer (moto's server answers on several threads)
 
 START = (("PROVISIONING", 0), ("PENDING", 10), ("ACTIVATING", 30), ("RUNNING", 35))
 PULL_STARTED, PULL_STOPPED, STARTED = 10, 28, 35
+PULL_GIVES_UP = 70  # labkit's choice, as above: AWS documents the error, not how long the retries take
 STOP = (("DEACTIVATING", 0), ("STOPPING", 5), ("DEPROVISIONING", 10), ("STOPPED", 20))
 STOPPING_AT, EXECUTION_STOPPED, STOPPED_AT = 5, 10, 20
 PLATFORM_VERSION = "1.4.0"
@@ -53,6 +58,7 @@ class Life:
     stop_code: str | None = None
     stopped_reason: str | None = None
     warning_code: str | None = None
+    pull_fails: bool = False  # its image cannot be pulled: the start fails at PULL_GIVES_UP
     logged: bool = False
     eni_deleted: bool = False
     attachment_id: str = ""
@@ -66,10 +72,12 @@ class Life:
         if self.stop_begins is not None and now >= self.stop_begins:
             elapsed = (now - self.stop_begins).total_seconds()
             return _phase(STOP, elapsed)
-        return _phase(START, (now - self.created).total_seconds())
+        return _phase(START[:2] if self.pull_fails else START, (now - self.created).total_seconds())
 
     def at(self, offset: float, now: datetime | None = None) -> datetime | None:
         """createdAt + offset, if that moment has come and came before any stop began."""
+        if self.pull_fails and offset not in (PULL_STARTED, PULL_GIVES_UP):
+            return None  # never got further than the pull
         when = self.created + timedelta(seconds=offset)
         if when > (now or self.now()):
             return None
@@ -87,9 +95,13 @@ class Life:
     def started_at(self) -> datetime | None:
         return self.at(STARTED)
 
+    def stop_due(self, now: datetime | None = None) -> bool:
+        """Its desired status has become STOPPED (a failed start is set in advance, and comes due in time)."""
+        return self.stop_requested is not None and self.stop_requested <= (now or self.now())
+
     def is_live(self) -> bool:
         """Desired RUNNING: the scheduler still counts it."""
-        return self.stop_requested is None
+        return not self.stop_due()
 
 
 def _phase(table: tuple[tuple[str, int], ...], elapsed: float) -> str:
@@ -167,7 +179,7 @@ def _version(task: Any) -> int:
     lk: Life = task._lk
     elapsed = (lk.now() - lk.created).total_seconds()
     version = 1 + sum(1 for _, begins in START[1:] if elapsed >= begins and lk.at(begins) is not None)
-    if lk.stop_requested is not None:
+    if lk.stop_due():
         version += 1 + sum(1 for _, begins in STOP[1:] if lk.after_stop(begins) is not None)
     return version
 
@@ -187,7 +199,7 @@ def _attachments(task: Any) -> list[dict[str, Any]]:
 
 def _stop_code(task: Any) -> str | None:
     lk: Life = task._lk
-    if lk.stop_requested is None:
+    if not lk.stop_due():
         return None
     if lk.warning_code and lk.state() in ("RUNNING",):
         return lk.warning_code
@@ -204,7 +216,14 @@ def _container_status(container: Any) -> str:
 
 
 def _container_exit(container: Any) -> int | None:
+    if container._lk_task._lk.pull_fails:
+        return None  # the container never ran
     return 0 if _container_status(container) == "STOPPED" else None
+
+
+def _container_reason(container: Any) -> str | None:
+    lk: Life = container._lk_task._lk
+    return lk.stopped_reason if lk.pull_fails and lk.stop_due() and lk.stop_code == pulls.STOP_CODE else None
 
 
 def _container_nics(container: Any) -> list[dict[str, Any]]:
@@ -223,13 +242,13 @@ TASK_FIELDS: dict[str, Any] = {
     "desired_status": _desired,
     "created_at": lambda t: t._lk.created,
     "pull_started_at": lambda t: t._lk.at(PULL_STARTED),
-    "pull_stopped_at": lambda t: t._lk.at(PULL_STOPPED),
+    "pull_stopped_at": lambda t: t._lk.at(PULL_GIVES_UP if t._lk.pull_fails else PULL_STOPPED),
     "started_at": lambda t: t._lk.at(STARTED),
     "stopping_at": lambda t: t._lk.after_stop(STOPPING_AT),
     "execution_stopped_at": lambda t: t._lk.after_stop(EXECUTION_STOPPED),
     "stopped_at": lambda t: t._lk.after_stop(STOPPED_AT),
     "stop_code": _stop_code,
-    "stopped_reason": lambda t: t._lk.stopped_reason if t._lk.stop_requested else None,
+    "stopped_reason": lambda t: t._lk.stopped_reason if t._lk.stop_due() else None,
     "cpu": lambda t: t._lk.cpu,
     "memory": lambda t: t._lk.memory,
     "connectivity": lambda t: "CONNECTED" if t._lk.at(PULL_STARTED) else None,
@@ -248,6 +267,7 @@ TASK_FIELDS: dict[str, Any] = {
 CONTAINER_FIELDS: dict[str, Any] = {
     "last_status": _container_status,
     "exitCode": _container_exit,
+    "reason": _container_reason,
     "network_interfaces": _container_nics,
     "runtime_id": _container_runtime,
 }
@@ -297,6 +317,21 @@ def annotate(task: Any, backend: Any, task_definition: Any, *, fargate: bool, ca
     if task.attachments:
         _adopt_eni(task, backend, lk)
     task.__dict__["_lk"] = lk
+    if fargate and lk.subnet_id:
+        _fail_if_unpullable(task, backend, task_definition, lk)
+
+
+def _fail_if_unpullable(task: Any, backend: Any, task_definition: Any, lk: Life) -> None:
+    """Set a task that cannot reach its registry to fail its start when the pull gives up."""
+    from labkit.mock_pull import pull_failure
+
+    conf = (task.network_configuration or {}).get("awsvpcConfiguration") or {}
+    public_ip = str(conf.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
+    images = [cdef.get("image") or "" for cdef in task_definition.container_definitions]
+    reason = pull_failure(backend.account_id, task.region_name, lk.subnet_id, public_ip, images)
+    if reason:
+        lk.pull_fails = True
+        request_stop(task, code=pulls.STOP_CODE, reason=reason, when=lk.created + timedelta(seconds=PULL_GIVES_UP))
 
 
 def _sum(task_definition: Any, key: str) -> int:
@@ -342,9 +377,9 @@ def request_stop(task: Any, *, code: str, reason: str, when: datetime | None = N
                  delay_seconds: float = 0, warning_code: str | None = None) -> None:
     """Set a task's desired status to STOPPED at `when` (default now); its stop sequence begins after `delay`."""
     lk: Life | None = life(task)
-    if lk is None or lk.stop_requested is not None:
-        return
-    when = when or lk.now()
+    when = when or (lk.now() if lk is not None else None)
+    if lk is None or (lk.stop_requested is not None and lk.stop_requested <= when):
+        return  # already told to stop (a failed start set for later can still be overtaken by an earlier stop)
     lk.stop_requested = when
     lk.stop_begins = when + timedelta(seconds=delay_seconds)
     lk.stop_code, lk.stopped_reason, lk.warning_code = code, reason, warning_code

@@ -62,12 +62,24 @@ def lab():
 
 @pytest.fixture
 def net(lab):
-    """A VPC made with plain create_vpc (DNS hostnames off, as AWS's default), two subnets in two AZs."""
+    """A VPC made with plain create_vpc (DNS hostnames off, as AWS's default), two private subnets in two AZs
+    whose way out (for image pulls) is a NAT gateway in a third, public subnet."""
     ec2 = lab.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
                for i, zone in enumerate(zones)]
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.100.0/24", AvailabilityZone=zones[0])["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    public_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
+    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+    ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
+                     NatGatewayId=nat["NatGateway"]["NatGatewayId"])
     lab.client("ecs").create_cluster(clusterName="labkit", capacityProviders=["FARGATE", "FARGATE_SPOT"])
     return {"vpc": vpc, "subnets": subnets, "awsvpc": {"awsvpcConfiguration": {"subnets": subnets}}}
 

@@ -490,7 +490,12 @@ def build(lab, services: dict[str, int], *, owner: str | None = None, spot=(), s
         containerDefinitions=[{"name": "app", "image": f"{repo['repositoryUri']}:v1", "memory": 512,
                                "essential": True}],
     )
-    net = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]  # the way out for image pulls
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+    ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    net = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "ENABLED"}}
     for name, count in services.items():
         capacity = (
             {"capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}

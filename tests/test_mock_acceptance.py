@@ -24,6 +24,14 @@ def learner_deploys_with_boto3(lab) -> dict:
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone,
                                  TagSpecifications=[{"ResourceType": "subnet", "Tags": key_tags}])["Subnet"]["SubnetId"]
                for i, zone in enumerate(zones)]
+    igw = ec2.create_internet_gateway(TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": key_tags}])
+    igw_id = igw["InternetGateway"]["InternetGatewayId"]  # the tasks pull their image through it
+    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc)
+    table = ec2.create_route_table(VpcId=vpc, TagSpecifications=[{"ResourceType": "route-table", "Tags": key_tags}])
+    table_id = table["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
+    for subnet in subnets:
+        ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet)
     sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc,
                                    TagSpecifications=[{"ResourceType": "security-group", "Tags": key_tags}])["GroupId"]
     ecr.create_repository(repositoryName="hello", tags=key_tags)
@@ -97,7 +105,8 @@ def test_learner_boto3_deployment_then_teardown(lab):
     assert seen == {"running": 3, "scaled_up": 5, "scaled_down": 1, "log_lines": 4}
     report = lab.teardown()
     assert report.counts() == {"cluster": 1, "service": 1, "task": 1, "task definition": 1, "repository": 1,
-                               "log group": 1, "security group": 1, "subnet": 2, "VPC": 1, "role": 1}
+                               "log group": 1, "security group": 1, "subnet": 2, "route table": 1,
+                               "internet gateway": 1, "VPC": 1, "role": 1}
     assert_nothing_left(lab)
     assert str(lab.teardown()) == "Nothing to remove: no resource of this lab was found."
 
