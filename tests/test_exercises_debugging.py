@@ -186,15 +186,41 @@ def test_api_in_a_public_subnet_with_a_public_ip_passes(lab, debug):
 
 
 def test_checking_a_configuration_that_was_not_run_is_refused(lab, debug):
-    _run_api(lab, debug, debugging.private_config(lab, debug["network"]))
-    verdict = labkit.check("debugging.pull_fixed", debugging.public_config(debug["network"]), lab=lab)
+    _run_api(lab, debug, debugging.public_config(debug["network"]))  # runs in the first public subnet
+    other = debugging.public_config(debug["network"])
+    other["awsvpcConfiguration"]["subnets"] = [debug["network"].subnet_ids[1]]
+    verdict = labkit.check("debugging.pull_fixed", other, lab=lab)
     assert not verdict.passed and "No running api task is in the subnets" in str(verdict)
 
 
-def test_pull_failure_example_is_aws_text_without_the_account(lab):
-    text = str(debugging.pull_failure_example(lab))
-    assert "CannotPullContainerError" in text and "TaskFailedToStart" in text
-    assert lab.account_id not in text and "<account>" in text
+def test_a_task_that_has_not_run_yet_is_named(lab, debug):
+    _run_api(lab, debug, debugging.private_config(lab, debug["network"]))  # it stops: nothing runs
+    verdict = labkit.check("debugging.pull_fixed", debugging.public_config(debug["network"]), lab=lab)
+    assert not verdict.passed and "No api task is running" in str(verdict)
+
+
+def test_the_lab_reproduces_the_pull_failure_and_its_fix(lab, debug):
+    ecs = _api(lab, debug)
+    failed = debugging.run_and_watch(ecs, "api", debugging.private_config(lab, debug["network"]))
+    assert (failed.last_status, failed.stop_code) == ("STOPPED", "TaskFailedToStart")
+    assert failed.stopped_reason.startswith("CannotPullContainerError: API error (500): Get "
+                                            "https://registry-1.docker.io/v2/")
+    assert str(failed).startswith("api task: STOPPED, stopCode TaskFailedToStart\n  stoppedReason: Cannot")
+    running = debugging.run_and_watch(ecs, "api", debugging.public_config(debug["network"]))
+    assert str(running) == "api task: RUNNING"
+    stopped = debugging.why_stopped(ecs, family_name="api")
+    assert [t.stop_code for t in stopped] == ["TaskFailedToStart"] and stopped.tasks[0].container_reasons
+
+
+def test_a_private_ecr_image_s_failure_names_the_registry_without_the_account(lab, debug):
+    ecs = lab.client("ecs")
+    image = f"{lab.account_id}.dkr.ecr.{lab.region}.amazonaws.com/api:latest"
+    ecs.register_task_definition(family="api", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                 cpu="256", memory="512", executionRoleArn=debug["roles"].execution_role_arn,
+                                 containerDefinitions=[{"name": "api", "image": image}])
+    failed = debugging.run_and_watch(ecs, "api", debugging.private_config(lab, debug["network"]))
+    assert lab.account_id not in str(failed)
+    assert f"https://<account>.dkr.ecr.{lab.region}.amazonaws.com/v2/" in failed.stopped_reason
 
 
 def _worker(lab, debug, strategy):

@@ -19,8 +19,11 @@ def run(path: Path, timeout: int = 120) -> None:
     """Run every cell of `path` top to bottom in a fresh kernel and save the outputs back into it."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = KERNELSPEC
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timings from an earlier run would change every diff
     os.environ["LABKIT_MODE"] = "mock"
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,  # no times: stable diffs
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     nbformat.write(nb, path)
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from labkit import fargate
+from labkit import fargate, pulls
 from labkit.data import facts
 from labkit.errors import InvalidInput
 from labkit.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
@@ -19,7 +19,6 @@ from labkit.exercises.fargate_basics import accepted, check_execution_role, cont
 
 CLUSTER = "debug"
 _ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
-_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
 
 
 # ---------------------------------------------------------------- reading stopped tasks
@@ -102,6 +101,44 @@ def why_stopped(ecs: Any, cluster: str = CLUSTER, family_name: str | None = None
     return StoppedTasks(cluster, rows)
 
 
+@dataclass(frozen=True)
+class TaskOutcome:
+    """How a task that was just started ended up: RUNNING, or STOPPED and why (stable text)."""
+
+    family: str
+    last_status: str
+    stop_code: str = ""
+    stopped_reason: str = ""
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def __str__(self) -> str:
+        if self.last_status != "STOPPED":
+            return f"{self.family} task: {self.last_status}"
+        return f"{self.family} task: STOPPED, stopCode {self.stop_code or '-'}\n  stoppedReason: {self.stopped_reason}"
+
+
+def run_and_watch(ecs: Any, task_definition: str, network_configuration: dict[str, Any],
+                  cluster: str = CLUSTER) -> TaskOutcome:
+    """Run one Fargate task and wait until it is RUNNING or has stopped, without a traceback either way."""
+    from botocore.exceptions import WaiterError
+
+    started = ecs.run_task(cluster=cluster, taskDefinition=task_definition, launchType="FARGATE",
+                           networkConfiguration=network_configuration)
+    if not started.get("tasks"):
+        reasons = "; ".join(f.get("reason", "") for f in started.get("failures") or [])
+        raise InvalidInput(f"ECS started no task: {reasons or 'no reason given'}.")
+    arn = started["tasks"][0]["taskArn"]
+    try:
+        ecs.get_waiter("tasks_running").wait(cluster=cluster, tasks=[arn])
+    except WaiterError:  # it stopped instead (the waiter's failure state); STOPPED comes a little later
+        ecs.get_waiter("tasks_stopped").wait(cluster=cluster, tasks=[arn])
+    task = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
+    return TaskOutcome(family(task), task.get("lastStatus", ""), task.get("stopCode", ""),
+                       _stable(task.get("stoppedReason", "")))
+
+
 # ---------------------------------------------------------------- case 1: an invalid CPU value
 
 def _units() -> tuple[int, int]:
@@ -176,7 +213,7 @@ def _role_is_execution(answer: Any, ctx: Context) -> None:
 @ROLE.check("the private ECR image is kept")
 def _role_image(answer: Any, ctx: Context) -> None:
     image = container(task_def(answer), "thumbs").get("image")
-    if not isinstance(image, str) or not _ECR_IMAGE.match(image):
+    if not isinstance(image, str) or pulls.private_ecr_region(image) is None:
         raise Wrong("The thumbs container no longer uses the private ECR image.",
                     hint="A public image hides one symptom, but the team's image is the one to run. Keep it and "
                          "give Fargate a way to pull it.", stop=True)
@@ -220,20 +257,6 @@ register_quiz(Quiz(
              "and it timed out: that is the network, not a permission.",
     },
 ))
-
-# AWS's text for this failure, from the ECS Developer Guide page "CannotPullContainer task errors"
-# (awsdocs/amazon-ecs-developer-guide, task_cannot_pull_image.md, 2023): the lab does not simulate image pulls.
-PULL_STOP_CODE = "TaskFailedToStart"
-PULL_REASON = ("CannotPullContainerError: API error (500): Get https://{account}.dkr.ecr.{region}.amazonaws.com/v2/: "
-               "net/http: request canceled while waiting for connection")
-
-
-def pull_failure_example(lab: Any, family_name: str = "api") -> StoppedTasks:
-    """What AWS reports for a task whose image cannot be pulled for lack of a route (AWS's documented text)."""
-    reason = PULL_REASON.format(account=lab.account_id, region=lab.region)
-    task = StoppedTask(family_name, "STOPPED", PULL_STOP_CODE, _stable(reason), (_stable(reason),))
-    return StoppedTasks(CLUSTER, (task,))
-
 
 PRIVATE_CIDR = "10.0.2.0/24"  # next to labkit.deploy's two public subnets in its 10.0.0.0/16 VPC
 
@@ -353,18 +376,12 @@ class PullPath:
     @property
     def reachable(self) -> bool:
         """True when the task's interface has a way out: NAT, or an internet gateway with a public IP."""
-        if self.default_route == "internet gateway":
-            return self.public_ip
-        return self.default_route is not None
+        return not self.problem
 
     @property
     def problem(self) -> str:
-        """What stops the pull, in a sentence ("" when nothing does)."""
-        if self.default_route is None:
-            return f"the {self.subnet} subnet has no route out of the VPC (no 0.0.0.0/0 route)"
-        if self.default_route == "internet gateway" and not self.public_ip:
-            return f"the {self.subnet} subnet routes to an internet gateway, but the task gets no public IP"
-        return ""
+        """What stops the pull, in a sentence ("" when nothing does): the rule the lab's mock applies too."""
+        return pulls.pull_problem(self.subnet, self.default_route, self.public_ip)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))
@@ -373,7 +390,7 @@ class PullPath:
         ip = "with a public IP" if self.public_ip else "without a public IP"
         way = self.default_route or "no way out"
         verdict = ("the registry is reachable" if self.reachable
-                   else "on AWS the task would stop with CannotPullContainerError")
+                   else "the task will stop with CannotPullContainerError")
         return f"{self.subnet} subnet, {ip}: default route -> {way}; {verdict}."
 
 
@@ -454,24 +471,6 @@ def _spot_steady(answer: Any, ctx: Context) -> None:
 # ---------------------------------------------------------------- reading a subnet's routes
 
 
-def _target(route: dict[str, Any]) -> str:
-    """What a route leads to, in words (the ids differ in every lab, so they are left out)."""
-    gateway = str(route.get("GatewayId") or "")
-    if gateway == "local":
-        return "local (inside the VPC)"
-    if gateway.startswith("igw-"):
-        return "internet gateway"
-    if gateway.startswith("vpce-"):
-        return "VPC endpoint"
-    if route.get("NatGatewayId"):
-        return "NAT gateway"
-    if route.get("TransitGatewayId"):
-        return "transit gateway"
-    if route.get("VpcPeeringConnectionId"):
-        return "VPC peering"
-    return gateway or "other"
-
-
 @dataclass(frozen=True)
 class SubnetRoutes:
     """A subnet's routes (destination and kind of target), and whether it gives new interfaces a public IP."""
@@ -510,7 +509,8 @@ def routes(ec2: Any, subnet_id: str) -> SubnetRoutes:
     """The routes a subnet's route table (its own, or the VPC's main one) gives the interfaces in it."""
     subnet = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
     table = _route_table(ec2, subnet) or {"Routes": []}
-    found = tuple(sorted(((r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId") or "?", _target(r))
+    found = tuple(sorted(((r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId") or "?",
+                           pulls.route_target(r))
                           for r in table.get("Routes") or []), key=lambda pair: pair[0] != "0.0.0.0/0"))
     default = next((target for dest, target in found if dest == "0.0.0.0/0"), None)
     name = "public" if default == "internet gateway" else "private"
