@@ -337,6 +337,8 @@ def test_spot_strategy_passes_on_the_asked_strategy_in_steady_state():
     (_service(strategy={"FARGATE": {"base": 1, "weight": 1}}), "missing FARGATE_SPOT", "two Fargate"),
     (_service(launch_type="FARGATE"), "launchType FARGATE instead", "AWS refuses both"),
     (_service(running=2), "2 of 4 tasks are running", "services_stable"),
+    ({**_service(running=0), "deployments": [{"status": "PRIMARY", "failedTasks": 3}]},
+     "3 task(s) failed to start", "assignPublicIp"),
     (_service(count=2), "wants 2 task(s)", "desiredCount"),
 ])
 def test_spot_strategy_mistakes(service, message, hint):

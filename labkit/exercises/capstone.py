@@ -62,7 +62,8 @@ class Setup:
     log_group: str
 
     def __str__(self) -> str:
-        return (f"Ready: {len(self.subnets)} subnet(s), {len(self.security_groups)} security group(s), "
+        return (f"Ready: {len(self.subnets)} public subnet(s) (tasks there need a public IP to pull their image), "
+                f"{len(self.security_groups)} security group(s), "
                 f"an execution role for ECS tasks, and the log group {self.log_group}.")
 
 
@@ -81,6 +82,14 @@ def prepare(lab: Any) -> Setup:
     group = ec2.create_security_group(GroupName="capstone-web", Description="capstone web tasks", VpcId=vpc,
                                       TagSpecifications=[{"ResourceType": "security-group",
                                                           "Tags": key_tags}])["GroupId"]
+    # A public subnet: its default route goes to an internet gateway, the tasks' way to their image registry
+    igw = ec2.create_internet_gateway(TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": key_tags}])
+    igw_id = igw["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc)
+    table = ec2.create_route_table(VpcId=vpc, TagSpecifications=[{"ResourceType": "route-table",
+                                                                   "Tags": key_tags}])["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet["SubnetId"])
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
     role = iam.create_role(RoleName=ROLE_NAME, Path="/labkit/", AssumeRolePolicyDocument=json.dumps(trust),
@@ -89,7 +98,8 @@ def prepare(lab: Any) -> Setup:
                                                          "AmazonECSTaskExecutionRolePolicy")
     logs.create_log_group(logGroupName=LOG_GROUP, tags=lab.tag_list("dict"))
     for kind, ident in (("vpc", vpc), ("subnet", subnet["SubnetId"]), ("security group", group),
-                        ("role", ROLE_NAME), ("log group", LOG_GROUP)):
+                        ("internet gateway", igw_id), ("route table", table), ("role", ROLE_NAME),
+                        ("log group", LOG_GROUP)):
         record = getattr(lab, "record", None)
         if callable(record):
             record(kind, ident)
