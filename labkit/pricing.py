@@ -262,10 +262,12 @@ class Cost:
     def _title(self) -> list[str]:
         i = self.inputs
         option = "Spot" if i["spot"] else "on-demand"
-        runs = "task" if self.tasks == 1 else "tasks"
+        unit = "pod" if i["platform"] == "EKS" else "task"  # EKS on Fargate runs pods, ECS runs tasks
+        runs = unit if self.tasks == 1 else unit + "s"
+        hours = _num(self.billed_hours)
         return [f"Fargate cost ({i['platform']}, {i['region']}, {i['os']}/{i['arch']}, {option})",
-                f"{self.tasks} {runs} x {self.billed_seconds:,} s billed per task "
-                f"= {_num(self.billed_hours)} task-hours"]
+                f"{self.tasks} {runs} x {self.billed_seconds:,} s billed per {unit} "
+                f"= {hours} {unit}-hour{'' if hours == '1' else 's'}"]
 
     def _footer(self) -> list[str]:
         lines = ["The lines add up to the total (each rounded for display).", f"Rates: {self.rates.source}."]

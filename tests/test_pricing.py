@@ -509,3 +509,10 @@ def test_spot_is_never_dearer_than_on_demand(
 
 def test_cost_type() -> None:
     assert isinstance(fargate_cost(1, 2, 60), Cost)
+
+
+def test_the_cost_title_counts_pods_on_eks_and_tasks_on_ecs():
+    ecs = str(fargate_cost(1, 2, 3600)).splitlines()[1]
+    eks = str(fargate_cost(1, 2, 3600, tasks=3, platform="EKS")).splitlines()[1]
+    assert ecs == "1 task x 3,600 s billed per task = 1 task-hour"
+    assert eks == "3 pods x 3,600 s billed per pod = 3 pod-hours"
