@@ -9,6 +9,8 @@ import shutil
 from dataclasses import dataclass
 from importlib import metadata
 
+from labkit.text import ShownAsText
+
 GRAPHVIZ_FIX = (
     "install Graphviz: sudo apt-get install graphviz (macOS: brew install graphviz; conda: conda install graphviz)"
 )
@@ -27,7 +29,7 @@ class Check:
 
 
 @dataclass(frozen=True, repr=False)
-class Report:
+class Report(ShownAsText):
     """The doctor's findings; `ok` is true when nothing needs fixing."""
 
     checks: tuple[Check, ...]

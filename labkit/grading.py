@@ -28,6 +28,7 @@ from labkit.errors import InvalidInput
 from labkit.exercises import NO_ANSWER, RESULTS_FILE_ENV, Part, Verdict
 from labkit.exercises import get as get_exercise
 from labkit.student import ANSWER_PREFIX, SOURCE_DIR, answer_ids, strip_solutions, tags
+from labkit.text import ShownAsText
 
 DEFAULT_TIMEOUT = 30.0
 INSTRUCTOR_TIMEOUT = 120.0  # the reference's own cells (setup, checks) get at least this long
@@ -96,7 +97,7 @@ class ExerciseGrade:
 
 
 @dataclass(frozen=True)
-class GradeReport:
+class GradeReport(ShownAsText):
     """The grade of one submission: per-exercise scores with partial credit, and notes on what happened."""
 
     submission: str

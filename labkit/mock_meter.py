@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from labkit.text import ShownAsText
+
 ONE_OFF = "one-off tasks"
 
 
@@ -40,7 +42,7 @@ class TaskCharge:
 
 
 @dataclass(frozen=True)
-class Bill:
+class Bill(ShownAsText):
     """The lab's Fargate charges so far; lines by service add up to the total."""
 
     charges: tuple[TaskCharge, ...]

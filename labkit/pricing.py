@@ -17,6 +17,7 @@ from typing import Any
 from labkit.data import cite, facts
 from labkit.errors import InvalidInput
 from labkit.fargate import is_valid_size, normalize_os, size_hint
+from labkit.text import ShownAsText
 
 __all__ = [
     "Comparison",
@@ -238,7 +239,7 @@ def _table_html(title: list[str], rows: list[tuple[str, str, float]], total: flo
 
 
 @dataclass(frozen=True)
-class Cost:
+class Cost(ShownAsText):
     """A Fargate cost breakdown in USD (unrounded). total = cpu + memory + os_license + storage - discount."""
 
     cpu: float
@@ -437,7 +438,7 @@ def _instance(instance_type: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Ec2Cost:
+class Ec2Cost(ShownAsText):
     """What EC2 on-demand instances cost for some hours (Linux, instance price only)."""
 
     instance_type: str
@@ -502,7 +503,7 @@ def tasks_per_instance(instance_type: str, vcpu: float, memory_gb: float) -> int
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(ShownAsText):
     """Fargate for tasks running part of the time vs EC2 instances holding them all the time."""
 
     vcpu: float

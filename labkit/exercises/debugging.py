@@ -16,6 +16,7 @@ from labkit.data import facts
 from labkit.errors import InvalidInput
 from labkit.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
 from labkit.exercises.fargate_basics import accepted, check_execution_role, container, task_def
+from labkit.text import ShownAsText
 
 CLUSTER = "debug"
 _ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
@@ -30,7 +31,7 @@ def family(task: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class StoppedTask:
+class StoppedTask(ShownAsText):
     """Where AWS says why one task stopped."""
 
     family: str
@@ -38,9 +39,6 @@ class StoppedTask:
     stop_code: str
     stopped_reason: str
     container_reasons: tuple[str, ...]
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         lines = [f"{self.family}: {self.last_status}, stopCode {self.stop_code or '-'}",
@@ -50,7 +48,7 @@ class StoppedTask:
 
 
 @dataclass(frozen=True)
-class StoppedTasks:
+class StoppedTasks(ShownAsText):
     """The stopped tasks of a cluster, oldest first, in a stable text form (no ARNs, ids or times)."""
 
     cluster: str
@@ -61,9 +59,6 @@ class StoppedTasks:
 
     def __len__(self) -> int:
         return len(self.tasks)
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         if not self.tasks:
@@ -102,16 +97,13 @@ def why_stopped(ecs: Any, cluster: str = CLUSTER, family_name: str | None = None
 
 
 @dataclass(frozen=True)
-class TaskOutcome:
+class TaskOutcome(ShownAsText):
     """How a task that was just started ended up: RUNNING, or STOPPED and why (stable text)."""
 
     family: str
     last_status: str
     stop_code: str = ""
     stopped_reason: str = ""
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         if self.last_status != "STOPPED":
@@ -366,7 +358,7 @@ def _subnet_of(task: dict[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
-class PullPath:
+class PullPath(ShownAsText):
     """Whether a task in this network configuration could reach a container registry, and why."""
 
     subnet: str
@@ -382,9 +374,6 @@ class PullPath:
     def problem(self) -> str:
         """What stops the pull, in a sentence ("" when nothing does): the rule the lab's mock applies too."""
         return pulls.pull_problem(self.subnet, self.default_route, self.public_ip)
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         ip = "with a public IP" if self.public_ip else "without a public IP"
@@ -472,7 +461,7 @@ def _spot_steady(answer: Any, ctx: Context) -> None:
 
 
 @dataclass(frozen=True)
-class SubnetRoutes:
+class SubnetRoutes(ShownAsText):
     """A subnet's routes (destination and kind of target), and whether it gives new interfaces a public IP."""
 
     name: str
@@ -483,9 +472,6 @@ class SubnetRoutes:
     def default_route(self) -> str | None:
         """Where traffic to the internet (0.0.0.0/0) goes from this subnet, or None when it goes nowhere."""
         return next((target for dest, target in self.routes if dest == "0.0.0.0/0"), None)
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         lines = [f"route table of the {self.name} subnet:"]
@@ -521,7 +507,7 @@ def routes(ec2: Any, subnet_id: str) -> SubnetRoutes:
 
 
 @dataclass(frozen=True)
-class ServiceStatus:
+class ServiceStatus(ShownAsText):
     """A service's counts and its tasks grouped by capacity provider and state (stable text)."""
 
     name: str
@@ -529,9 +515,6 @@ class ServiceStatus:
     running: int
     pending: int
     tasks: tuple[tuple[str, str, str, int], ...]  # (capacity provider, lastStatus, desiredStatus, count)
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         lines = [f"service {self.name}: desired {self.desired}, running {self.running}, pending {self.pending}"]

@@ -15,6 +15,7 @@ from typing import Any
 from labkit import fargate
 from labkit.data import facts
 from labkit.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.text import ShownAsText
 
 EXECUTION_POLICY = "AmazonECSTaskExecutionRolePolicy"
 TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
@@ -36,14 +37,11 @@ class SizeRow:
 
 
 @dataclass(frozen=True)
-class SizeTable:
+class SizeTable(ShownAsText):
     """The valid Fargate task sizes, one row per CPU value, with the date of the data."""
 
     rows: tuple[SizeRow, ...]
     as_of: str
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         lines = [f"{'cpu':>6}  {'vCPU':>5}  {'memory (MiB)':<46}  OS"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from labkit.data import facts
 from labkit.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.text import ShownAsText
 
 YOU, AWS, NOT_NEEDED = "you", "AWS", "not needed"
 
@@ -54,7 +55,7 @@ class Responsibility:
 
 
 @dataclass(frozen=True)
-class ResponsibilityTable:
+class ResponsibilityTable(ShownAsText):
     """The rows, shown as a table (text and HTML) with their date."""
 
     rows: tuple[Responsibility, ...]
@@ -70,9 +71,6 @@ class ResponsibilityTable:
 
     def _dates(self) -> str:
         return ", ".join(sorted({r.as_of for r in self.rows}))
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
     def __str__(self) -> str:
         width = max(len(r.area) for r in self.rows)
