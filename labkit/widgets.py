@@ -118,6 +118,13 @@ def _gb_label(memory: int) -> str:
     return f"{memory / facts()['units']['mib_per_gb']:g} GB"
 
 
+_LABEL_COLUMN = {"description_width": "80px", "button_width": "100px"}  # the sliders' label width, by default
+
+
+def _row() -> w.Layout:
+    return w.Layout(display="flex", flex_flow="row", align_items="center")
+
+
 class PricingExplorer(w.VBox):
     """Sliders for a Fargate workload and its live cost from `labkit.pricing.fargate_cost_for_size`."""
 
@@ -125,8 +132,11 @@ class PricingExplorer(w.VBox):
         from labkit.data import facts
 
         month = facts()["billing"]["hours_per_month"]
-        self.os = w.ToggleButtons(options=["LINUX", "WINDOWS"], value="LINUX", description="OS")
-        self.arch = w.ToggleButtons(options=["X86_64", "ARM64"], value="X86_64", description="arch")
+        # ToggleButtons stack their label above the buttons; a row puts it beside them, like the sliders' labels
+        self.os = w.ToggleButtons(options=["LINUX", "WINDOWS"], value="LINUX", description="OS", layout=_row(),
+                                  style=_LABEL_COLUMN)
+        self.arch = w.ToggleButtons(options=["X86_64", "ARM64"], value="X86_64", description="arch", layout=_row(),
+                                    style=_LABEL_COLUMN)
         self.vcpu = w.SelectionSlider(options=[("0", 0)], description="vCPU", continuous_update=False)
         self.memory = w.SelectionSlider(options=[("0", 0)], description="memory", continuous_update=False)
         self.hours = w.FloatSlider(value=hours, min=0, max=month, step=1, description="hours/task",
