@@ -109,7 +109,7 @@ def _speed_up_new_accounts() -> None:
     @functools.cache
     def templates(partition_region: str) -> list[Any]:
         """moto's AWSManagedPolicy objects, built once per partition (the documents parsed and dumped once)."""
-        return [iam_models.AWSManagedPolicy.from_data(name, "000000000000", partition_region, data)
+        return [iam_models.AWSManagedPolicy.from_data(name, DEFAULT_ACCOUNT, partition_region, data)
                 for name, data in json.loads(iam_models.aws_managed_policies_data).items()]
 
     def init_aws_policies(self: Any) -> list[Any]:
