@@ -18,6 +18,7 @@ import pytest
 import labkit
 from labkit import deploy
 from labkit.fargate import check_task_definition
+from tests.helpers import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
 AWS = Path(sys.executable).parent / "aws"
@@ -51,12 +52,7 @@ def server(cli_env: dict[str, str]) -> Iterator[str]:
         assert url, proc.stderr.read() if proc.stderr else "no output"
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_process_group(proc, signal.SIGINT, timeout=20)
 
 
 def aws(env: dict[str, str], url: str, *argv: str) -> subprocess.CompletedProcess[str]:

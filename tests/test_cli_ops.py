@@ -17,20 +17,11 @@ import pytest
 
 import labkit
 from labkit import cli_ops, deploy
-from labkit.cli import main
 from labkit.guardrails import LESSON_RUNS, lesson_costs
 from labkit.pricing import fargate_cost
+from tests.helpers import run_cli as run
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse usage errors
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

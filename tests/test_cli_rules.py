@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from labkit.cli import main
 from labkit.data import facts
 from labkit.pricing import fargate_cost
+from tests.helpers import run_cli as run
 
 GOOD = {
     "family": "web",
@@ -22,15 +22,6 @@ GOOD = {
     "containerDefinitions": [{"name": "web", "image": "nginx"}],
 }
 BAD = dict(GOOD, networkMode="bridge", memory="8192")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse usage errors
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path: Path, data: Any, name: str = "td.json") -> str:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import stop_process_group
+
 REPO = Path(__file__).resolve().parent.parent
 FIRST = "notebooks/00_start_here.ipynb"
 
@@ -101,10 +103,4 @@ def test_labkit_lab_serves_the_first_notebook(tmp_path: Path) -> None:
 
         assert get(f"{base}/api/contents/{FIRST}")[0] == 403, "without the token the server must refuse"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        stop_process_group(proc, signal.SIGTERM, timeout=15)

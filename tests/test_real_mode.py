@@ -28,6 +28,7 @@ from labkit import guardrails
 from labkit.errors import GuardrailError
 from labkit.pricing import fargate_cost
 from labkit.teardown import teardown_by_tag
+from tests.helpers import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "labkit" / "data" / "iam-policy.json"
@@ -60,16 +61,6 @@ def start_server_process(env: dict[str, str]) -> tuple[subprocess.Popen[str], st
     raise AssertionError(f"labkit server did not start: {proc.stderr.read() if proc.stderr else ''}")
 
 
-def stop_server_process(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 def base_env(tmp: Path) -> dict[str, str]:
     """The environment of a process with fake credentials and no AWS files of the machine's user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -84,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield url
     finally:
-        stop_server_process(proc)
+        stop_process_group(proc, signal.SIGINT, timeout=10)
 
 
 @pytest.fixture
