@@ -60,7 +60,7 @@ test-browser: setup browser-deps
 	$(BIN)/python -m pytest tests/browser -p no:xdist
 
 bench: setup browser-deps
-	$(BIN)/python -m labkit.bench
+	$(BIN)/python -m tools.bench
 
 diagrams: setup
 	$(BIN)/labkit diagrams
@@ -72,7 +72,7 @@ grade: setup
 	$(BIN)/labkit grade submissions/ --out gradebook.csv
 
 lint: setup
-	$(BIN)/ruff check labkit tests
+	$(BIN)/ruff check labkit tests tools
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -62,7 +62,7 @@ def aws(env: dict[str, str], url: str, *argv: str) -> subprocess.CompletedProces
 
 @pytest.fixture
 def shared_lab(server: str) -> Iterator[object]:
-    from labkit import mock_waiters
+    from labkit.mock import waiters as mock_waiters
 
     mock_waiters.install()  # waiters in the server's simulated time (connect("local") does not install it yet)
     lab = labkit.connect("local", endpoint_url=server, shared_account=True, lab_id="awscli")

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit import bench
-from labkit.bench import Row
+from tools import bench
+from tools.bench import Row
 
 
 def test_quick_run_prints_one_table_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -18,7 +18,7 @@ def test_quick_run_prints_one_table_and_writes_json(tmp_path: Path, capsys: pyte
     printed = capsys.readouterr().out
     assert "import labkit" in printed and "cores" in printed and "budget" in printed
     data = json.loads((tmp_path / "latest.json").read_text())
-    assert data["command"] == f"python -m labkit.bench --quick --only import --out {tmp_path}"
+    assert data["command"] == f"python -m tools.bench --quick --only import --out {tmp_path}"
     assert data["machine"]["cores"] >= 1
     (row,) = data["rows"]
     assert row["name"] == "import labkit" and row["runs"] == 1 and row["value"] > 0
@@ -71,7 +71,7 @@ def test_missing_parts_are_rows_saying_why(monkeypatch: pytest.MonkeyPatch) -> N
     real_import = bench.importlib.import_module
 
     def no_bench_modules(name: str, *args: object) -> object:
-        if name in ("labkit.bench_deploy", "labkit.bench_grading"):
+        if name in ("tools.bench_deploy", "tools.bench_grading"):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real_import(name, *args)
 
@@ -82,7 +82,7 @@ def test_missing_parts_are_rows_saying_why(monkeypatch: pytest.MonkeyPatch) -> N
     assert names[:4] == ["mock deployment", "raw moto deployment", "mock / raw moto", "grade one submission"]
     assert names[4].startswith("batch grading on ") and names[5] == "whole course"
     assert all(r.value is None and r.note.startswith("n/a (") for r in rows), [r.note for r in rows]
-    assert "labkit.bench_deploy" in rows[0].note and "labkit.bench_grading" in rows[3].note
+    assert "tools.bench_deploy" in rows[0].note and "tools.bench_grading" in rows[3].note
 
 
 def test_notebooks_are_timed_and_a_failing_one_is_a_note(tmp_path: Path,

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 import labkit
-from labkit import cli_ops, deploy
-from labkit.guardrails import LESSON_RUNS, lesson_costs
+from labkit import deploy
+from labkit.cli import ops as cli_ops
+from labkit.lab.guardrails import LESSON_RUNS, lesson_costs
 from labkit.pricing import fargate_cost
 from tests.helpers import run_cli as run
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from labkit import deploy
 from labkit.errors import InvalidInput
+from labkit.lab import deploy
 
 NO_IDS = re.compile(r"arn:|vpc-|subnet-|sg-|[0-9a-f]{32}|\d{4}-\d\d-\d\dT|0x[0-9a-f]+")
 

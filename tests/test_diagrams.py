@@ -12,12 +12,12 @@ import types
 import graphviz
 import pytest
 
-from labkit import diagrams
 from labkit.cli import main
 from labkit.data import facts
-from labkit.diagrams_base import WHO_STYLE, Diagram, content_sha, course_root, package_data_dir
-from labkit.doctor import GRAPHVIZ_FIX
+from labkit.diagrams import static as diagrams
+from labkit.diagrams.base import WHO_STYLE, Diagram, content_sha, course_root, package_data_dir
 from labkit.errors import InvalidInput, LabkitError
+from labkit.lab.doctor import GRAPHVIZ_FIX
 
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz `dot` is not installed")
@@ -345,7 +345,7 @@ def test_highlighted_steps_have_their_own_shipped_copies(no_dot):
 
 
 def test_package_copy_is_used_when_the_course_folder_is_absent(no_dot, monkeypatch, tmp_path):
-    import labkit.diagrams_base as base
+    import labkit.diagrams.base as base
 
     monkeypatch.setattr(base, "course_root", lambda: tmp_path)  # an installed package, no clone around it
     bundle = diagrams.orchestrators()._repr_mimebundle_()
@@ -670,7 +670,7 @@ def test_an_empty_lab_says_nothing_is_deployed(lab):
     ({}, None), (None, None), ([{"key": "other", "value": "abc"}], None),
 ])
 def test_lab_tag_is_read_in_each_spelling(tags, expected):
-    from labkit.diagrams_live import lab_tag
+    from labkit.diagrams.live import lab_tag
 
     assert lab_tag(types.SimpleNamespace(tags=tags)) == expected
 

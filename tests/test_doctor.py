@@ -7,7 +7,7 @@ import importlib
 import labkit
 
 # `labkit.doctor` is the function; the module is reached through importlib.
-doctor_mod = importlib.import_module("labkit.doctor")
+doctor_mod = importlib.import_module("labkit.lab.doctor")
 
 
 def by_name(report):
@@ -58,7 +58,7 @@ def test_no_credentials_is_fine_for_mock_mode(monkeypatch, tmp_path):
 
 
 def test_wrong_moto_version_is_said_plainly(monkeypatch):
-    from labkit import versions
+    from labkit.mock import versions
 
     monkeypatch.setattr(versions.metadata, "version", lambda dist: "9.9.9" if dist == "moto" else "1.0")
     assert "moto 9.9.9 is installed" in versions.moto_mismatch()

@@ -58,6 +58,6 @@ def test_environment_ships_the_graphviz_program():
 
 
 def test_moto_is_pinned_exactly_because_the_mock_layer_reaches_into_it():
-    from labkit.versions import MOTO_PINNED
+    from labkit.mock.versions import MOTO_PINNED
 
     assert pyproject_runtime()["moto"] == f"=={MOTO_PINNED}"

@@ -1,4 +1,4 @@
-"""labkit.exercises: the check engine, and every exercise's right answer and typical wrong answers."""
+"""labkit.course.exercises: the check engine, and every exercise's right answer and typical wrong answers."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import sys
 import pytest
 
 import labkit
-from labkit import exercises as ex
 from labkit import pricing
-from labkit.exercises import Context, Exercise, Quiz, Wrong, check, hidden_check, register, register_quiz
-from labkit.exercises import capstone as cap
-from labkit.exercises import pricing as pe
+from labkit.course import exercises as ex
+from labkit.course.exercises import Context, Exercise, Quiz, Wrong, check, hidden_check, register, register_quiz
+from labkit.course.exercises import capstone as cap
+from labkit.course.exercises import pricing as pe
 
 # ---- the engine -------------------------------------------------------------------------------------------
 
@@ -127,7 +127,7 @@ def test_lab_exercises_ask_for_the_lab():
 
 
 def test_import_labkit_does_not_import_topic_modules_or_boto3():
-    code = ("import sys, labkit; print(any(m.startswith(('labkit.exercises.', 'boto3', 'moto', 'ipywidgets'))"
+    code = ("import sys, labkit; print(any(m.startswith(('labkit.course.exercises.', 'boto3', 'moto', 'ipywidgets'))"
             " for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
@@ -141,7 +141,7 @@ def test_every_topic_module_registers_only_its_own_ids():
     topics = [m.name for m in pkgutil.iter_modules(ex.__path__) if not m.name.startswith("_")]
     assert {"pricing", "capstone", "start"} <= set(topics)
     for topic in topics:
-        importlib.import_module(f"labkit.exercises.{topic}")
+        importlib.import_module(f"labkit.course.exercises.{topic}")
         own = [eid for eid in ex.all_ids() if eid.split(".")[0] == topic]
         assert own, f"labkit/exercises/{topic}.py registers no exercise"
     for eid in ex.all_ids():

@@ -9,8 +9,8 @@ import pytest
 
 import labkit
 import labkit.fargate
+from labkit.course.exercises import debugging
 from labkit.data import facts
-from labkit.exercises import debugging
 
 
 def _text(exercise_id: str, answer=None, **kwargs) -> str:

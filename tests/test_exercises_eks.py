@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from labkit import pricing
+from labkit.course.exercises import check, get, quiz_spec
+from labkit.course.exercises import eks as ek
 from labkit.data import facts
-from labkit.exercises import check, get, quiz_spec
-from labkit.exercises import eks as ek
 from labkit.fargate import eks_pod_size
 
 

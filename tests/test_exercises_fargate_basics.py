@@ -8,7 +8,7 @@ import pytest
 
 import labkit
 import labkit.fargate
-from labkit.exercises import fargate_basics
+from labkit.course.exercises import fargate_basics
 
 
 def _text(exercise_id: str, answer=None, **kwargs) -> str:

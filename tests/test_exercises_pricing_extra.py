@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from labkit import pricing
+from labkit.course.exercises import check
+from labkit.course.exercises.pricing_extra import ARM_SERVICE
 from labkit.data import facts
-from labkit.exercises import check
-from labkit.exercises.pricing_extra import ARM_SERVICE
 
 
 def month(arch, tasks=ARM_SERVICE["tasks"]):
@@ -54,7 +54,7 @@ def test_savings_plan_quiz():
 
 
 def test_savings_plan_explanation_reads_the_data():
-    from labkit.exercises import quiz_spec
+    from labkit.course.exercises import quiz_spec
 
     text = quiz_spec("pricing_extra.quiz_savings_plan").text(quiz_spec("pricing_extra.quiz_savings_plan").explanation)
     assert f"{facts()['discounts']['savings_plan_max_discount_pct']}%" in text

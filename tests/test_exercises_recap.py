@@ -6,8 +6,8 @@ import pytest
 
 import labkit
 import labkit.fargate
-from labkit.exercises import recap
-from labkit.exercises.recap import AWS, NOT_NEEDED, YOU
+from labkit.course.exercises import recap
+from labkit.course.exercises.recap import AWS, NOT_NEEDED, YOU
 
 
 def _verdict_text(exercise_id: str, answer=None, **kwargs) -> str:
@@ -170,7 +170,7 @@ def run_with_answers(notebook: str, answers: dict) -> dict:
         assert edited != cells[cell_id].source, f"the answer for {cell_id} no longer applies to the lesson"
         cells[cell_id].source = edited
     nb.cells.append(nbformat.v4.new_code_cell(
-        "from labkit.exercises import results_json\nprint(results_json())"))
+        "from labkit.course.exercises import results_json\nprint(results_json())"))
     env = {**os.environ, "LABKIT_MODE": "mock", "PYTHONPATH": str(path.parents[1])}
     old = os.environ.copy()
     os.environ.update(env)

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labkit.course.exercises import check, get, quiz_spec
+from labkit.course.exercises import use_cases as uc
 from labkit.data import facts
 from labkit.errors import InvalidInput
-from labkit.exercises import check, get, quiz_spec
-from labkit.exercises import use_cases as uc
 from labkit.fargate import is_valid_size, smallest_size_for
 from labkit.pricing import fargate_cost
 

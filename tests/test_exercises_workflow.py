@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from labkit.exercises import check
-from labkit.exercises.workflow import SERVICE_TASKS, lifecycle_states
+from labkit.course.exercises import check
+from labkit.course.exercises.workflow import SERVICE_TASKS, lifecycle_states
 
 ROLE = "arn:aws:iam::123456789012:role/labkit/ecsTaskExecutionRole"
 

@@ -1,4 +1,4 @@
-"""labkit.grading: answer cells run in fresh kernels against the reference; what a submission does is a note.
+"""labkit.course.grading: answer cells run in fresh kernels against the reference; what a submission does is a note.
 
 Kernel starts are slow, so one batch of submissions is graded once (two workers) and shared by the tests.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit import grading, student
 from labkit.cli import main
+from labkit.course import grading, student
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / student.SOURCE_DIR / "capstone.ipynb"

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import labkit
-from labkit import guardrails
 from labkit.errors import GuardrailError
+from labkit.lab import guardrails
 from labkit.pricing import fargate_cost, regions
 
 # The account "real" labs work in here: one the mock hands out at run time (moto serves any account named in
@@ -40,7 +40,7 @@ def in_process_aws(credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterat
     """moto in this process standing in for AWS (real mode refuses that outside tests: see the test of it),
     with every real-mode request sent to an account no mock lab uses."""
     from labkit import mock
-    from labkit.lab import ACCOUNT_HEADER, Lab
+    from labkit.lab.session import ACCOUNT_HEADER, Lab
 
     global ACCOUNT
     mock.start()

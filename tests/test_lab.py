@@ -58,9 +58,9 @@ def test_real_mode_needs_a_budget():
 
 def test_real_mode_plumbing_uses_the_endpoint(monkeypatch):
     """Real mode's clients are plain boto3 with the given endpoint (pointed here at a local labkit server)."""
-    from labkit import server
+    from labkit.lab import local
 
-    url = server.find_endpoint()
+    url = local.find_endpoint()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     lab = labkit.connect("real", budget_usd=5, endpoint_url=url)

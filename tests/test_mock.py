@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import mock, versions
+from labkit import mock
+from labkit.mock import versions
 
 
 def test_apply_is_idempotent():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labkit.errors import InvalidInput
-from labkit.mock_capacity import choose_provider
+from labkit.mock.ecs.capacity import choose_provider
 from tests.test_mock_services import _create, _service, _stable, _tasks
 
 

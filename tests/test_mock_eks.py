@@ -1,4 +1,4 @@
-"""labkit.mock_eks: EKS's refusals on CreateFargateProfile that moto 5.2.5 lacks (selector count, namespace)."""
+"""labkit.mock.eks: EKS's refusals on CreateFargateProfile that moto 5.2.5 lacks (selector count, namespace)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.data import facts
-from labkit.mock_eks import MSG_NAMESPACE, MSG_TOO_MANY
+from labkit.mock.eks import MSG_NAMESPACE, MSG_TOO_MANY
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labkit import pricing
-from labkit.mock_meter import _round_to_total
+from labkit.lab.meter import _round_to_total
 
 
 def test_bill_prices_tasks_from_pull_to_stop_with_the_minimum(lab, net, register):

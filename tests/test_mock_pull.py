@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import WaiterError
 
-from labkit import mock, mock_tasks
+from labkit import mock
+from labkit.mock.ecs import tasks as mock_tasks
 
 
 @pytest.fixture

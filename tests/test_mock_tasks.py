@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from labkit import mock_tasks
+from labkit.mock.ecs import tasks as mock_tasks
 
 STATES = [(0, "PROVISIONING"), (10, "PENDING"), (30, "ACTIVATING"), (35, "RUNNING")]
 

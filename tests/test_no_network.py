@@ -24,6 +24,6 @@ def test_loopback_is_allowed():
 
 
 def test_full_mock_deployment_under_the_guard(lab):
-    from labkit.bench_deploy import mock_deployment
+    from tools.bench_deploy import mock_deployment
 
     assert mock_deployment(lab) == {"running": 3, "removed": 16}

@@ -1,10 +1,10 @@
-"""labkit.pulls: the registry of an image and whether a task's network reaches it (shared by mock and checks)."""
+"""labkit.model.pulls: the registry of an image and whether a task's network reaches it (shared by mock and checks)."""
 
 from __future__ import annotations
 
 import pytest
 
-from labkit import pulls
+from labkit.model import pulls
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:latest"
 

@@ -24,10 +24,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 import labkit
-from labkit import guardrails
 from labkit.errors import GuardrailError
+from labkit.lab import guardrails
+from labkit.lab.teardown import teardown_by_tag
 from labkit.pricing import fargate_cost
-from labkit.teardown import teardown_by_tag
 from tests.helpers import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,8 +99,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
 def calls() -> Iterator[set[tuple[str, str]]]:
     """Every (service, operation) a real-mode lab's clients send (botocore's before-call event); their waiters
     wait in the lab's clock (the server's, see `connect`)."""
-    from labkit import mock_waiters
-    from labkit.lab import Lab
+    from labkit.lab.session import Lab
+    from labkit.mock import waiters as mock_waiters
 
     mock_waiters.install()
     seen: set[tuple[str, str]] = set()
@@ -123,8 +123,8 @@ def calls() -> Iterator[set[tuple[str, str]]]:
 
 def connect(server: str, lab_id: str, budget: float = 1.0) -> Any:
     """A real-mode lab on the local server, living in the server's time (see the module's docstring)."""
-    from labkit.clock import RemoteClock
-    from labkit.server import HttpControl
+    from labkit.lab.local import HttpControl
+    from labkit.mock.clock import RemoteClock
 
     lab = labkit.connect("real", budget_usd=budget, endpoint_url=server, lab_id=lab_id)
     lab.on_notice = lambda text: None  # kept in lab.notices; not printed into the test output
@@ -151,7 +151,7 @@ def deploy(lab: Any, service: str = "web", count: int = 3, cpu: int = 256, memor
 
 
 def tagged_resources(server: str, lab_id: str) -> list[str]:
-    """Every live resource tagged labkit:lab=lab_id, found independently of labkit.teardown."""
+    """Every live resource tagged labkit:lab=lab_id, found independently of labkit.lab.teardown."""
     import boto3
 
     def c(name: str) -> Any:

@@ -15,8 +15,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 import labkit
-from labkit import server
 from labkit.errors import InvalidInput, LabkitError
+from labkit.lab import local
+from labkit.mock import server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +32,7 @@ def running():
 def test_listens_on_loopback_and_unpacks_as_url_and_stop(running):
     url, stop = running
     assert url.startswith("http://127.0.0.1:") and callable(stop)
-    assert server.HttpControl(url).ping()
+    assert local.HttpControl(url).ping()
 
 
 def test_port_in_use_names_a_free_port(running):
@@ -48,7 +49,7 @@ def test_stop_frees_the_port():
 
 
 def test_control_api_refuses_bad_requests_with_invalid_input(running):
-    control = server.HttpControl(running.url)
+    control = local.HttpControl(running.url)
     with pytest.raises(InvalidInput, match="unknown"):
         control.call("fly")
     with pytest.raises(InvalidInput, match="12-digit"):
@@ -84,16 +85,16 @@ def test_local_lab_clock_and_isolation(running):
 
 
 def test_endpoint_from_environment_must_answer(monkeypatch):
-    monkeypatch.setenv(server.ENDPOINT_ENV, f"http://127.0.0.1:{server.free_port()}")
+    monkeypatch.setenv(local.ENDPOINT_ENV, f"http://127.0.0.1:{server.free_port()}")
     with pytest.raises(LabkitError, match="labkit server"):
         labkit.connect("local")
 
 
 def test_state_file_of_a_running_server_is_found(running, tmp_path, monkeypatch):
     monkeypatch.setenv(server.STATE_DIR_ENV, str(tmp_path))
-    monkeypatch.delenv(server.ENDPOINT_ENV, raising=False)
+    monkeypatch.delenv(local.ENDPOINT_ENV, raising=False)
     server._write_state(running.url)
-    assert server.find_endpoint() == running.url
+    assert local.find_endpoint() == running.url
 
 
 def test_cli_server_prints_endpoint_writes_state_and_stops_on_ctrl_c(tmp_path):

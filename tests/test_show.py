@@ -12,9 +12,9 @@ import pytest
 
 import labkit
 from labkit import diagrams
-from labkit.doctor import GRAPHVIZ_FIX
+from labkit.lab.doctor import GRAPHVIZ_FIX
 
-show_module = importlib.import_module("labkit.show")  # `labkit.show` is the function; this is its module
+show_module = importlib.import_module("labkit.diagrams.show")  # `labkit.show` is the function; this is its module
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
 
 

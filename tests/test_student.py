@@ -1,4 +1,4 @@
-"""labkit.student: student copies carry no solution text, no hidden checks and no outputs."""
+"""labkit.course.student: student copies carry no solution text, no hidden checks and no outputs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit import student
 from labkit.cli import main
+from labkit.course import student
 from labkit.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent

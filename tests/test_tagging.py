@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from labkit import tagging
+from labkit.lab import tagging
 
 
 class FakeLab:

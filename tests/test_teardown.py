@@ -1,4 +1,4 @@
-"""labkit.teardown: by tag (from a new process too) and by what the lab recorded, in order, idempotent."""
+"""labkit.lab.teardown: by tag (from a new process too) and by what the lab recorded, in order, idempotent."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 import labkit
 from labkit import deploy
-from labkit.lab import ACCOUNT_HEADER
-from labkit.teardown import TeardownReport, teardown_by_tag
+from labkit.lab.session import ACCOUNT_HEADER
+from labkit.lab.teardown import TeardownReport, teardown_by_tag
 
 
 def fresh_clients(lab):

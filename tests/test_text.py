@@ -1,4 +1,4 @@
-"""labkit.text: results show their str() as IPython's plain text, and keep a repr for debugging."""
+"""labkit.model.text: results show their str() as IPython's plain text, and keep a repr for debugging."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from IPython.lib.pretty import pretty
 
-from labkit.doctor import Report
-from labkit.mock_meter import Bill
+from labkit.lab.doctor import Report
+from labkit.lab.meter import Bill
+from labkit.model.text import ShownAsText
 from labkit.pricing import Comparison, Cost, Ec2Cost, fargate_cost
-from labkit.text import ShownAsText
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labkit import exercises, pricing, widgets
+from labkit import pricing, widgets
+from labkit.course import exercises
 from labkit.errors import InvalidInput
 from labkit.fargate import is_valid_size, valid_sizes
 

@@ -1,6 +1,7 @@
 """Fargate facts as data, with sources and dates: loaded once, read by everything else in labkit.
 
-`facts()` returns the parsed `fargate.json`. Treat it as read-only: it is cached and shared.
+`facts()` returns the parsed `fargate.json`. Treat it as read-only: it is cached and shared. This module also
+says where things are: the package's data files, and the course folder (notebooks/, diagrams/, assignments/).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 
@@ -27,3 +29,13 @@ def cite(entry: dict[str, Any]) -> str:
     """A short citation for a fact entry: its source titles and its date, for a learner to see."""
     names = ", ".join(facts()["sources"].get(k, {"title": k})["title"] for k in entry.get("sources", []))
     return f"{names} ({entry.get('as_of', 'undated')})"
+
+
+def package_data_dir() -> Path:
+    """This folder: the data files the package ships (fargate.json, iam-policy.json, the static diagrams' SVGs)."""
+    return Path(__file__).resolve().parent
+
+
+def course_root() -> Path:
+    """The folder that holds the course (notebooks/, diagrams/, assignments/): the clone labkit was installed from."""
+    return Path(__file__).resolve().parents[2]

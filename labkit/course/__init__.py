@@ -1,0 +1,1 @@
+"""The course: exercises and their checks (one topic module per lesson), widgets, grading and student copies."""

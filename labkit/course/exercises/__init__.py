@@ -1,0 +1,549 @@
+"""Exercises: a registry keyed by stable ids, and `check(exercise_id, answer)` for learners, nbval, graders.
+
+One check serves three audiences. A learner calls `labkit.check("pricing.short_task", answer)` and sees a
+short, stable verdict; nbval compares that same text in CI; the grader (`labkit.course.grading`) reads the verdicts
+the kernel recorded (`results()`) after running a submission's answer cells in a fresh kernel.
+
+How to add exercises for a lesson (one module per topic: ``labkit/exercises/<topic>.py``; ids start with
+``<topic>.`` so `check` imports the module only when one of its exercises is first checked)::
+
+    from labkit.course.exercises import Exercise, Wrong, register, number, close
+
+    SHORT = register(Exercise(
+        "pricing.short_task", "A 20-second task", points=2,
+        prompt="What does one 20-second run of a 0.25 vCPU / 0.5 GB Linux task cost, in USD?",
+        hints=("Fargate bills per second, with a minimum per task run.",),
+    ))
+
+    @SHORT.check("the cost of one run")            # a value check: (answer, ctx) -> None, or raise Wrong
+    def _cost(answer, ctx):
+        got = number(answer, "a cost in US dollars")   # wrong types become a friendly message
+        expected = ...                             # from labkit.pricing / labkit.data: never typed in
+        if close(got, expected):
+            return
+        if close(got, expected_without_minimum):   # recognise a typical mistake ...
+            raise Wrong("You billed only the seconds the task ran.",
+                        hint="...and teach the rule it breaks")
+        raise Wrong("That is not what one run costs.")
+
+- Lab-state checks: ``Exercise(..., needs_lab=True)`` and read the account only through
+  ``ctx.lab.client("ecs")`` (plain boto3 calls), so the check works in mock, local and real modes. The
+  learner passes the lab: ``labkit.check("pricing.spot_strategy", "web", lab=lab)``.
+- Hints: ``Exercise(hints=...)`` are general; ``Wrong(message, hint=...)`` names the rule a specific mistake
+  breaks, and wins. ``Wrong(..., stop=True)`` skips the remaining checks (use it when the answer's shape is
+  wrong and nothing else can be judged).
+- Weights: ``@EX.check(name, weight=2)``; an exercise's score is ``points`` times the passed share of weights
+  (partial credit).
+- Hidden checks: declare ``Exercise(..., hidden=True)`` and write the checks in an instructor-only cell tagged
+  ``hidden-check`` (``labkit student`` removes it), with ``@hidden_check("capstone.cost")``. Without them,
+  the verdict says "public checks passed; hidden checks run at grading" and ``hidden_pending`` is true.
+- Quizzes: ``register_quiz(Quiz("pricing.quiz_spot", ...))`` for single or multiple choice, or
+  ``Quiz(..., expected=callable, tolerance=...)`` for a number; ``labkit.widgets.quiz(id)`` shows it and
+  ``check(id, "B")`` grades it like any other exercise.
+
+Every verdict is recorded in this kernel (``results()``); exceptions inside a check become a friendly part
+of the verdict, never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import importlib
+import json
+import math
+import os
+import pkgutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from labkit.errors import InvalidInput
+from labkit.model.text import ShownAsText
+
+__all__ = [
+    "Check", "Context", "Exercise", "Part", "Prompt", "Quiz", "Verdict", "Wrong", "all_ids", "check", "close", "get",
+    "hidden_check", "number", "prompt", "register", "register_quiz", "reset_results", "results", "results_json",
+]
+
+UNKNOWN = "Unknown exercise"
+NO_ANSWER = "No answer yet: replace the `...` with your answer and run the cell again."
+
+
+class Wrong(Exception):
+    """Raised by a check when the answer is wrong: `message` says what, `hint` teaches the rule."""
+
+    def __init__(self, message: str, hint: str = "", *, stop: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.stop = stop
+
+
+@dataclass(frozen=True)
+class Part:
+    """The result of one check of an exercise."""
+
+    name: str
+    passed: bool
+    message: str = ""
+    hint: str = ""
+    weight: float = 1.0
+    hidden: bool = False
+    skipped: bool = False
+
+
+@dataclass(frozen=True, repr=False)
+class Verdict:
+    """What `check` says about one answer: passed or not, the score, each part, and a hint that teaches."""
+
+    exercise_id: str
+    title: str
+    passed: bool
+    score: float
+    points: float
+    parts: tuple[Part, ...] = ()
+    hint: str = ""
+    hidden_pending: bool = False
+
+    def __str__(self) -> str:
+        if self.title == UNKNOWN and self.parts:
+            return "\n".join(x for x in (f"✗ {self.parts[0].message}", self.hint) if x)
+        pts = f"{_fmt_points(self.score)}/{_fmt_points(self.points)} points"
+        if self.passed and self.hidden_pending:
+            return f"✓ {self.title}: public checks passed ({pts}); hidden checks run at grading."
+        if self.passed:
+            return f"✓ {self.title}: passed ({pts})."
+        lines = [f"✗ {self.title}: not yet ({pts})."]
+        for part in self.parts:
+            if part.skipped:
+                continue
+            mark = "✓" if part.passed else "✗"
+            text = part.name if part.passed or not part.message else f"{part.name}: {part.message}"
+            lines.append(f"  {mark} {text}")
+        if self.hidden_pending:
+            lines.append("  (hidden checks run at grading)")
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)  # IPython shows repr as text/plain: the short text is what nbval compares
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.passed else "#b35900"
+        rows = "".join(
+            f"<li>{'✓' if p.passed else '✗'} {html.escape(p.name)}"
+            + (f": {html.escape(p.message)}" if p.message and not p.passed else "") + "</li>"
+            for p in self.parts if not p.skipped
+        )
+        head = html.escape(str(self).splitlines()[0])
+        hint = f"<div><b>Hint:</b> {html.escape(self.hint)}</div>" if self.hint and not self.passed else ""
+        body = f"<ul style='margin:0.2em 0'>{rows}</ul>" if rows and not self.passed else ""
+        return (f"<div class='labkit-verdict' style='border-left:4px solid {colour};padding:0.2em 0.6em'>"
+                f"<b style='color:{colour}'>{head}</b>{body}{hint}</div>")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (the grader reads it)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        """The inverse of `as_dict`."""
+        parts = tuple(Part(**p) for p in data.get("parts", ()))
+        return cls(**{**data, "parts": parts})
+
+
+def _fmt_points(x: float) -> str:
+    return f"{x:g}" if abs(x - round(x, 2)) < 1e-9 else f"{x:.2f}"
+
+
+@dataclass
+class Context:
+    """What a check gets besides the answer: the exercise and, for lab-state checks, the Lab."""
+
+    exercise: Exercise
+    lab: Any = None
+
+    def client(self, name: str) -> Any:
+        """A boto3 client of the learner's Lab (works the same in mock, local and real modes)."""
+        if self.lab is None:
+            raise Wrong("This exercise looks at your lab: pass it as `lab=lab`.",
+                        hint=f'labkit.check("{self.exercise.id}", answer, lab=lab)', stop=True)
+        return self.lab.client(name)
+
+
+CheckFn = Callable[[Any, Context], None]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check of an exercise; `fn(answer, ctx)` returns None when it passes or raises `Wrong`."""
+
+    name: str
+    fn: CheckFn
+    weight: float = 1.0
+    hidden: bool = False
+
+
+@dataclass
+class Exercise:
+    """An exercise: a stable id, a title, points, checks and hints. Register it with `register`."""
+
+    id: str
+    title: str
+    points: float = 1.0
+    prompt: str = ""
+    hints: Sequence[str] = ()
+    needs_lab: bool = False
+    needs_answer: bool = True
+    hidden: bool = False
+    checks: list[Check] = field(default_factory=list)
+
+    def check(self, name: str, *, weight: float = 1.0) -> Callable[[CheckFn], CheckFn]:
+        """Decorator adding a public check named `name` (what the learner sees beside ✓/✗)."""
+
+        def add(fn: CheckFn) -> CheckFn:
+            self.checks.append(Check(name, fn, weight))
+            return fn
+
+        return add
+
+
+_REGISTRY: dict[str, Exercise] = {}
+_HIDDEN: dict[str, list[Check]] = {}
+_RESULTS: dict[str, Verdict] = {}
+_TOPICS_LOADED: set[str] = set()
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (re-registering the same id replaces it, so modules can reload)."""
+    if "." not in exercise.id:
+        raise ValueError(f"exercise id {exercise.id!r} should be '<topic>.<name>', e.g. 'pricing.short_task'")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def hidden_check(exercise_id: str, name: str | None = None, *,
+                 weight: float = 1.0) -> Callable[[CheckFn], CheckFn]:
+    """Decorator for an instructor-only check, written in a `hidden-check` cell; runs with the public ones."""
+
+    def add(fn: CheckFn) -> CheckFn:
+        label = name or fn.__name__.replace("_", " ").strip()
+        checks = _HIDDEN.setdefault(exercise_id, [])
+        checks[:] = [c for c in checks if c.name != label]
+        checks.append(Check(label, fn, weight, hidden=True))
+        return fn
+
+    return add
+
+
+def _topic_modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+
+_LOAD_ERRORS: dict[str, str] = {}
+
+
+def _load_topic(topic: str) -> None:
+    if topic in _TOPICS_LOADED:
+        return
+    _TOPICS_LOADED.add(topic)
+    if topic in _topic_modules():
+        try:
+            importlib.import_module(f"{__name__}.{topic}")
+        except Exception as err:  # noqa: BLE001 - one broken topic module must not break every check
+            _LOAD_ERRORS[topic] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+
+
+def all_ids() -> list[str]:
+    """Every registered exercise id (imports every topic module)."""
+    for topic in _topic_modules():
+        _load_topic(topic)
+    return sorted(_REGISTRY)
+
+
+def get(exercise_id: str) -> Exercise | None:
+    """The exercise with this id, importing its topic module on first use; None when there is none."""
+    if not isinstance(exercise_id, str):
+        return None
+    if exercise_id not in _REGISTRY:
+        _load_topic(exercise_id.split(".", 1)[0])
+    return _REGISTRY.get(exercise_id)
+
+
+def results() -> dict[str, Verdict]:
+    """The latest verdict of every exercise checked in this kernel, by id (what the grader reads)."""
+    return dict(_RESULTS)
+
+
+def results_json() -> str:
+    """`results()` as JSON text."""
+    return json.dumps({k: v.as_dict() for k, v in sorted(_RESULTS.items())}, sort_keys=True)
+
+
+def reset_results() -> None:
+    """Forget recorded verdicts (the grader starts each submission from nothing)."""
+    _RESULTS.clear()
+
+
+@dataclass(frozen=True)
+class Prompt(ShownAsText):
+    """What an exercise asks, as the notebook shows it: `labkit.prompt("pricing.short_task")`."""
+
+    exercise_id: str
+    title: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        body = html.escape(self.text).replace("\n", "<br>")
+        return (f"<div class='labkit-prompt' style='border-left:4px solid #1c64f2;padding:0.2em 0.6em'>"
+                f"<b>{html.escape(self.title)}</b> <code>{html.escape(self.exercise_id)}</code><br>{body}</div>")
+
+
+def prompt(exercise_id: str) -> Prompt:
+    """What exercise `exercise_id` asks, for the notebook to show above the answer cell."""
+    ex = get(exercise_id)
+    if ex is None or not ex.prompt:
+        known = [i for i in all_ids() if get(i) is not None and get(i).prompt]  # type: ignore[union-attr]
+        close_ids = difflib.get_close_matches(str(exercise_id), known, n=3, cutoff=0.6)
+        suggestion = f" Did you mean {', '.join(close_ids)}?" if close_ids else ""
+        raise InvalidInput(f"no exercise {exercise_id!r} with a prompt.{suggestion} The id is written in the "
+                           "notebook, e.g. labkit.prompt('pricing.short_task').")
+    return Prompt(ex.id, ex.title, ex.prompt)
+
+
+# ---- helpers for writing checks ---------------------------------------------------------------------------
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def number(answer: Any, what: str = "a number") -> float:
+    """The answer as a float; a friendly `Wrong` for text, None, booleans, NaN and the like."""
+    if isinstance(answer, bool) or answer is None or answer is Ellipsis:
+        raise Wrong(f"Expected {what}, got {_describe(answer)}.", stop=True)
+    if hasattr(answer, "total") and not isinstance(answer, (int, float)):
+        answer = answer.total
+    if isinstance(answer, str):
+        try:
+            answer = float(answer.strip().lstrip("$").replace(",", ""))
+        except ValueError:
+            raise Wrong(f"Expected {what}, got the text {answer!r}.",
+                        hint="Give a plain Python number, e.g. 12.34 (no quotes).", stop=True) from None
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        raise Wrong(f"Expected {what}, got {_describe(answer)}.", stop=True) from None
+    if math.isnan(value) or math.isinf(value):
+        raise Wrong(f"Expected {what}, got {value}.", stop=True)
+    return value
+
+
+def close(got: float, expected: float, *, rel: float = 0.005, abs_tol: float = 1e-9) -> bool:
+    """True when `got` is within `rel` (relative) or `abs_tol` of `expected`: money rounds to cents."""
+    return math.isclose(got, expected, rel_tol=rel, abs_tol=abs_tol)
+
+
+def item(answer: Any, key: str, what: str = "your answer") -> Any:
+    """`answer[key]` or `answer.key`, with a friendly `Wrong` naming the missing field."""
+    if isinstance(answer, dict):
+        if key in answer:
+            return answer[key]
+    elif hasattr(answer, key):
+        return getattr(answer, key)
+    raise Wrong(f"{what.capitalize()} has no {key!r}.", hint=f"Include {key!r} in {what}.", stop=True)
+
+
+# ---- quizzes ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Quiz:
+    """A quiz question: single choice (`correct` one key), multiple choice (several), or numeric (`expected`).
+
+    Texts may be callables so that numbers in them come from `labkit.data` when shown, never typed in.
+    """
+
+    id: str
+    title: str
+    question: str | Callable[[], str]
+    choices: dict[str, str | Callable[[], str]] = field(default_factory=dict)
+    correct: frozenset[str] = frozenset()
+    explanation: str | Callable[[], str] = ""
+    expected: Callable[[], float] | None = None
+    tolerance: float = 0.0
+    unit: str = ""
+    points: float = 1.0
+    wrong_hints: dict[str, str] = field(default_factory=dict)
+    hint: str = ""
+
+    @property
+    def kind(self) -> str:
+        if self.expected is not None:
+            return "numeric"
+        return "multiple" if len(self.correct) > 1 else "single"
+
+    def text(self, value: str | Callable[[], str]) -> str:
+        return value() if callable(value) else value
+
+    def choice_texts(self) -> dict[str, str]:
+        return {k: self.text(v) for k, v in self.choices.items()}
+
+
+_QUIZZES: dict[str, Quiz] = {}
+
+
+def quiz_spec(exercise_id: str) -> Quiz | None:
+    """The quiz behind an exercise id, or None when the id is not a quiz."""
+    get(exercise_id)
+    return _QUIZZES.get(exercise_id)
+
+
+def _quiz_choices(q: Quiz, answer: Any) -> set[str]:
+    if isinstance(answer, str):
+        picked = {p.strip().upper() for p in answer.replace(",", " ").split()}
+    elif isinstance(answer, Iterable):
+        picked = set()
+        for p in answer:
+            if not isinstance(p, str):
+                raise Wrong(f"Expected choice letters like 'B', got {_describe(p)}.", stop=True)
+            picked.add(p.strip().upper())
+    else:
+        raise Wrong(f"Expected a choice letter such as 'B', got {_describe(answer)}.", stop=True)
+    unknown = picked - set(q.choices)
+    if unknown or not picked:
+        raise Wrong(f"{', '.join(sorted(unknown)) or 'nothing'} is not one of the choices "
+                    f"{', '.join(sorted(q.choices))}.", stop=True)
+    if q.kind == "single" and len(picked) > 1:
+        raise Wrong("Pick exactly one choice.", stop=True)
+    return picked
+
+
+def register_quiz(q: Quiz) -> Quiz:
+    """Register a quiz as an exercise: `check(q.id, answer)` and `labkit.widgets.quiz(q.id)` both grade it."""
+    ex = register(Exercise(q.id, q.title, points=q.points, prompt="", hints=()))
+
+    @ex.check("your choice" if q.kind != "numeric" else "your number")
+    def _grade(answer: Any, ctx: Context) -> None:
+        if q.kind == "numeric":
+            got = number(answer, f"a number{' in ' + q.unit if q.unit else ''}")
+            expected = q.expected()  # type: ignore[misc]
+            if abs(got - expected) <= q.tolerance + 1e-12:
+                return
+            raise Wrong("Not quite.", hint=q.hint or f"Within {q.tolerance:g} {q.unit} is close enough.")
+        picked = _quiz_choices(q, answer)
+        if picked == set(q.correct):
+            return
+        hints = [q.wrong_hints[k] for k in sorted(picked - set(q.correct)) if k in q.wrong_hints]
+        if q.kind == "multiple":
+            missing = set(q.correct) - picked
+            extra = picked - set(q.correct)
+            msg = " ".join(s for s in (f"{len(missing)} correct choice(s) missing." if missing else "",
+                                       f"{len(extra)} choice(s) should not be picked." if extra else "") if s)
+            raise Wrong(msg, hint=" ".join(hints) or q.hint)
+        raise Wrong("Not this one.", hint=" ".join(hints) or q.hint)
+
+    _QUIZZES[q.id] = q
+    return q
+
+
+# ---- the check itself -------------------------------------------------------------------------------------
+
+def _unknown(exercise_id: Any) -> Verdict:
+    if not isinstance(exercise_id, str):
+        msg = f"An exercise id is text like 'pricing.short_task', got {_describe(exercise_id)}."
+        parts = (Part("exercise id", False, msg),)
+        return Verdict(str(exercise_id), UNKNOWN, False, 0.0, 0.0, parts)
+    ids = all_ids()
+    matches = difflib.get_close_matches(exercise_id, ids, n=3, cutoff=0.6)
+    topic = exercise_id.split(".", 1)[0]
+    if not matches:
+        matches = [i for i in ids if i.startswith(topic + ".")][:5]
+    msg = f"No exercise {exercise_id!r}."
+    hint = f"Did you mean: {', '.join(matches)}?" if matches else "Check the id written in the notebook."
+    return Verdict(exercise_id, UNKNOWN, False, 0.0, 0.0, (Part("exercise id", False, msg),), hint)
+
+
+def _run_one(c: Check, answer: Any, ctx: Context) -> tuple[Part, bool]:
+    """Run one check: its Part, and whether the remaining checks should be skipped."""
+    try:
+        c.fn(answer, ctx)
+    except Wrong as w:
+        return Part(c.name, False, w.message, w.hint, c.weight, c.hidden), w.stop
+    except Exception as err:  # noqa: BLE001 - any failure inside a check becomes a friendly part
+        detail = str(err).splitlines()[0] if str(err) else ""
+        name = type(err).__name__
+        msg = f"could not check your answer ({name}{': ' + detail[:120] if detail else ''})."
+        hint = "Look at the type and shape of your answer: the exercise text says what it should be."
+        if name in ("ClientError", "ParamValidationError", "NoCredentialsError", "EndpointConnectionError"):
+            hint = "The lab answered with an error: is the lab still connected, and did the step before run?"
+        return Part(c.name, False, msg, hint, c.weight, c.hidden), True
+    return Part(c.name, True, weight=c.weight, hidden=c.hidden), False
+
+
+def check(exercise_id: str, answer: Any = None, *, lab: Any = None) -> Verdict:
+    """Check `answer` (and, for lab exercises, the `lab`'s state) against exercise `exercise_id`.
+
+    Returns a Verdict: shown in a notebook as a short stable text, and recorded for the grader.
+    """
+    ex = get(exercise_id)
+    if ex is None:
+        topic = exercise_id.split(".", 1)[0] if isinstance(exercise_id, str) else ""
+        if topic in _LOAD_ERRORS:
+            msg = f"The {topic} exercises could not be loaded ({_LOAD_ERRORS[topic]})."
+            return Verdict(exercise_id, UNKNOWN, False, 0.0, 0.0, (Part("exercise id", False, msg),),
+                           "Tell your instructor: this is a bug in the course, not in your answer.")
+        return _unknown(exercise_id)
+    if lab is None and ex.needs_lab and _looks_like_lab(answer):
+        answer, lab = None, answer
+    ctx = Context(ex, lab)
+    hidden = list(_HIDDEN.get(ex.id, ()))
+    checks = list(ex.checks) + hidden or [Check("answer", lambda a, c: None)]
+    parts: list[Part] = []
+    if ex.needs_answer and (answer is None or answer is Ellipsis):
+        first = checks[0]
+        parts.append(Part(first.name, False, NO_ANSWER, weight=first.weight, hidden=first.hidden))
+        parts += [Part(c.name, False, weight=c.weight, hidden=c.hidden, skipped=True) for c in checks[1:]]
+    else:
+        stopped = False
+        for c in checks:
+            if stopped:
+                parts.append(Part(c.name, False, "not checked: fix the part above first.", weight=c.weight,
+                                  hidden=c.hidden, skipped=True))
+                continue
+            part, stopped = _run_one(c, answer, ctx)
+            parts.append(part)
+    failed = [p for p in parts if not p.passed and not p.skipped]
+    passed = not failed and all(p.passed for p in parts)
+    hint = "" if passed else next((p.hint for p in failed if p.hint), ex.hints[0] if ex.hints else "")
+    total = sum(p.weight for p in parts) or 1.0
+    score = round(ex.points * sum(p.weight for p in parts if p.passed) / total, 4)
+    verdict = Verdict(ex.id, ex.title, passed, score, float(ex.points), tuple(parts), hint,
+                      hidden_pending=ex.hidden and not hidden)
+    _record(verdict)
+    return verdict
+
+
+RESULTS_FILE_ENV = "LABKIT_RESULTS_FILE"
+
+
+def _record(verdict: Verdict) -> None:
+    """Keep the verdict in this kernel and, while grading, append it to the grader's results file.
+
+    The file survives a kernel that dies later in the submission, so what was checked still counts.
+    """
+    _RESULTS[verdict.exercise_id] = verdict
+    path = os.environ.get(RESULTS_FILE_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(verdict.as_dict(), sort_keys=True) + "\n")
+
+
+def _looks_like_lab(value: Any) -> bool:
+    return callable(getattr(value, "client", None)) and hasattr(value, "teardown")

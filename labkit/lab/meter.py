@@ -1,0 +1,176 @@
+"""The cost meter behind `lab.bill()`: what the lab's Fargate tasks cost so far, by service and by task.
+
+It reads the tasks through boto3 (so it works in every mode) and prices each with `labkit.pricing.fargate_cost`:
+billed per second from `pullStartedAt` (the image download starts) until `stoppedAt`, or until now on the
+lab's clock for a task still running, with the per-task minimum. In mock and local modes "now" is simulated
+time, so `lab.clock.advance(3600)` shows what an hour costs. In real mode it is an estimate from the same
+rules, not AWS's bill.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from labkit.lab.tagging import TAG_LAB
+from labkit.model.text import ShownAsText
+
+ONE_OFF = "one-off tasks"
+
+
+@dataclass(frozen=True)
+class TaskCharge:
+    """One task's charge: its size, where it ran, how long it is billed, and what that costs."""
+
+    service: str
+    task_definition: str
+    capacity_provider: str
+    cpu: str
+    memory: str
+    running: bool
+    seconds: float
+    billed_seconds: int
+    cost: float
+    task_arn: str = field(repr=False)
+
+    def __str__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return (f"{self.task_definition} on {self.capacity_provider} ({state}): "
+                f"{self.billed_seconds:,} s billed, ${self.cost:.6f}")
+
+
+@dataclass(frozen=True)
+class Bill(ShownAsText):
+    """The lab's Fargate charges so far; lines by service add up to the total."""
+
+    charges: tuple[TaskCharge, ...]
+    mode: str
+    region: str
+    elapsed_seconds: float
+    minimum_seconds: int
+
+    @property
+    def total(self) -> float:
+        return sum(c.cost for c in self.charges)
+
+    def by_service(self) -> dict[str, float]:
+        """Cost per service name ('one-off tasks' for tasks run by run_task), sorted by name."""
+        out: dict[str, float] = {}
+        for c in self.charges:
+            out[c.service] = out.get(c.service, 0.0) + c.cost
+        return dict(sorted(out.items(), key=lambda kv: (kv[0] == ONE_OFF, kv[0])))
+
+    def by_task(self) -> tuple[TaskCharge, ...]:
+        return self.charges
+
+    def _rows(self) -> list[tuple[str, str, float]]:
+        rows = []
+        for name, cost in self.by_service().items():
+            mine = [c for c in self.charges if c.service == name]
+            seconds = sum(c.billed_seconds for c in mine)
+            label = name if name == ONE_OFF else f"service {name}"
+            rows.append((label, f"{len(mine)} task{'s' if len(mine) != 1 else ''}, {seconds:,} task-seconds billed",
+                         cost))
+        return rows
+
+    def __str__(self) -> str:
+        clock = "simulated" if self.mode != "real" else "wall-clock estimate"
+        lines = [f"Fargate bill ({self.mode} mode, {self.region}, {clock}): {len(self.charges)} tasks"]
+        rows = self._rows()
+        shown = _round_to_total([r[2] for r in rows], self.total)
+        width = max([len(r[0]) for r in rows] + [5])
+        dwidth = max([len(r[1]) for r in rows] + [0])
+        for (label, detail, _), value in zip(rows, shown, strict=True):
+            lines.append(f"  {label:<{width}}  {detail:<{dwidth}}  ${value:.4f}")
+        lines.append(f"  {'total':<{width}}  {'':<{dwidth}}  ${round(self.total, 4):.4f}")
+        lines.append("The lines add up to the total. Billed per second from image pull to stop, at least "
+                     f"{self.minimum_seconds} s per task.")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = self._rows()
+        shown = _round_to_total([r[2] for r in rows], self.total)
+        body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td style='text-align:right'>"
+                       f"${v:.4f}</td></tr>" for (a, b, _), v in zip(rows, shown, strict=True))
+        body += f"<tr><th>total</th><td></td><th style='text-align:right'>${round(self.total, 4):.4f}</th></tr>"
+        return (f"<div><p><b>Fargate bill ({html.escape(self.mode)} mode, {html.escape(self.region)})</b></p>"
+                f"<table>{body}</table><p>The lines add up to the total. Billed per second from image pull to "
+                f"stop, at least {self.minimum_seconds} s per task.</p></div>")
+
+
+def _round_to_total(values: list[float], total: float, places: int = 4) -> list[float]:
+    """Round each value so that the rounded values add up to the rounded total (largest remainder)."""
+    scale = 10 ** places
+    target = round(total * scale)
+    floors = [math.floor(v * scale) for v in values]
+    remainder = target - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: values[i] * scale - floors[i], reverse=True)
+    for i in order[:max(remainder, 0)]:
+        floors[i] += 1
+    return [f / scale for f in floors]
+
+
+def _service_of(task: dict[str, Any]) -> str:
+    group = task.get("group") or ""
+    return group.split(":", 1)[1] if group.startswith("service:") else ONE_OFF
+
+
+def _seconds(task: dict[str, Any], now: datetime) -> float:
+    start = task.get("pullStartedAt")
+    if start is None:
+        return 0.0
+    end = task.get("stoppedAt") or now
+    return max(0.0, (end - start).total_seconds())
+
+
+def bill(lab: Any) -> Bill:
+    """Price every Fargate task the lab can see (in a shared account: the ones tagged with its id)."""
+    from labkit.data import facts
+    from labkit.model.pricing import fargate_cost
+
+    ecs = lab.client("ecs")
+    now = lab.clock.now()
+    charges: list[TaskCharge] = []
+    arch_cache: dict[str, tuple[str, str]] = {}
+    clusters = ecs.list_clusters().get("clusterArns", [])
+    for cluster in clusters:
+        arns: list[str] = []
+        for status in ("RUNNING", "STOPPED"):
+            arns += ecs.list_tasks(cluster=cluster, desiredStatus=status).get("taskArns", [])
+        for i in range(0, len(arns), 100):
+            for task in ecs.describe_tasks(cluster=cluster, tasks=arns[i:i + 100], include=["TAGS"])["tasks"]:
+                if task.get("launchType") != "FARGATE" or not task.get("cpu") or not task.get("memory"):
+                    continue
+                if lab.shared_account and {"key": TAG_LAB, "value": lab.id} not in task.get("tags", []):
+                    continue
+                td = task["taskDefinitionArn"]
+                if td not in arch_cache:
+                    described = ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]
+                    platform = described.get("runtimePlatform") or {}
+                    family = platform.get("operatingSystemFamily", "LINUX")
+                    arch_cache[td] = (platform.get("cpuArchitecture", "X86_64"),
+                                      "WINDOWS" if family.startswith("WINDOWS") else "LINUX")
+                arch, os_name = arch_cache[td]
+                seconds = _seconds(task, now)
+                if task.get("pullStartedAt") is None:
+                    continue  # nothing billed before the image download starts
+                units = facts()["units"]
+                provider = task.get("capacityProviderName") or "FARGATE"
+                storage = (task.get("ephemeralStorage") or {}).get("sizeInGiB",
+                                                                   facts()["billing"]["free_storage_gb"])
+                cost = fargate_cost(int(task["cpu"]) / units["cpu_units_per_vcpu"],
+                                    int(task["memory"]) / units["mib_per_gb"], seconds, region=lab.region,
+                                    arch=arch, os=os_name, ephemeral_gb=storage, spot=provider == "FARGATE_SPOT")
+                charges.append(TaskCharge(service=_service_of(task), task_definition=td.split("/")[-1],
+                                          capacity_provider=provider, cpu=task["cpu"], memory=task["memory"],
+                                          running=task.get("lastStatus") != "STOPPED", seconds=seconds,
+                                          billed_seconds=cost.billed_seconds, cost=cost.total,
+                                          task_arn=task["taskArn"]))
+    charges.sort(key=lambda c: (c.service == ONE_OFF, c.service, c.task_definition, c.capacity_provider,
+                                -c.billed_seconds, c.task_arn))
+    elapsed = float(getattr(lab.clock, "elapsed", 0.0))
+    return Bill(charges=tuple(charges), mode=lab.mode, region=lab.region, elapsed_seconds=elapsed,
+                minimum_seconds=int(facts()["billing"]["minimum_seconds"]["LINUX"]))

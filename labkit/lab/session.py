@@ -1,0 +1,186 @@
+"""A Lab: boto3 clients for one mode and region, a lab id tagged on everything, a clock, and teardown.
+
+Code written against `lab.client("ecs")` runs unchanged in the three modes (`labkit.lab.connect` opens a Lab in
+one of them).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from labkit.errors import InvalidInput
+from labkit.lab import meter, tagging, teardown
+
+SERVICES = ("ecs", "ec2", "ecr", "iam", "logs", "eks", "application-autoscaling", "sts",
+            "resourcegroupstaggingapi")
+ACCOUNT_HEADER = "x-moto-account-id"  # moto picks the account of a request from this header
+DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
+                     "aws_session_token": "testing"}
+
+_botocore_lock = threading.Lock()
+_shared_botocore: Any = None
+
+
+def _shared_session() -> Any:
+    """One botocore session for all mock/local clients: its loaded service models are reused (fast clients)."""
+    global _shared_botocore
+    with _botocore_lock:
+        if _shared_botocore is None:
+            import botocore.session
+
+            _shared_botocore = botocore.session.get_session()
+        return _shared_botocore
+
+
+class Lab:
+    """One learner's lab: clients, a lab id, tags, a clock, and teardown of everything it made."""
+
+    def __init__(self, *, mode: str, region: str, lab_id: str, account_id: str | None, clock: Any,
+                 endpoint_url: str | None = None, budget_usd: float | None = None,
+                 shared_account: bool = False, session: Any = None,
+                 control: Any = None) -> None:
+        self.id = lab_id
+        self.mode = mode
+        self.region = region
+        self.clock = clock
+        self.endpoint_url = endpoint_url
+        self.budget_usd = budget_usd
+        self.shared_account = shared_account
+        self._account_id = account_id
+        self._session = session
+        self._control = control
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        self._released = False
+        #: what this lab made, as (kind, identifier) pairs, in creation order (teardown reads it too)
+        self.created: list[tuple[str, str]] = []
+        #: what real mode's guardrails told the learner (costs, refusals, progress), in order
+        self.notices: list[str] = []
+        #: where notices go as they happen (default: shown in the notebook, or on stderr in a terminal)
+        self.on_notice: Callable[[str], None] | None = None
+
+    # --- identity -------------------------------------------------------------------------------
+    @property
+    def account_id(self) -> str:
+        """The AWS account the lab works in (in real mode, asked of STS on first use)."""
+        if self._account_id is None:
+            self._account_id = self.client("sts").get_caller_identity()["Account"]
+        return self._account_id
+
+    @property
+    def tags(self) -> list[dict[str, str]]:
+        """The tags on everything the lab makes, in ECS's lower-case `key`/`value` spelling."""
+        return self.tag_list("key")
+
+    def tag_list(self, style: str = "key") -> Any:
+        """The lab's tags as a service wants them: "key" (ECS), "Key" (EC2, IAM, ...), "dict" (logs, ECR tags)."""
+        return tagging.lab_tags(self.id, style)
+
+    # --- clients ----------------------------------------------------------------------------------
+    def client(self, service_name: str) -> Any:
+        """A boto3 client for `service_name` in this lab's mode, region and account (made once, then cached)."""
+        if service_name not in SERVICES:
+            raise InvalidInput(f"lab.client({service_name!r}): this course uses {', '.join(SERVICES)}; "
+                               "pick one of those.")
+        with self._lock:
+            if service_name not in self._clients:
+                self._clients[service_name] = self._make_client(service_name)
+            return self._clients[service_name]
+
+    def services_in_use(self) -> frozenset[str] | None:
+        """Services that may hold this lab's resources, so teardown need not search the rest.
+
+        In mock mode with an account of its own, only this lab's clients reach that account. Elsewhere (a
+        shared account, a local server the AWS CLI also uses, real AWS) anything may have made them: None.
+        """
+        if self.mode != "mock" or self.shared_account:
+            return None
+        with self._lock:
+            return frozenset(self._clients)
+
+    def _make_client(self, service_name: str) -> Any:
+        from botocore.config import Config
+
+        if self.mode == "real":
+            from labkit.lab import guardrails
+
+            client = self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
+            tagging.install(self, client)
+            guardrails.install(self, client)
+            return client
+        import boto3
+
+        session = boto3.Session(botocore_session=_shared_session())
+        config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=60)
+        client = session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url,
+                                config=config, **DUMMY_CREDENTIALS)
+        account = self.account_id
+
+        def add_account_header(request: Any, **_: Any) -> None:
+            request.headers[ACCOUNT_HEADER] = account
+
+        client.meta.events.register("before-sign", add_account_header)
+        client._labkit_clock = self.clock  # boto3 waiters on this client wait in simulated time
+        tagging.install(self, client)
+        return client
+
+    # --- what the mock layer adds ----------------------------------------------------------------
+    def _need_simulation(self, what: str) -> None:
+        if self.mode == "real":
+            raise InvalidInput(f"{what} exists in mock and local modes only; in real mode AWS decides.")
+
+    def interrupt_spot(self, cluster: str = "labkit", service: str | None = None, count: int = 1) -> list[str]:
+        """Give up to `count` running FARGATE_SPOT tasks the two-minute warning (mock/local); returns their ARNs.
+
+        After the warning they stop with stopCode SpotInterruption, and their service starts replacements.
+        """
+        self._need_simulation("interrupt_spot")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise InvalidInput(f"interrupt_spot count={count!r}; expected a whole number of tasks, 1 or more.")
+        return self._control.interrupt_spot(self.account_id, self.region, cluster, service, count)
+
+    def reset(self) -> None:
+        """Mock/local: wipe every resource of this lab's account and restart its clock."""
+        self._need_simulation("reset")
+        if self.shared_account:
+            raise InvalidInput("this lab shares the default account with others (shared_account=True); "
+                               "reset() would wipe theirs too. Use lab.teardown() instead.")
+        self._control.wipe(self.account_id)
+        self.created.clear()
+
+    def bill(self) -> meter.Bill:
+        """What the lab's Fargate tasks cost so far, by service and by task (billing minimums included)."""
+        return meter.bill(self)
+
+    # --- teardown ---------------------------------------------------------------------------------
+    def teardown(self) -> teardown.TeardownReport:
+        """Delete everything the lab made (found by its tags and by what it recorded); safe to repeat."""
+        report = teardown.teardown_lab(self)
+        self.created.clear()
+        self._release()
+        return report
+
+    def _release(self) -> None:
+        if not self._released and self._control is not None and not self.shared_account:
+            self._control.release(self.account_id)
+        self._released = True
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.teardown()
+
+    def __repr__(self) -> str:
+        return f"Lab(mode={self.mode!r}, region={self.region!r}, id={self.id!r})"
+
+    def __str__(self) -> str:
+        return f"Lab {self.id} ({self.mode} mode, {self.region})"
+
+    def record(self, kind: str, identifier: str) -> None:
+        """Remember a resource the lab made, for teardown (labkit.deploy calls this)."""
+        with self._lock:
+            if (kind, identifier) not in self.created:
+                self.created.append((kind, identifier))

@@ -1,0 +1,65 @@
+"""Capacity providers in mock mode: which of FARGATE / FARGATE_SPOT runs each new task, and Spot interruptions.
+
+A strategy fills each provider's `base` first, then keeps the split closest to the weights (as ECS does).
+A Spot interruption gives tasks the two-minute warning (`facts()["discounts"]["spot_interruption"]`):
+desiredStatus STOPPED at once while they keep RUNNING, stopCode TerminationNotice; after the warning they
+stop with stopCode SpotInterruption and "Your Spot Task was interrupted."; their service replaces them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labkit.errors import InvalidInput
+from labkit.mock.ecs.tasks import LOCK, Life, life, request_stop
+
+
+def choose_provider(strategy: list[dict[str, Any]], counts: dict[str, int]) -> str:
+    """The provider for one more task: fill `base` first, then keep the split closest to the weights."""
+    for item in strategy:
+        name = item["capacityProvider"]
+        if counts.get(name, 0) < int(item.get("base") or 0):
+            return name
+    weighted = [item for item in strategy if int(item.get("weight") or 0) > 0] or strategy[:1]
+
+    def load(item: dict[str, Any]) -> float:
+        name = item["capacityProvider"]
+        above_base = counts.get(name, 0) - int(item.get("base") or 0)
+        return (above_base + 1) / max(int(item.get("weight") or 0), 1)
+    return min(weighted, key=load)["capacityProvider"]
+
+
+def interrupt_spot(account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:
+    """Give up to `count` running FARGATE_SPOT tasks the two-minute warning; their services replace them."""
+    from moto.ecs.models import ecs_backends
+
+    from labkit.data import facts
+
+    spot = facts()["discounts"]["spot_interruption"]
+    backend = ecs_backends[account][region]
+    from labkit.mock.ecs.services import settle_backend
+
+    with LOCK:
+        settle_backend(backend)
+        name = cluster.split("/")[-1]
+        if name not in backend.clusters or backend.clusters[name].status != "ACTIVE":
+            raise InvalidInput(f"interrupt_spot: there is no cluster {name!r} in this lab; give the cluster your "
+                               "Spot tasks run in (ensure_cluster makes 'labkit').")
+        group = f"service:{service.split('/')[-1]}" if service else None
+        candidates = []
+        for task in backend.tasks.get(name, {}).values():
+            lk: Life | None = life(task)
+            if (lk and lk.is_live() and lk.capacity_provider == "FARGATE_SPOT" and lk.state() == "RUNNING"
+                    and (group is None or task.group == group)):
+                candidates.append(task)
+        if not candidates:
+            where = f"service {service!r}" if service else f"cluster {name!r}"
+            raise InvalidInput(f"interrupt_spot: no RUNNING FARGATE_SPOT task in {where}; run tasks with a "
+                               "FARGATE_SPOT capacity provider strategy and wait until they run.")
+        candidates.sort(key=lambda t: (life(t).created, t.id))
+        chosen = candidates[:count]
+        for task in chosen:
+            request_stop(task, code=spot["stop_code"], reason=spot["stopped_reason"],
+                         delay_seconds=float(spot["warning_seconds"]), warning_code=spot["event_stop_code"])
+        settle_backend(backend)
+        return [t.task_arn for t in chosen]

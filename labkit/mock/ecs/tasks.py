@@ -1,0 +1,434 @@
+"""The Fargate task lifecycle on the simulated clock, and the fields moto's `describe_tasks` lacks.
+
+A task's state is a function of simulated time, so it never depends on how often it is described.
+Durations are labkit's choice (AWS publishes none; a start of 30-45 s is typical, see
+`facts()["lifecycle"]`), counted from `createdAt`:
+
+    PROVISIONING 0 s -> PENDING 10 s (image pull 10-28 s) -> ACTIVATING 30 s -> RUNNING 35 s (startedAt)
+
+and from the moment a stop begins (stop_task, scale-in, the end of a Spot warning):
+
+    DEACTIVATING 0 s -> STOPPING 5 s (stoppingAt) -> DEPROVISIONING 10 s (executionStoppedAt) -> STOPPED 20 s
+
+A task whose subnet has no way to its image's registry (see `labkit.model.pulls`) stays PENDING while the pull
+retries, and at 70 s gives up: it stops with stopCode TaskFailedToStart and CannotPullContainerError, never
+having started. Its desired status stays RUNNING until then, as on AWS.
+
+At RUNNING, containers with the awslogs driver write a few startup lines to their log stream
+(`prefix/container/task-id`); once STOPPED, the task's network interface is deleted.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from labkit import mock
+from labkit.model import pulls
+
+LOCK = threading.RLock()  # one lock for the whole mock layer (moto's server answers on several threads)
+
+START = (("PROVISIONING", 0), ("PENDING", 10), ("ACTIVATING", 30), ("RUNNING", 35))
+PULL_STARTED, PULL_STOPPED, STARTED = 10, 28, 35
+PULL_GIVES_UP = 70  # labkit's choice, as above: AWS documents the error, not how long the retries take
+STOP = (("DEACTIVATING", 0), ("STOPPING", 5), ("DEPROVISIONING", 10), ("STOPPED", 20))
+STOPPING_AT, EXECUTION_STOPPED, STOPPED_AT = 5, 10, 20
+PLATFORM_VERSION = "1.4.0"
+
+
+@dataclass
+class Life:
+    """What labkit keeps on each moto task: its timeline and the Fargate facts moto does not model."""
+
+    account: str
+    created: datetime
+    fargate: bool
+    cpu: str | None = None
+    memory: str | None = None
+    capacity_provider: str | None = None
+    availability_zone: str | None = None
+    subnet_id: str | None = None
+    eni_id: str | None = None
+    private_ip: str | None = None
+    stop_requested: datetime | None = None  # desiredStatus became STOPPED
+    stop_begins: datetime | None = None  # the stop sequence starts (later than requested for Spot)
+    stop_code: str | None = None
+    stopped_reason: str | None = None
+    warning_code: str | None = None
+    pull_fails: bool = False  # its image cannot be pulled: the start fails at PULL_GIVES_UP
+    logged: bool = False
+    eni_deleted: bool = False
+    attachment_id: str = ""
+    runtime_ids: list[str] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return mock.now(self.account)
+
+    def state(self, now: datetime | None = None) -> str:
+        now = now or self.now()
+        if self.stop_begins is not None and now >= self.stop_begins:
+            elapsed = (now - self.stop_begins).total_seconds()
+            return _phase(STOP, elapsed)
+        return _phase(START[:2] if self.pull_fails else START, (now - self.created).total_seconds())
+
+    def at(self, offset: float, now: datetime | None = None) -> datetime | None:
+        """createdAt + offset, if that moment has come and came before any stop began."""
+        if self.pull_fails and offset not in (PULL_STARTED, PULL_GIVES_UP):
+            return None  # never got further than the pull
+        when = self.created + timedelta(seconds=offset)
+        if when > (now or self.now()):
+            return None
+        if self.stop_begins is not None and when > self.stop_begins:
+            return None
+        return when
+
+    def after_stop(self, offset: float, now: datetime | None = None) -> datetime | None:
+        if self.stop_begins is None:
+            return None
+        when = self.stop_begins + timedelta(seconds=offset)
+        return when if when <= (now or self.now()) else None
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.at(STARTED)
+
+    def stop_due(self, now: datetime | None = None) -> bool:
+        """Its desired status has become STOPPED (a failed start is set in advance, and comes due in time)."""
+        return self.stop_requested is not None and self.stop_requested <= (now or self.now())
+
+    def is_live(self) -> bool:
+        """Desired RUNNING: the scheduler still counts it."""
+        return not self.stop_due()
+
+
+def _phase(table: tuple[tuple[str, int], ...], elapsed: float) -> str:
+    current = table[0][0]
+    for name, begins in table:
+        if elapsed >= begins:
+            current = name
+    return current
+
+
+def life(task: Any) -> Life | None:
+    """The labkit timeline of a moto task (None for tasks made while the layer was off)."""
+    found = task.__dict__.get("_lk")
+    return found if found is not None and mock.enabled() else None
+
+
+# --- properties laid over moto's Task, Container -------------------------------------------------------
+def _class_attr(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def _is_labkit(obj: Any) -> bool:
+    return life(_owner(obj)) is not None
+
+
+def overlay(cls: type, name: str, compute: Any, active: Any = _is_labkit) -> None:
+    """Make `cls.name` computed for labkit's objects (`active(obj)`), and moto's own attribute otherwise."""
+    raw = f"_lk_raw_{name}"
+    base = _class_attr(cls, name)
+
+    def fget(self: Any) -> Any:
+        if active(self):
+            return compute(self)
+        if isinstance(base, property):
+            return base.fget(self)
+        return self.__dict__.get(raw)
+
+    def fset(self: Any, value: Any) -> None:
+        if isinstance(base, property):
+            if base.fset is not None:
+                base.fset(self, value)
+        else:
+            self.__dict__[raw] = value
+
+    setattr(cls, name, property(fget, fset))
+
+
+def raw(obj: Any, name: str) -> Any:
+    """moto's own value of an overlaid attribute."""
+    return obj.__dict__.get(f"_lk_raw_{name}")
+
+
+def _owner(obj: Any) -> Any:
+    return obj.__dict__.get("_lk_task", obj)
+
+
+def _task_status(task: Any) -> str:
+    return task._lk.state()
+
+
+def _desired(task: Any) -> str:
+    return "RUNNING" if task._lk.is_live() else "STOPPED"
+
+
+def _fargate_or(value_if_fargate: Any, name: str) -> Any:
+    def compute(task: Any) -> Any:
+        return value_if_fargate(task) if task._lk.fargate else raw(task, name)
+    return compute
+
+
+def _version(task: Any) -> int:
+    lk: Life = task._lk
+    elapsed = (lk.now() - lk.created).total_seconds()
+    version = 1 + sum(1 for _, begins in START[1:] if elapsed >= begins and lk.at(begins) is not None)
+    if lk.stop_due():
+        version += 1 + sum(1 for _, begins in STOP[1:] if lk.after_stop(begins) is not None)
+    return version
+
+
+def _attachments(task: Any) -> list[dict[str, Any]]:
+    lk: Life = task._lk
+    if not lk.eni_id:
+        return []
+    state = lk.state()
+    status = {"PROVISIONING": "PRECREATED", "DEPROVISIONING": "DELETED", "STOPPED": "DELETED"}.get(state, "ATTACHED")
+    details = [{"name": "subnetId", "value": lk.subnet_id}, {"name": "networkInterfaceId", "value": lk.eni_id},
+               {"name": "macAddress", "value": task.__dict__.get("_lk_mac", "")},
+               {"name": "privateDnsName", "value": _dns_name(lk.private_ip or "", task.region_name)},
+               {"name": "privateIPv4Address", "value": lk.private_ip}]
+    return [{"id": lk.attachment_id, "type": "ElasticNetworkInterface", "status": status, "details": details}]
+
+
+def _stop_code(task: Any) -> str | None:
+    lk: Life = task._lk
+    if not lk.stop_due():
+        return None
+    if lk.warning_code and lk.state() in ("RUNNING",):
+        return lk.warning_code
+    return lk.stop_code
+
+
+def _container_status(container: Any) -> str:
+    state = container._lk_task._lk.state()
+    if state in ("PROVISIONING", "PENDING", "ACTIVATING"):
+        return "PENDING"
+    if state in ("RUNNING", "DEACTIVATING"):
+        return "RUNNING"
+    return "STOPPED"
+
+
+def _container_exit(container: Any) -> int | None:
+    if container._lk_task._lk.pull_fails:
+        return None  # the container never ran
+    return 0 if _container_status(container) == "STOPPED" else None
+
+
+def _container_reason(container: Any) -> str | None:
+    lk: Life = container._lk_task._lk
+    return lk.stopped_reason if lk.pull_fails and lk.stop_due() and lk.stop_code == pulls.STOP_CODE else None
+
+
+def _container_nics(container: Any) -> list[dict[str, Any]]:
+    lk: Life = container._lk_task._lk
+    if not lk.eni_id or _container_status(container) == "STOPPED":
+        return []
+    return [{"attachmentId": lk.attachment_id, "privateIpv4Address": lk.private_ip}]
+
+
+def _container_runtime(container: Any) -> str | None:
+    return container.__dict__.get("_lk_runtime") if _container_status(container) != "PENDING" else None
+
+
+TASK_FIELDS: dict[str, Any] = {
+    "status": _task_status,
+    "desired_status": _desired,
+    "created_at": lambda t: t._lk.created,
+    "pull_started_at": lambda t: t._lk.at(PULL_STARTED),
+    "pull_stopped_at": lambda t: t._lk.at(PULL_GIVES_UP if t._lk.pull_fails else PULL_STOPPED),
+    "started_at": lambda t: t._lk.at(STARTED),
+    "stopping_at": lambda t: t._lk.after_stop(STOPPING_AT),
+    "execution_stopped_at": lambda t: t._lk.after_stop(EXECUTION_STOPPED),
+    "stopped_at": lambda t: t._lk.after_stop(STOPPED_AT),
+    "stop_code": _stop_code,
+    "stopped_reason": lambda t: t._lk.stopped_reason if t._lk.stop_due() else None,
+    "cpu": lambda t: t._lk.cpu,
+    "memory": lambda t: t._lk.memory,
+    "connectivity": lambda t: "CONNECTED" if t._lk.at(PULL_STARTED) else None,
+    "connectivity_at": lambda t: t._lk.at(PULL_STARTED),
+    "availability_zone": lambda t: t._lk.availability_zone,
+    "health_status": lambda t: "UNKNOWN",
+    "attachments": _attachments,
+    "launch_type": _fargate_or(lambda t: "FARGATE", "launch_type"),
+    "platform_version": _fargate_or(lambda t: raw(t, "platform_version") if raw(t, "platform_version") not in
+                                    (None, "", "LATEST") else PLATFORM_VERSION, "platform_version"),
+    "platform_family": _fargate_or(lambda t: "Linux", "platform_family"),
+    "capacity_provider_name": lambda t: t._lk.capacity_provider,
+    "ephemeral_storage": _fargate_or(lambda t: {"sizeInGiB": _default_ephemeral()}, "ephemeral_storage"),
+    "version": _version,
+}
+CONTAINER_FIELDS: dict[str, Any] = {
+    "last_status": _container_status,
+    "exitCode": _container_exit,
+    "reason": _container_reason,
+    "network_interfaces": _container_nics,
+    "runtime_id": _container_runtime,
+}
+
+
+def _default_ephemeral() -> int:
+    from labkit.data import facts
+
+    return int(facts()["limits"]["ephemeral_storage"]["default_gib"])
+
+
+def _dns_name(ip: str, region: str) -> str:
+    dashed = ip.replace(".", "-")
+    return f"ip-{dashed}.ec2.internal" if region == "us-east-1" else f"ip-{dashed}.{region}.compute.internal"
+
+
+# --- creating and stopping tasks ------------------------------------------------------------------------
+def annotate(task: Any, backend: Any, task_definition: Any, *, fargate: bool, capacity_provider: str | None,
+             overrides: dict[str, Any] | None, created: datetime | None = None) -> None:
+    """Give a freshly made moto task its timeline, size, containers and a network interface in its subnet."""
+    from moto.ecs.models import Container
+    from moto.moto_api._internal import mock_random
+
+    overrides = overrides or {}
+    lk = Life(account=backend.account_id, created=created or mock.now(backend.account_id), fargate=fargate,
+              capacity_provider=capacity_provider if fargate else None,
+              attachment_id=str(mock_random.uuid4()))
+    lk.cpu = str(overrides.get("cpu") or task_definition.cpu or _sum(task_definition, "cpu") or "") or None
+    lk.memory = str(overrides.get("memory") or task_definition.memory or _sum(task_definition, "memory") or "") or None
+    containers = []
+    for cdef in task_definition.container_definitions:
+        c = Container(task_definition)
+        c.name, c.image = cdef.get("name"), cdef.get("image")
+        c.cpu = str(cdef.get("cpu", 0))
+        c.memory = str(cdef["memory"]) if cdef.get("memory") is not None else None
+        c.memory_reservation = str(cdef["memoryReservation"]) if cdef.get("memoryReservation") else None
+        c.environment = cdef.get("environment")
+        c.command = cdef.get("command")
+        c.__dict__["_lk_task"] = task
+        c.__dict__["_lk_runtime"] = f"{task.id.replace('-', '')}-{len(containers) + 1:010d}"
+        c.task_arn = task.task_arn
+        c.container_arn = (f"arn:aws:ecs:{task.region_name}:{backend.account_id}:container/"
+                           f"{task.cluster_name}/{task.id}/{mock_random.uuid4()}")
+        c.health_status = "UNKNOWN"
+        containers.append(c)
+    task.containers = containers
+    if task.attachments:
+        _adopt_eni(task, backend, lk)
+    task.__dict__["_lk"] = lk
+    if fargate and lk.subnet_id:
+        _fail_if_unpullable(task, backend, task_definition, lk)
+
+
+def _fail_if_unpullable(task: Any, backend: Any, task_definition: Any, lk: Life) -> None:
+    """Set a task that cannot reach its registry to fail its start when the pull gives up."""
+    from labkit.mock.pulls import pull_failure
+
+    conf = (task.network_configuration or {}).get("awsvpcConfiguration") or {}
+    public_ip = str(conf.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
+    images = [cdef.get("image") or "" for cdef in task_definition.container_definitions]
+    reason = pull_failure(backend.account_id, task.region_name, lk.subnet_id, public_ip, images)
+    if reason:
+        lk.pull_fails = True
+        request_stop(task, code=pulls.STOP_CODE, reason=reason, when=lk.created + timedelta(seconds=PULL_GIVES_UP))
+
+
+def _sum(task_definition: Any, key: str) -> int:
+    total = 0
+    for cdef in task_definition.container_definitions:
+        value = cdef.get(key) if key != "memory" else (cdef.get("memory") or cdef.get("memoryReservation"))
+        total += int(value or 0)
+    return total
+
+
+def _adopt_eni(task: Any, backend: Any, lk: Life) -> None:
+    """Give the ENI moto made an address inside its subnet and AWS's description, and remember it."""
+    from moto.ec2 import ec2_backends
+
+    details = {d["name"]: d["value"] for d in task.attachments[0]["details"]}
+    ec2 = ec2_backends[backend.account_id][task.region_name]
+    eni = ec2.enis.get(details.get("networkInterfaceId"))
+    if eni is None:
+        return
+    subnet = eni.subnet
+    network = ipaddress.IPv4Network(subnet.cidr_block)
+    used = {getattr(e, "private_ip_address", None) for e in ec2.enis.values()}
+    rng = random.Random(task.id)
+    ip = None
+    for _ in range(64):
+        candidate = str(network.network_address + rng.randrange(4, max(5, network.num_addresses - 1)))
+        if candidate not in used:
+            ip = candidate
+            break
+    ip = ip or str(network.network_address + 4)
+    eni.private_ip_address = ip
+    eni.private_ip_addresses = [{"Primary": True, "PrivateIpAddress": ip}]
+    eni.private_dns_name = _dns_name(ip, task.region_name)
+    eni.description = f"arn:aws:ecs:{task.region_name}:{backend.account_id}:attachment/{lk.attachment_id}"
+    eni.requester_managed = True
+    eni.interface_type = "interface"
+    lk.eni_id, lk.private_ip, lk.subnet_id = eni.id, ip, subnet.id
+    lk.availability_zone = subnet.availability_zone
+    task.__dict__["_lk_mac"] = eni.mac_address
+
+
+def request_stop(task: Any, *, code: str, reason: str, when: datetime | None = None,
+                 delay_seconds: float = 0, warning_code: str | None = None) -> None:
+    """Set a task's desired status to STOPPED at `when` (default now); its stop sequence begins after `delay`."""
+    lk: Life | None = life(task)
+    when = when or (lk.now() if lk is not None else None)
+    if lk is None or (lk.stop_requested is not None and lk.stop_requested <= when):
+        return  # already told to stop (a failed start set for later can still be overtaken by an earlier stop)
+    lk.stop_requested = when
+    lk.stop_begins = when + timedelta(seconds=delay_seconds)
+    lk.stop_code, lk.stopped_reason, lk.warning_code = code, reason, warning_code
+
+
+# --- settling: what happens when time passes -------------------------------------------------------------
+def settle_tasks(backend: Any) -> None:
+    """Write startup logs of tasks that reached RUNNING and delete the network interfaces of stopped ones."""
+    for cluster_tasks in backend.tasks.values():
+        for task in cluster_tasks.values():
+            lk = life(task)
+            if lk is None:
+                continue
+            state = lk.state()
+            if not lk.logged and lk.at(STARTED) is not None:
+                lk.logged = True
+                from labkit.mock.logs import write_startup_logs
+
+                write_startup_logs(task, backend, lk)
+            if state == "STOPPED" and lk.eni_id and not lk.eni_deleted:
+                lk.eni_deleted = True
+                _delete_eni(backend, task.region_name, lk.eni_id)
+
+
+def _delete_eni(backend: Any, region: str, eni_id: str) -> None:
+    from moto.ec2 import ec2_backends
+
+    ec2_backends[backend.account_id][region].enis.pop(eni_id, None)
+
+
+# --- installing -----------------------------------------------------------------------------------------
+_installed = False
+
+
+def install() -> None:
+    """Lay the lifecycle properties over moto's Task and Container classes (once)."""
+    global _installed
+    if _installed:
+        return
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+    from moto.ecs.models import Container, Task
+
+    for name, compute in TASK_FIELDS.items():
+        overlay(Task, name, compute)
+    for name, compute in CONTAINER_FIELDS.items():
+        overlay(Container, name, compute)
+    # moto reads eni.private_dns_name, which exists only when the VPC has DNS hostnames on (create_vpc's
+    # default is off): AttributeError on run_task. A class default answers None, as EC2 does.
+    if not hasattr(NetworkInterface, "private_dns_name"):
+        NetworkInterface.private_dns_name = None  # type: ignore[attr-defined]
+    _installed = True

@@ -1,0 +1,375 @@
+"""`make bench` (`python -m tools.bench`): how fast the course is, as one table and as JSON.
+
+Rows: `import labkit` in a fresh interpreter; the full mock deployment and its ratio to the same raw moto
+calls; each notebook's execution and the whole course; JupyterLab start to first notebook rendered in
+Chromium; grading one submission and batch throughput on every core. Each figure is the median of several
+runs, checked against the course's budgets; a row whose parts are missing says "n/a (why)". The JSON goes to
+`bench-results/latest.json` and is compared with the previous run's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labkit.data import course_root
+
+ROWS = ("import", "deploy", "notebooks", "browser", "grading")
+# Budgets from the design: "well under a second" is read as half a second, "about a minute" as 90 s.
+BUDGETS = {"import labkit": 0.5, "mock deployment": 0.5, "mock / raw moto": 3.0, "whole course": 90.0,
+           "grade one submission": 10.0}
+
+
+@dataclass
+class Row:
+    """One measured figure: the median of `runs` samples, or `note` saying why there is none."""
+
+    name: str
+    unit: str
+    samples: list[float] = field(default_factory=list)
+    note: str = ""
+    lower_is_better: bool = True
+
+    @property
+    def value(self) -> float | None:
+        return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def budget(self) -> float | None:
+        return BUDGETS.get(self.name)
+
+    @property
+    def status(self) -> str:
+        if self.value is None or self.budget is None:
+            return ""
+        ok = self.value <= self.budget if self.lower_is_better else self.value >= self.budget
+        return "pass" if ok else "over"
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.update(value=self.value, budget=self.budget, status=self.status, runs=len(self.samples))
+        return out
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _error_note(err: BaseException, *, last_line: bool = False) -> str:
+    """A row's note for a part that failed: the error's type and one line of its message."""
+    lines = str(err).strip().splitlines() or [""]
+    return f"error ({type(err).__name__}: {(lines[-1] if last_line else lines[0])[:80]})"
+
+
+def _env() -> dict[str, str]:
+    """Environment for child interpreters and kernels: mock mode, this checkout's labkit first."""
+    env = dict(os.environ, LABKIT_MODE="mock")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(course_root()), env.get("PYTHONPATH")]))
+    return env
+
+
+# ---------------------------------------------------------------- rows
+
+
+def bench_import(runs: int) -> list[Row]:
+    """`import labkit` in a fresh interpreter (interpreter start excluded)."""
+    row = Row("import labkit", "s")
+    code = "import time; t = time.perf_counter(); import labkit; print(time.perf_counter() - t)"
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True,
+                             check=False)
+        if out.returncode != 0:
+            last = out.stderr.strip().splitlines()[-1:] or [f"exit {out.returncode}"]
+            row.note = f"error ({last[0][:80]})"
+            row.samples.clear()
+            break
+        row.samples.append(float(out.stdout.strip()))
+    return [row]
+
+
+def bench_deploy(runs: int) -> list[Row]:
+    """The full mock deployment through labkit, the same calls on raw moto, and their ratio."""
+    mock, raw = Row("mock deployment", "s"), Row("raw moto deployment", "s")
+    ratio = Row("mock / raw moto", "x")
+    try:
+        bench_deploy_module = importlib.import_module("tools.bench_deploy")
+        import labkit
+    except ImportError as err:
+        why = f"n/a ({err.name or 'tools.bench_deploy'} not there yet)"
+        return [Row(r.name, r.unit, note=why) for r in (mock, raw, ratio)]
+    for _ in range(runs + 1):  # the first run warms moto's backends up and is not counted
+        seen: dict[str, Any] = {}
+        try:
+            with labkit.connect("mock") as lab:
+                m = _timed(lambda lab=lab, seen=seen: seen.update(bench_deploy_module.mock_deployment(lab)))
+            r = _timed(bench_deploy_module.raw_moto_deployment)
+        except Exception as err:  # a broken deployment is a row note, not a crashed benchmark
+            return [Row(row.name, row.unit, note=_error_note(err)) for row in (mock, raw, ratio)]
+        if seen.get("running") != 3:
+            why = f"error (the service ran {seen.get('running')} tasks, not 3)"
+            return [Row(row.name, row.unit, note=why) for row in (mock, raw, ratio)]
+        mock.samples.append(m)
+        raw.samples.append(r)
+    mock.samples, raw.samples = mock.samples[1:], raw.samples[1:]
+    ratio.samples = [m / r for m, r in zip(mock.samples, raw.samples, strict=True) if r > 0]
+    return [mock, raw, ratio]
+
+
+def lessons() -> list[Path]:
+    """The course's lessons in teaching order (student copies in assignments/ are not lessons)."""
+    return sorted((course_root() / "notebooks").glob("[0-9]*.ipynb"))
+
+
+def run_notebook(path: Path, timeout: float = 300) -> None:
+    """Execute a notebook top to bottom in a fresh kernel in mock mode, as nbval does; nothing is saved."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    saved = dict(os.environ)
+    os.environ.update(_env())
+    try:
+        # The kernel's own stderr (ipykernel's TCP notice) is not the notebook's output: keep it quiet.
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def bench_notebooks(runs: int) -> list[Row]:
+    """Each lesson's execution (kernel start included) and the whole course (the sum of their medians)."""
+    paths = lessons()
+    if not paths:
+        return [Row("whole course", "s", note="n/a (no notebooks/[0-9]*.ipynb yet)")]
+    try:
+        importlib.import_module("nbclient")
+    except ImportError:
+        return [Row("whole course", "s", note="n/a (nbclient is not installed)")]
+    rows = []
+    for path in paths:
+        row = Row(f"notebook {path.stem}", "s")
+        for _ in range(runs):
+            try:
+                row.samples.append(_timed(lambda path=path: run_notebook(path)))
+            except Exception as err:  # a failing lesson is a row note, not a crashed benchmark
+                row.samples.clear()
+                row.note = _error_note(err, last_line=True)
+                break
+        rows.append(row)
+    total = Row("whole course", "s")
+    if all(r.samples for r in rows):  # run k of the course is run k of every lesson
+        total.samples = [sum(run) for run in zip(*(r.samples for r in rows), strict=True)]
+    else:
+        total.note = "n/a (a notebook failed)"
+    return [*rows, total]
+
+
+def _browser_harness() -> Any:
+    """The browser test's harness (tests/browser/browser_harness.py of this checkout), or None."""
+    path = course_root() / "tests" / "browser" / "browser_harness.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("labkit_bench_browser_harness", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]  (dataclasses look their module up there)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def bench_browser(runs: int) -> list[Row]:
+    """From starting JupyterLab to the first notebook's cells shown in headless Chromium (cold cache)."""
+    row = Row("JupyterLab start to first notebook rendered", "s")
+    harness = _browser_harness()
+    first = course_root() / "notebooks" / "00_start_here.ipynb"
+    if harness is None:
+        row.note = "n/a (tests/browser/browser_harness.py not found: run from a clone of the course)"
+    elif not first.exists():
+        row.note = "n/a (notebooks/00_start_here.ipynb not written yet)"
+    elif harness.chromium_path() is None:
+        row.note = "n/a (Debian's chromium not found; `make browser-deps` as root installs it)"
+    elif importlib.util.find_spec("playwright") is None:
+        row.note = "n/a (playwright is not installed)"
+    if row.note:
+        return [row]
+    try:
+        _measure_browser(harness, row, runs)
+    except Exception as err:  # a browser that will not start is a row note, not a crashed benchmark
+        row.samples.clear()
+        row.note = _error_note(err)
+    return [row]
+
+
+def _measure_browser(harness: Any, row: Row, runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
+        try:
+            for _ in range(runs):
+                with tempfile.TemporaryDirectory(prefix="labkit-bench-") as tmp:
+                    start = time.perf_counter()
+                    with harness.lab_server(course_root(), Path(tmp), pythonpath=course_root()) as server:
+                        context = browser.new_context(viewport={"width": 1280, "height": 900})
+                        try:
+                            page = context.new_page()
+                            page.goto(server.page_url("notebooks/00_start_here.ipynb"))
+                            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+                            row.samples.append(time.perf_counter() - start)
+                        finally:
+                            context.close()
+        finally:
+            browser.close()
+
+
+def bench_grading(runs: int) -> list[Row]:
+    """Grading the reference capstone once, and a batch on every core (submissions per minute)."""
+    one = Row("grade one submission", "s")
+    cores = os.cpu_count() or 1
+    batch = Row(f"batch grading on {cores} cores", "per min", lower_is_better=False)
+    try:
+        grading = importlib.import_module("tools.bench_grading")
+    except ImportError as err:
+        why = f"n/a ({err.name or 'tools.bench_grading'} not there yet)"
+        return [Row(one.name, one.unit, note=why), Row(batch.name, batch.unit, note=why)]
+    try:
+        for _ in range(runs):
+            one.samples.append(grading.grade_one()["seconds"])
+        for _ in range(max(1, runs // 2)):
+            batch.samples.append(grading.grade_batch(n=2 * cores, workers=cores)["per_minute"])
+    except Exception as err:  # a broken grader is a row note, not a crashed benchmark
+        note = _error_note(err)
+        for row in (one, batch):
+            if not row.samples:
+                row.note = note
+    return [one, batch]
+
+
+BENCHES: dict[str, Callable[[int], list[Row]]] = {
+    "import": bench_import, "deploy": bench_deploy, "notebooks": bench_notebooks, "browser": bench_browser,
+    "grading": bench_grading}
+SLOW = {"notebooks", "browser", "grading"}
+
+
+# ---------------------------------------------------------------- output
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {"cores": os.cpu_count(), "usable_cores": affinity, "python": platform.python_version(),
+            "platform": platform.platform(terse=True), "machine": platform.machine()}
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit == "s":
+        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    return f"{value:.1f} {unit}"
+
+
+def _change(row: Row, previous: dict[str, Any] | None) -> str:
+    if not previous or row.value is None:
+        return ""
+    old = next((r.get("value") for r in previous.get("rows", []) if r.get("name") == row.name), None)
+    if not old:
+        return ""
+    return f"{(row.value - old) / old * 100:+.0f}%"
+
+
+def table(rows: Sequence[Row], info: dict[str, Any], previous: dict[str, Any] | None = None, *,
+          markdown: bool = False) -> str:
+    """The figures as one text (or Markdown) table, with budgets, pass/over and the change since last run."""
+    head = ["measurement", "median", "runs", "budget", "status", "vs last"]
+    body = []
+    for r in rows:
+        median = _fmt(r.value, r.unit) if r.value is not None else r.note
+        budget = ("<= " if r.lower_is_better else ">= ") + _fmt(r.budget, r.unit) if r.budget else ""
+        body.append([r.name, median, str(len(r.samples)) if r.samples else "", budget, r.status,
+                     _change(r, previous)])
+    title = (f"Fargate Lab Kit benchmark: {info['cores']} cores, Python {info['python']}, "
+             f"{info['platform']} (medians)")
+    over = [r.name for r in rows if r.status == "over"]
+    summary = f"over budget: {', '.join(over)}" if over else "every budgeted figure is within budget"
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    else:
+        widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
+        fmt = "  ".join(f"{{:{'<' if i in (0, 1) else '>'}{w}}}" for i, w in enumerate(widths))
+        lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+        lines += [fmt.format(*cells) for cells in body]
+    return "\n".join([title, "", *lines, "", summary])
+
+
+def write_results(rows: Sequence[Row], info: dict[str, Any], command: str, out_dir: Path) -> dict[str, Any]:
+    """Write `latest.json` (the previous one kept as `previous.json`); return the previous results, if any."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    latest, previous_path = out_dir / "latest.json", out_dir / "previous.json"
+    previous = None
+    if latest.exists():
+        try:
+            previous = json.loads(latest.read_text(encoding="utf-8"))
+        except ValueError:
+            previous = None
+        latest.replace(previous_path)
+    data = {"command": command, "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": info, "budgets": BUDGETS, "rows": [r.to_json() for r in rows]}
+    latest.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return previous
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks, print the table, write the JSON; exit 1 with --strict when a figure is over."""
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per fast figure (median taken); default 5")
+    parser.add_argument("--slow-runs", type=int, default=3,
+                        help="runs per notebook, browser and grading figure; default 3")
+    parser.add_argument("--quick", action="store_true", help="one run each: a smoke test, not a measurement")
+    parser.add_argument("--only", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
+    parser.add_argument("--out", type=Path, default=course_root() / "bench-results", help="JSON folder")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (README)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a figure is over its budget")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in BENCHES]
+    if unknown:
+        parser.error(f"unknown --only {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+    runs, slow_runs = (1, 1) if args.quick else (max(1, args.runs), max(1, args.slow_runs))
+
+    info = machine()
+    rows: list[Row] = []
+    for name in chosen:
+        print(f"measuring {name}...", file=sys.stderr, flush=True)
+        rows += BENCHES[name](slow_runs if name in SLOW else runs)
+    command = "python -m tools.bench" + "".join(f" {a}" for a in (sys.argv[1:] if argv is None else argv))
+    previous = write_results(rows, info, command, args.out)
+    print(table(rows, info, previous, markdown=args.markdown))
+    where = args.out / "latest.json"
+    if where.resolve().is_relative_to(course_root()):
+        where = where.resolve().relative_to(course_root())
+    print(f"\n(`{command}`; JSON in {where})")
+    return 1 if args.strict and any(r.status == "over" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
