@@ -264,7 +264,7 @@ def test_pricing_shows_adjustments_when_parts_and_total_differ_and_zero_bills():
     d = diagrams.pricing_breakdown(cost(cpu=1.0, memory=1.0, total=1.4))
     assert "Adjustments" in str(d) and "-$0.60" in str(d)
     z = diagrams.pricing_breakdown(cost(cpu=0.0, memory=0.0))
-    assert bar_widths(z) == {} and "Total: $0.0000" in str(z)
+    assert bar_widths(z) == {} and "Total: $0.00" in str(z)
 
 
 @pytest.mark.parametrize(

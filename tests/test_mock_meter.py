@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from labkit import pricing
-from labkit.lab.meter import _round_to_total
 
 
 def test_bill_prices_tasks_from_pull_to_stop_with_the_minimum(lab, net, register):
@@ -39,10 +38,3 @@ def test_spot_is_billed_at_the_spot_rate(lab, net, register):
     [charge] = lab.bill().charges
     assert charge.capacity_provider == "FARGATE_SPOT"
     assert charge.cost == pytest.approx(pricing.fargate_cost(0.25, 0.5, 600, spot=True).total)
-
-
-
-@pytest.mark.parametrize("values", [[0.00004, 0.00004, 0.00004], [1.23456, 2.34567], [0.1, 0.2, 0.3], []])
-def test_rounded_lines_add_up_to_the_rounded_total(values):
-    shown = _round_to_total(values, sum(values))
-    assert round(sum(shown), 4) == round(sum(values), 4)

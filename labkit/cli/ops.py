@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from labkit.model.units import short_name
+
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 DUMMY_KEY = "testing"  # a local server accepts any credentials; this is what moto's docs use
 
@@ -95,7 +97,7 @@ def run_teardown(args: argparse.Namespace) -> int:
         print(report)
         if report.dry_run:
             for kind, name in report.removed:
-                print(f"  {kind}: {_short(name)}")
+                print(f"  {kind}: {short_name(name)}")
             if report.removed:
                 print("Nothing was removed (dry run); run again without --dry-run to remove these.")
     return EXIT_OK if report.ok else EXIT_PROBLEM
@@ -117,10 +119,6 @@ def _wait_in_server_time(endpoint_url: str | None, account: str, clients: dict[s
     clock = RemoteClock(lambda: control.clock(account), lambda seconds: control.advance(account, seconds))
     for name in ("ecs", "ec2", "ecr", "logs", "iam"):
         client(name)._labkit_clock = clock
-
-
-def _short(name: str) -> str:
-    return name.split(":", 5)[-1] if name.startswith("arn:") else name
 
 
 # --- server -----------------------------------------------------------------------------------------------------

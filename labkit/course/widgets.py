@@ -14,6 +14,7 @@ import ipywidgets as w
 
 from labkit.course.exercises import Quiz, Verdict, check, quiz_spec
 from labkit.errors import InvalidInput, LabkitError
+from labkit.model.units import gb_text, vcpu_text
 
 __all__ = ["PricingExplorer", "QuizWidget", "TaskSizePicker", "pricing_explorer", "quiz", "task_size_picker"]
 
@@ -106,18 +107,6 @@ def quiz(exercise_id: str, answer: Any = None) -> QuizWidget:
 
 # ---- pricing explorer -------------------------------------------------------------------------------------
 
-def _vcpu_label(cpu: int) -> str:
-    from labkit.data import facts
-
-    return f"{cpu / facts()['units']['cpu_units_per_vcpu']:g} vCPU"
-
-
-def _gb_label(memory: int) -> str:
-    from labkit.data import facts
-
-    return f"{memory / facts()['units']['mib_per_gb']:g} GB"
-
-
 _LABEL_COLUMN = {"description_width": "80px", "button_width": "100px"}  # the sliders' label width, by default
 
 
@@ -162,7 +151,7 @@ class PricingExplorer(w.VBox):
     def _fill_cpu(self) -> None:
         cpus = sorted({c for c, _ in self._sizes()})
         self._updating = True
-        self.vcpu.options = [(_vcpu_label(c), c) for c in cpus]
+        self.vcpu.options = [(vcpu_text(c), c) for c in cpus]
         self.vcpu.value = cpus[0] if self.os.value == "WINDOWS" else cpus[min(2, len(cpus) - 1)]
         self._fill_memory()
         self._updating = False
@@ -172,7 +161,7 @@ class PricingExplorer(w.VBox):
         keep = self.memory.value if self.memory.value in mems else mems[0]
         was = self._updating
         self._updating = True
-        self.memory.options = [(_gb_label(m), m) for m in mems]
+        self.memory.options = [(gb_text(m), m) for m in mems]
         self.memory.value = keep
         self._updating = was
 
@@ -232,7 +221,7 @@ class TaskSizePicker(w.VBox):
         self.os_name = normalize_os(os)
         self._sizes = valid_sizes(self.os_name)
         cpus = sorted({c for c, _ in self._sizes})
-        self.cpu = w.Dropdown(options=[(f"{c} ({_vcpu_label(c)})", c) for c in cpus], value=cpus[0],
+        self.cpu = w.Dropdown(options=[(f"{c} ({vcpu_text(c)})", c) for c in cpus], value=cpus[0],
                               description="cpu")
         self.memory = w.Dropdown(options=[], description="memory")
         self.summary = w.HTML("")
@@ -243,7 +232,7 @@ class TaskSizePicker(w.VBox):
 
     def _fill(self) -> None:
         mems = [m for c, m in self._sizes if c == self.cpu.value]
-        self.memory.options = [(f"{m} MiB ({_gb_label(m)})", m) for m in mems]
+        self.memory.options = [(f"{m} MiB ({gb_text(m)})", m) for m in mems]
         self.memory.value = mems[0]
         self._show()
 

@@ -15,6 +15,7 @@ from typing import Any
 from labkit.diagrams.base import Diagram, Edge, Group, Node, box_label, html_label
 from labkit.errors import InvalidInput
 from labkit.lab.tagging import TAG_LAB
+from labkit.model.units import short_name
 
 MAX_TASKS_PER_SERVICE = 6
 
@@ -114,10 +115,6 @@ def _capacity(item: dict[str, Any]) -> str:
     return item.get("capacityProviderName") or item.get("launchType") or "unknown"
 
 
-def _short(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
-
-
 def read_account(lab: Any) -> Snapshot:
     """Read the lab's VPCs, subnets, security groups, clusters, services, tasks and ECR repositories."""
     if not callable(getattr(lab, "client", None)):
@@ -157,7 +154,7 @@ def read_account(lab: Any) -> Snapshot:
                         s.get("runningCount", 0),
                         s.get("pendingCount", 0),
                         _capacity(s),
-                        _short(s.get("taskDefinition", "")),
+                        short_name(s.get("taskDefinition", "")),
                         tuple(net.get("securityGroups") or ()),
                     )
                 )
@@ -171,12 +168,12 @@ def read_account(lab: Any) -> Snapshot:
                 group = t.get("group", "")
                 tasks.append(
                     TaskInfo(
-                        _short(t["taskArn"]),
+                        short_name(t["taskArn"]),
                         cluster,
                         group,
                         t.get("lastStatus", ""),
                         _capacity(t),
-                        _short(t.get("taskDefinitionArn", "")),
+                        short_name(t.get("taskDefinitionArn", "")),
                         details.get("networkInterfaceId", ""),
                         details.get("privateIPv4Address", ""),
                         details.get("subnetId", ""),

@@ -35,6 +35,7 @@ from labkit.diagrams.base import (
 )
 from labkit.diagrams.live import architecture
 from labkit.errors import InvalidInput
+from labkit.model.units import usd, usd_places
 
 __all__ = [
     "STEP_NAMES",
@@ -489,10 +490,6 @@ _COST_PARTS = (
 BAR_WIDTH, BAR_TRACK = 260, "#EEF0F2"
 
 
-def _usd(value: float, total: float) -> str:
-    return f"${value:,.2f}" if total >= 1 else f"${value:.4f}"
-
-
 def pricing_breakdown(cost: Any) -> Diagram:
     """Where the money goes (vCPU, memory, storage, OS licence) for a `labkit.pricing.Cost`, as bars."""
     values = {}
@@ -526,9 +523,9 @@ def pricing_breakdown(cost: Any) -> Diagram:
         rows.append(
             f'<TR><TD ALIGN="LEFT">{esc(label)}</TD><TD><TABLE BORDER="0" CELLBORDER="0" '
             f'CELLSPACING="0" CELLPADDING="0"><TR>{bar}{spacer}</TR></TABLE></TD>'
-            f'<TD ALIGN="RIGHT">{esc(_usd(v, total))}</TD><TD ALIGN="RIGHT">{pct}</TD></TR>'
+            f'<TD ALIGN="RIGHT">{esc(usd(v, usd_places(total)))}</TD><TD ALIGN="RIGHT">{pct}</TD></TR>'
         )
-        lines.append(f"- {label}: {_usd(v, total)} ({pct})")
+        lines.append(f"- {label}: {usd(v, usd_places(total))} ({pct})")
     # From the parts to the total: a Savings Plan discount (labkit.pricing.Cost names it), then the rest.
     discount = getattr(cost, "savings_plan_discount", 0) or 0
     discount = (
@@ -537,13 +534,13 @@ def pricing_breakdown(cost: Any) -> Diagram:
     other = total - (parts_sum - discount)
     for label, amount in (("Savings Plan discount", -discount), ("Adjustments", other)):
         if abs(amount) > 1e-9:
-            text = ("-" if amount < 0 else "") + _usd(abs(amount), total)
+            text = usd(amount, usd_places(total))
             rows.append(
                 f'<TR><TD ALIGN="LEFT">{label}</TD><TD></TD><TD ALIGN="RIGHT">{esc(text)}</TD><TD></TD></TR>'
             )
             lines.append(f"- {label}: {text}")
     rows.append(
-        f'<TR><TD ALIGN="LEFT"><B>Total</B></TD><TD></TD><TD ALIGN="RIGHT"><B>{esc(_usd(total, total))}'
+        f'<TR><TD ALIGN="LEFT"><B>Total</B></TD><TD></TD><TD ALIGN="RIGHT"><B>{esc(usd(total, usd_places(total)))}'
         "</B></TD><TD></TD></TR>"
     )
     table = (
@@ -563,11 +560,11 @@ def pricing_breakdown(cost: Any) -> Diagram:
     sum_text += " - Savings Plan discount" if abs(discount) > 1e-9 else ""
     sum_text += " + adjustments" if abs(other) > 1e-9 else ""
     title = "Where the money goes"
-    summary = f"{title}:\n" + "\n".join(lines) + f"\nTotal: {_usd(total, total)} (= {sum_text})."
+    summary = f"{title}:\n" + "\n".join(lines) + f"\nTotal: {usd(total, usd_places(total))} (= {sum_text})."
     biggest = max(shown, key=lambda p: values[p[0]])[1] if parts_sum > 0 else "nothing"
     desc = (
         f"Horizontal bars, one per part of the bill ({', '.join(s[1] for s in shown)}), each as long as "
-        f"its share. The total is {_usd(total, total)}; the biggest part is {biggest}."
+        f"its share. The total is {usd(total, usd_places(total))}; the biggest part is {biggest}."
     )
     return Diagram(
         name="pricing_breakdown", title=title, description=desc, summary=summary, nodes=(node,), legend=()

@@ -20,6 +20,7 @@ from typing import Any
 from labkit.errors import InvalidInput, LabkitError
 from labkit.lab.session import Lab
 from labkit.lab.tagging import ROLE_PATH, TAG_LAB
+from labkit.model.units import gb_text, vcpu_text
 
 __all__ = [
     "Cluster",
@@ -54,14 +55,6 @@ SUBNET_CIDRS = ("10.0.0.0/24", "10.0.1.0/24")
 PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 POLL_SECONDS, POLL_ATTEMPTS = 15, 40  # as boto3's services_stable waiter
-
-
-def _vcpu(cpu: str | int) -> str:
-    return f"{int(cpu) / 1024:g} vCPU"
-
-
-def _gb(memory: str | int) -> str:
-    return f"{int(memory) / 1024:g} GB"
 
 
 # --- results ---------------------------------------------------------------------------------------------
@@ -135,8 +128,8 @@ class TaskDefinition:
     arn: str = field(repr=False)
 
     def __str__(self) -> str:
-        parts = [f"Task definition {self.family}:{self.revision}: {_vcpu(self.cpu)}, {_gb(self.memory)}, {self.arch}",
-                 f"image {_short_image(self.image)}"]
+        parts = [f"Task definition {self.family}:{self.revision}: {vcpu_text(self.cpu)}, {gb_text(self.memory)}, "
+                 f"{self.arch}", f"image {_short_image(self.image)}"]
         if self.port:
             parts.append(f"port {self.port}")
         parts.append(f"logs to {self.log_group}" if self.log_group else "no logs")
@@ -207,7 +200,7 @@ class Task:
 
     def __str__(self) -> str:
         where = self.capacity_provider_name or self.launch_type or "?"
-        size = f" ({_vcpu(self.cpu)}, {_gb(self.memory)})" if self.cpu and self.memory else ""
+        size = f" ({vcpu_text(self.cpu)}, {gb_text(self.memory)})" if self.cpu and self.memory else ""
         stop = f", stopCode {self.stop_code}" if self.stop_code and self.last_status == "STOPPED" else ""
         return f"Task {self.task_definition} {self.last_status} on {where} in {self.availability_zone}{size}{stop}"
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from labkit.errors import GuardrailError
 from labkit.lab.tagging import TAG_LAB
+from labkit.model.units import gb, short_name, size_text, vcpu
 
 #: A lab's projection assumes what runs now keeps running this long (a lesson, with margin).
 PLANNED_HOURS = 2.0
@@ -207,7 +208,7 @@ class Ledger:
         lines = [f"Spent so far about ${self.spent(now):.2f}; running now about ${self.hourly():.4f}/hour; "
                  f"projected ${self.projected(now):.2f} over {self.planned_hours:g} h of a ${self.budget_usd:.2f} "
                  "budget."]
-        lines += [f"  {name}: {n} x {vcpu:g} vCPU / {gb:g} GB" for (name, vcpu, gb), n in sorted(groups.items()) if n]
+        lines += [f"  {name}: {n} x {size_text(cpus, mem)}" for (name, cpus, mem), n in sorted(groups.items()) if n]
         if len(lines) == 1:
             lines.append("  nothing running")
         return "\n".join(lines)
@@ -312,7 +313,7 @@ def _adopt_running(lab: Any, book: Ledger) -> str:
                         if size is None:
                             continue
                         on_spot = task.get("capacityProviderName") == "FARGATE_SPOT"
-                        book.start(Charge(what=f"task {_short(cluster)}/{_short(task['taskArn'])}",
+                        book.start(Charge(what=f"task {short_name(cluster)}/{short_name(task['taskArn'])}",
                                           on_demand=0 if on_spot else 1, spot=1 if on_spot else 0, started=now,
                                           **size))
                         tasks += 1
@@ -351,13 +352,8 @@ def install(lab: Any, client: Any) -> None:
     events.register(f"after-call.{sid}", after)
 
 
-def _short(name: str) -> str:
-    """A cluster, service or task's short name from a name or an ARN."""
-    return str(name).rsplit("/", 1)[-1].rsplit(":", 1)[-1] if str(name).startswith("arn:") else str(name)
-
-
 def _service_key(cluster: str | None, service: str) -> str:
-    return f"service {_short(cluster or 'default')}/{_short(service)}"
+    return f"service {short_name(cluster or 'default')}/{short_name(service)}"
 
 
 def _split(count: int, strategy: list[dict[str, Any]]) -> tuple[int, int]:
@@ -430,7 +426,7 @@ def _size_or_none(lab: Any, task_definition: str) -> dict[str, Any] | None:
 def _describe_service(lab: Any, cluster: str | None, service: str) -> dict[str, Any]:
     found = lab.client("ecs").describe_services(cluster=cluster or "default", services=[service])["services"]
     if not found or found[0].get("status") == "INACTIVE":
-        raise _AwsAnswers(f"no active service {_short(service)} in cluster {_short(cluster or 'default')}")
+        raise _AwsAnswers(f"no active service {short_name(service)} in cluster {short_name(cluster or 'default')}")
     return found[0]
 
 
@@ -439,17 +435,12 @@ def _size(lab: Any, task_definition: str | None) -> dict[str, Any]:
     if not task_definition:
         raise _AwsAnswers("no task definition named")
     td = lab.client("ecs").describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
-    from labkit.data import facts
-    from labkit.model.fargate import parse_cpu, parse_memory
-
-    units = facts()["units"]
     if not td.get("cpu") or not td.get("memory"):
         raise _AwsAnswers(f"task definition {td['family']}:{td['revision']} sets no task-level cpu and memory, "
                           "which Fargate needs")
     platform = td.get("runtimePlatform") or {}
     os_family = platform.get("operatingSystemFamily", "LINUX")
-    return {"vcpu": parse_cpu(td["cpu"]) / units["cpu_units_per_vcpu"],
-            "memory_gb": parse_memory(td["memory"]) / units["mib_per_gb"],
+    return {"vcpu": vcpu(td["cpu"]), "memory_gb": gb(td["memory"]),
             "arch": platform.get("cpuArchitecture", "X86_64"),
             "os": "LINUX" if os_family == "LINUX" else "WINDOWS",
             "ephemeral_gb": float((td.get("ephemeralStorage") or {}).get("sizeInGiB", 20))}
@@ -484,8 +475,8 @@ def _quote(lab: Any, operation: str, params: dict[str, Any]) -> Quote | None:
         what, size = key, _size(lab, params.get("taskDefinition"))
     else:  # RunTask, StartTask
         count = int(params.get("count", 1)) if operation == "RunTask" else len(params.get("containerInstances", []))
-        key = f"{operation} {_short(cluster or 'default')}"
-        what, size = f"{count} new task(s) in cluster {_short(cluster or 'default')}", _size(
+        key = f"{operation} {short_name(cluster or 'default')}"
+        what, size = f"{count} new task(s) in cluster {short_name(cluster or 'default')}", _size(
             lab, params.get("taskDefinition"))
     on_demand, spot = _split(count, strategy)
     charge = Charge(what=key, on_demand=on_demand, spot=spot, started=now, **size)
@@ -506,7 +497,7 @@ def _quote(lab: Any, operation: str, params: dict[str, Any]) -> Quote | None:
     if operation in ("UpdateService", "RegisterScalableTarget") and hourly <= was_hourly:
         return Quote(charge=charge, hourly=hourly, projected=projected)  # runs less (or the same): no new cost
     option = (f"{spot} on Fargate Spot, counted at the on-demand rate" if spot else "on-demand")
-    sized = f"{size['vcpu']:g} vCPU / {size['memory_gb']:g} GB"
+    sized = size_text(size["vcpu"], size["memory_gb"])
     if projected > book.budget_usd:
         refusal = (f"refused {operation} ({what}): {count} task(s) of {sized} cost about ${hourly:.4f} per hour; "
                    f"with what this lab has run and runs, that projects to ${projected:.2f} over "
@@ -527,7 +518,8 @@ def _settle(lab: Any, call: str, params: dict[str, Any], parsed: dict[str, Any],
         c = quote.charge
         for task in parsed.get("tasks", []):
             on_spot = task.get("capacityProviderName") == "FARGATE_SPOT"
-            book.start(Charge(what=f"task {_short(task.get('clusterArn', 'default'))}/{_short(task['taskArn'])}",
+            what = f"task {short_name(task.get('clusterArn', 'default'))}/{short_name(task['taskArn'])}"
+            book.start(Charge(what=what,
                               vcpu=c.vcpu, memory_gb=c.memory_gb, on_demand=0 if on_spot else 1,
                               spot=1 if on_spot else 0, started=now, arch=c.arch, os=c.os,
                               ephemeral_gb=c.ephemeral_gb))
@@ -541,7 +533,7 @@ def _settle(lab: Any, call: str, params: dict[str, Any], parsed: dict[str, Any],
         _, cluster, name = (str(params.get("ResourceId", "")).split("/", 2) + ["", ""])[:3]
         book.ceilings.pop(_service_key(cluster, name), None)
     elif call == "ecs.StopTask":
-        book.stop(f"task {_short(params.get('cluster') or 'default')}/{_short(params['task'])}", now)
+        book.stop(f"task {short_name(params.get('cluster') or 'default')}/{short_name(params['task'])}", now)
     elif call == "ecs.DeleteService":
         key = _service_key(params.get("cluster"), params["service"])
         book.stop(key, now)
@@ -568,7 +560,7 @@ class Run:
     def __str__(self) -> str:
         runs = "task" if self.tasks == 1 else "tasks"
         where = " on Fargate Spot" if self.spot else ""
-        return f"{self.tasks} {runs} of {self.vcpu:g} vCPU / {self.memory_gb:g} GB{where} for {self.minutes:g} min"
+        return f"{self.tasks} {runs} of {size_text(self.vcpu, self.memory_gb)}{where} for {self.minutes:g} min"
 
 
 @dataclass(frozen=True)

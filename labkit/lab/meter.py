@@ -10,13 +10,13 @@ rules, not AWS's bill.
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from labkit.lab.tagging import TAG_LAB
 from labkit.model.text import ShownAsText
+from labkit.model.units import gb, round_to_total, vcpu
 
 ONE_OFF = "one-off tasks"
 
@@ -80,7 +80,7 @@ class Bill(ShownAsText):
         clock = "simulated" if self.mode != "real" else "wall-clock estimate"
         lines = [f"Fargate bill ({self.mode} mode, {self.region}, {clock}): {len(self.charges)} tasks"]
         rows = self._rows()
-        shown = _round_to_total([r[2] for r in rows], self.total)
+        shown = round_to_total([r[2] for r in rows], self.total, 4)
         width = max([len(r[0]) for r in rows] + [5])
         dwidth = max([len(r[1]) for r in rows] + [0])
         for (label, detail, _), value in zip(rows, shown, strict=True):
@@ -92,25 +92,13 @@ class Bill(ShownAsText):
 
     def _repr_html_(self) -> str:
         rows = self._rows()
-        shown = _round_to_total([r[2] for r in rows], self.total)
+        shown = round_to_total([r[2] for r in rows], self.total, 4)
         body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td style='text-align:right'>"
                        f"${v:.4f}</td></tr>" for (a, b, _), v in zip(rows, shown, strict=True))
         body += f"<tr><th>total</th><td></td><th style='text-align:right'>${round(self.total, 4):.4f}</th></tr>"
         return (f"<div><p><b>Fargate bill ({html.escape(self.mode)} mode, {html.escape(self.region)})</b></p>"
                 f"<table>{body}</table><p>The lines add up to the total. Billed per second from image pull to "
                 f"stop, at least {self.minimum_seconds} s per task.</p></div>")
-
-
-def _round_to_total(values: list[float], total: float, places: int = 4) -> list[float]:
-    """Round each value so that the rounded values add up to the rounded total (largest remainder)."""
-    scale = 10 ** places
-    target = round(total * scale)
-    floors = [math.floor(v * scale) for v in values]
-    remainder = target - sum(floors)
-    order = sorted(range(len(values)), key=lambda i: values[i] * scale - floors[i], reverse=True)
-    for i in order[:max(remainder, 0)]:
-        floors[i] += 1
-    return [f / scale for f in floors]
 
 
 def _service_of(task: dict[str, Any]) -> str:
@@ -157,12 +145,10 @@ def bill(lab: Any) -> Bill:
                 seconds = _seconds(task, now)
                 if task.get("pullStartedAt") is None:
                     continue  # nothing billed before the image download starts
-                units = facts()["units"]
                 provider = task.get("capacityProviderName") or "FARGATE"
                 storage = (task.get("ephemeralStorage") or {}).get("sizeInGiB",
                                                                    facts()["billing"]["free_storage_gb"])
-                cost = fargate_cost(int(task["cpu"]) / units["cpu_units_per_vcpu"],
-                                    int(task["memory"]) / units["mib_per_gb"], seconds, region=lab.region,
+                cost = fargate_cost(vcpu(task["cpu"]), gb(task["memory"]), seconds, region=lab.region,
                                     arch=arch, os=os_name, ephemeral_gb=storage, spot=provider == "FARGATE_SPOT")
                 charges.append(TaskCharge(service=_service_of(task), task_definition=td.split("/")[-1],
                                           capacity_provider=provider, cpu=task["cpu"], memory=task["memory"],

@@ -17,6 +17,7 @@ from typing import Any
 
 from labkit.errors import InvalidInput
 from labkit.lab.tagging import COURSE, ROLE_PATH, TAG_COURSE, TAG_LAB
+from labkit.model.units import short_name
 
 KINDS = ("scaling policy", "scalable target", "service", "task", "cluster", "task definition", "Fargate profile",
          "EKS cluster", "repository", "log group", "security group",
@@ -98,7 +99,8 @@ class _Run:
             code = err.response.get("Error", {}).get("Code", "")
             if code in _GONE and _looks_gone(err):
                 return False
-            self.problems.append(f"{kind} {_short(name)}: {code}: {err.response.get('Error', {}).get('Message', '')}")
+            message = err.response.get("Error", {}).get("Message", "")
+            self.problems.append(f"{kind} {short_name(name)}: {code}: {message}")
             return False
         self.done(kind, name)
         return True
@@ -120,10 +122,6 @@ def _quietly(read: Callable[[], Any]) -> Any:
         return read()
     except ClientError:
         return None
-
-
-def _short(name: str) -> str:
-    return name.rsplit("/", 1)[-1].rsplit(":", 1)[0] if name.startswith("arn:") else name
 
 
 def _tags(pairs: Iterable[dict[str, Any]] | None) -> dict[str, str]:
@@ -301,7 +299,7 @@ def _wait_stopped(ecs: Any, cluster_arn: str, arns: list[str], run: _Run) -> Non
             ecs.get_waiter("tasks_stopped").wait(cluster=cluster_arn, tasks=chunk,
                                                  WaiterConfig={"Delay": 10, "MaxAttempts": 60})
         except WaiterError as err:
-            run.problems.append(f"tasks in cluster {_short(cluster_arn)} did not stop in time: {err}")
+            run.problems.append(f"tasks in cluster {short_name(cluster_arn)} did not stop in time: {err}")
 
 
 def _task_definitions(ecs: Any, run: _Run) -> None:

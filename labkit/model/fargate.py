@@ -15,6 +15,7 @@ from typing import Any
 
 from labkit.data import facts
 from labkit.errors import InvalidInput
+from labkit.model.units import gb_text, join, num, parse_cpu, parse_memory, units_per_vcpu, vcpu_text
 
 __all__ = [
     "Problem",
@@ -33,93 +34,6 @@ __all__ = [
 
 CLIENT = "ClientException"
 INVALID_PARAM = "InvalidParameterException"
-
-
-# ---------------------------------------------------------------- units
-
-
-def _units_per_vcpu() -> int:
-    return int(facts()["units"]["cpu_units_per_vcpu"])
-
-
-def _mib_per_gb() -> int:
-    return int(facts()["units"]["mib_per_gb"])
-
-
-def _number(value: Any, what: str, example: str) -> Fraction:
-    """A finite positive number from an int/float/str, as an exact Fraction; else InvalidInput."""
-    if isinstance(value, bool) or value is None or not isinstance(value, (int, float, str, Fraction)):
-        raise InvalidInput(f"{what} {value!r} is not a number; expected {example}.")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidInput(f"{what} {value!r} is not a finite number; expected {example}.")
-    try:
-        number = Fraction(value) if not isinstance(value, float) else Fraction(repr(value))
-    except (ValueError, ZeroDivisionError) as err:
-        raise InvalidInput(f"{what} {value!r} is not a number; expected {example}.") from err
-    if number <= 0:
-        raise InvalidInput(f"{what} {value!r} must be greater than zero; expected {example}.")
-    return number
-
-
-def _whole(number: Fraction, given: Any, what: str, unit: str, example: str) -> int:
-    if number.denominator != 1:
-        raise InvalidInput(f"{what} {given!r} is {_num(number)} {unit}, not a whole number of {unit}; "
-                           f"expected {example}.")
-    return int(number)
-
-
-_CPU_EXAMPLE = "CPU units such as 256 or 1024, or vCPUs as a string such as '0.25 vCPU' or '1 vCPU'"
-_MEMORY_EXAMPLE = "MiB such as 512 or 2048, or GB as a string such as '0.5 GB' or '2 GB'"
-_CPU_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(vcpus?)?\s*$", re.IGNORECASE)
-_MEMORY_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(gb|gib|mb|mib)?\s*$", re.IGNORECASE)
-
-
-def parse_cpu(value: Any) -> int:
-    """CPU units from 256, "256", "1 vCPU", "0.25 vcpu" or ".25 vCpu" (forms ECS and CloudFormation take)."""
-    if isinstance(value, str):
-        match = _CPU_RE.match(value)
-        if not match:
-            raise InvalidInput(f"cpu {value!r} is not understood; expected {_CPU_EXAMPLE}.")
-        number = _number(match.group(1), "cpu", _CPU_EXAMPLE)
-        if match.group(2):
-            number *= _units_per_vcpu()
-        return _whole(number, value, "cpu", "CPU units", _CPU_EXAMPLE)
-    return _whole(_number(value, "cpu", _CPU_EXAMPLE), value, "cpu", "CPU units", _CPU_EXAMPLE)
-
-
-def parse_memory(value: Any) -> int:
-    """Memory in MiB from 512, "512", "2 GB", "2GB" or "0.5 GB" (GB here is 1024 MiB, as ECS counts it)."""
-    if isinstance(value, str):
-        match = _MEMORY_RE.match(value)
-        if not match:
-            raise InvalidInput(f"memory {value!r} is not understood; expected {_MEMORY_EXAMPLE}.")
-        number = _number(match.group(1), "memory", _MEMORY_EXAMPLE)
-        if match.group(2) and match.group(2).lower() in ("gb", "gib"):
-            number *= _mib_per_gb()
-        return _whole(number, value, "memory", "MiB", _MEMORY_EXAMPLE)
-    return _whole(_number(value, "memory", _MEMORY_EXAMPLE), value, "memory", "MiB", _MEMORY_EXAMPLE)
-
-
-def _vcpu_text(cpu: int) -> str:
-    vcpu = Fraction(cpu, _units_per_vcpu())
-    return f"{_num(vcpu)} vCPU"
-
-
-def _gb_text(memory: int) -> str:
-    return f"{_num(Fraction(memory, _mib_per_gb()))} GB"
-
-
-def _num(x: Fraction | float | int) -> str:
-    """A number without a trailing .0: 0.25, 1, 2.5."""
-    value = float(x)
-    return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-def _join(items: Sequence[str], word: str = "or") -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 # ---------------------------------------------------------------- sizes
@@ -171,7 +85,7 @@ def min_platform_version(cpu: Any) -> str | None:
 
 def _cpu_choices(os: str) -> str:
     rows = _rows(os)
-    return "choose " + _join([f"{r['cpu']} ({_vcpu_text(r['cpu'])})" for r in rows]) + " CPU units"
+    return "choose " + join([f"{r['cpu']} ({vcpu_text(r['cpu'])})" for r in rows]) + " CPU units"
 
 
 def _memory_choices(memory: Sequence[int]) -> str:
@@ -180,8 +94,8 @@ def _memory_choices(memory: Sequence[int]) -> str:
     if len(values) > 4 and len(steps) == 1:
         step = steps.pop()
         return (f"{values[0]} to {values[-1]} MiB in steps of {step} MiB "
-                f"({_gb_text(values[0])[:-3]} to {_gb_text(values[-1])})")
-    return _join([str(v) for v in values]) + " MiB"
+                f"({gb_text(values[0])[:-3]} to {gb_text(values[-1])})")
+    return join([str(v) for v in values]) + " MiB"
 
 
 def smallest_size_for(cpu: Any, memory: Any, os: str = "LINUX") -> tuple[int, int]:
@@ -193,7 +107,7 @@ def smallest_size_for(cpu: Any, memory: Any, os: str = "LINUX") -> tuple[int, in
     largest_cpu = max(s[0] for s in valid_sizes(os))
     largest_mem = max(s[1] for s in valid_sizes(os))
     raise InvalidInput(f"no Fargate size ({normalize_os(os)}) has {need_cpu} CPU units and {need_mem} MiB; "
-                       f"the largest is {largest_cpu} CPU units ({_vcpu_text(largest_cpu)}) with up to "
+                       f"the largest is {largest_cpu} CPU units ({vcpu_text(largest_cpu)}) with up to "
                        f"{largest_mem} MiB. Split the work across tasks, or lower the need.")
 
 
@@ -215,7 +129,7 @@ def size_hint(cpu: Any, memory: Any, os: str = "LINUX") -> str:
         return hint + "."
     row = rows[units]
     if mem not in row["memory"]:
-        hint = (f"memory {mem} MiB is not valid with {units} CPU units; with {_vcpu_text(units)} choose "
+        hint = (f"memory {mem} MiB is not valid with {units} CPU units; with {vcpu_text(units)} choose "
                 f"{_memory_choices(row['memory'])}")
         try:
             fit = smallest_size_for(units, mem, name)
@@ -231,7 +145,7 @@ def size_hint(cpu: Any, memory: Any, os: str = "LINUX") -> str:
 
 
 def _size_text(cpu: int, memory: int) -> str:
-    return f"{cpu} CPU units ({_vcpu_text(cpu)}) with {memory} MiB ({_gb_text(memory)})"
+    return f"{cpu} CPU units ({vcpu_text(cpu)}) with {memory} MiB ({gb_text(memory)})"
 
 
 # ---------------------------------------------------------------- task definition rules
@@ -346,12 +260,12 @@ def problems(task_def: Any, *, launch_type: str | None = "FARGATE",
         os_name = "WINDOWS"
         # AWS-style wording (labkit's own): AWS's exact text for this case was not found.
         add("os-family", f"Fargate does not support operating system family '{family}'.",
-            f"{f['windows']['note']} Use one of {_join(windows_families)}.",
+            f"{f['windows']['note']} Use one of {join(windows_families)}.",
             "runtimePlatform.operatingSystemFamily")
     elif family != "LINUX":
         # AWS-style wording (labkit's own).
         add("os-family", f"Invalid operating system family '{family}'.",
-            f"Fargate runs LINUX or {_join(windows_families)}.", "runtimePlatform.operatingSystemFamily")
+            f"Fargate runs LINUX or {join(windows_families)}.", "runtimePlatform.operatingSystemFamily")
     if arch not in ("X86_64", "ARM64"):
         # AWS-style wording (labkit's own).
         add("cpu-architecture", f"Invalid CPU architecture '{arch}'.",
@@ -473,9 +387,9 @@ def problems(task_def: Any, *, launch_type: str | None = "FARGATE",
             if str(cap).upper() not in allowed:
                 # AWS-style wording (labkit's own).
                 add("unsupported-parameter",
-                    f"Tasks using the Fargate launch type only support adding the {_join(allowed)} "
+                    f"Tasks using the Fargate launch type only support adding the {join(allowed)} "
                     f"kernel capability; '{cap}' is not supported.",
-                    f"On Fargate a container may add only {_join(allowed)}: remove '{cap}' from "
+                    f"On Fargate a container may add only {join(allowed)}: remove '{cap}' from "
                     "linuxParameters.capabilities.add.", f"{path}.linuxParameters.capabilities.add[{j}]")
         # Log driver and image pulls need the execution role.
         log = _dict(c.get("logConfiguration"), f"{path}.logConfiguration")
@@ -568,7 +482,7 @@ def _platform_problems(version: Any, os_name: str, arch: str, cpu: int | None,
     resolved = pv[f"{key}_latest"] if version.upper() == "LATEST" else version
     field = "platformVersion"
     if resolved not in pv[key]:
-        known = _join(pv[key] + ["LATEST"])
+        known = join(pv[key] + ["LATEST"])
         retired = pv["deprecated_linux"].get(resolved) if key == "linux" else None
         why = f" It was retired on {retired}." if retired else ""
         # AWS-style wording (labkit's own).
@@ -664,14 +578,14 @@ def eks_pod_size(containers: Iterable[Any], init_containers: Iterable[Any] = ())
     mem = max(sum((m for _, m in main), Fraction(0)), max((m for _, m in init), default=Fraction(0)))
     if cpu == 0 and mem == 0:
         return eks["default_size"]["cpu"], eks["default_size"]["memory"]
-    need_cpu = cpu * _units_per_vcpu()
+    need_cpu = cpu * units_per_vcpu()
     need_mem = mem + eks["kubernetes_overhead_mib"]
     for row in eks["sizes"]:
         for size in row["memory"]:
             if row["cpu"] >= need_cpu and size >= need_mem:
                 return row["cpu"], size
     top = eks["sizes"][-1]
-    raise InvalidInput(f"the Pod requests {_num(cpu)} vCPU and {_num(math.ceil(need_mem))} MiB (with "
+    raise InvalidInput(f"the Pod requests {num(cpu)} vCPU and {num(math.ceil(need_mem))} MiB (with "
                        f"{eks['kubernetes_overhead_mib']} MiB for Kubernetes); the largest EKS Fargate size "
                        "is "
-                       f"{_vcpu_text(top['cpu'])} with {_gb_text(top['memory'][-1])}. Lower the requests.")
+                       f"{vcpu_text(top['cpu'])} with {gb_text(top['memory'][-1])}. Lower the requests.")

@@ -18,6 +18,7 @@ from labkit.data import cite, facts
 from labkit.errors import InvalidInput
 from labkit.model.fargate import is_valid_size, normalize_os, size_hint
 from labkit.model.text import ShownAsText
+from labkit.model.units import num, round_to_total, usd, usd_places
 
 __all__ = [
     "Comparison",
@@ -181,38 +182,13 @@ def rates(region: str = "us-east-1", arch: str = "X86_64", os: str = "LINUX", sp
 # ---------------------------------------------------------------- display helpers
 
 
-def _decimals(total: float) -> int:
-    return 2 if abs(total) >= 1 else 6
-
-
-def _rounded_lines(values: list[float], total: float) -> tuple[list[float], float, int]:
-    """Round each line for display so that the shown lines add up exactly to the shown total."""
-    d = _decimals(total)
-    scale = 10**d
-    shown_total = round(total * scale)
-    shown = [round(v * scale) for v in values]
-    diff = shown_total - sum(shown)
-    if diff and values:
-        biggest = max(range(len(values)), key=lambda i: abs(values[i]))
-        shown[biggest] += diff
-    return [s / scale for s in shown], shown_total / scale, d
-
-
-def _money(value: float, d: int) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.{d}f}"
-
-
-def _num(x: float) -> str:
-    return f"{x:,.6g}"
-
-
 def _table_text(title: list[str], rows: list[tuple[str, str, float]], total: float,
                 footer: list[str]) -> str:
-    shown, shown_total, d = _rounded_lines([r[2] for r in rows], total)
+    d = usd_places(total)
+    shown, shown_total = round_to_total([r[2] for r in rows], total, d), round(total, d)
     width = max(len(r[1]) for r in rows) if rows else 0
     lwidth = max([len(r[0]) for r in rows] + [len("total")])
-    money = [_money(v, d) for v in shown] + [_money(shown_total, d)]
+    money = [usd(v, d) for v in shown] + [usd(shown_total, d)]
     mwidth = max(len(m) for m in money)
     lines = list(title)
     for (label, detail, _), m in zip(rows, money, strict=False):
@@ -223,12 +199,13 @@ def _table_text(title: list[str], rows: list[tuple[str, str, float]], total: flo
 
 def _table_html(title: list[str], rows: list[tuple[str, str, float]], total: float,
                 footer: list[str]) -> str:
-    shown, shown_total, d = _rounded_lines([r[2] for r in rows], total)
+    d = usd_places(total)
+    shown, shown_total = round_to_total([r[2] for r in rows], total, d), round(total, d)
     esc = html.escape
     body = "".join(f"<tr><td>{esc(label)}</td><td>{esc(detail)}</td>"
-                   f"<td style='text-align:right'>{esc(_money(v, d))}</td></tr>"
+                   f"<td style='text-align:right'>{esc(usd(v, d))}</td></tr>"
                    for (label, detail, _), v in zip(rows, shown, strict=False))
-    body += (f"<tr><th>total</th><td></td><th style='text-align:right'>{esc(_money(shown_total, d))}</th>"
+    body += (f"<tr><th>total</th><td></td><th style='text-align:right'>{esc(usd(shown_total, d))}</th>"
              "</tr>")
     head = "<br>".join(esc(t) for t in title)
     foot = "".join(f"<p>{esc(f)}</p>" for f in footer)
@@ -265,7 +242,7 @@ class Cost(ShownAsText):
         option = "Spot" if i["spot"] else "on-demand"
         unit = "pod" if i["platform"] == "EKS" else "task"  # EKS on Fargate runs pods, ECS runs tasks
         runs = unit if self.tasks == 1 else unit + "s"
-        hours = _num(self.billed_hours)
+        hours = num(self.billed_hours)
         return [f"Fargate cost ({i['platform']}, {i['region']}, {i['os']}/{i['arch']}, {option})",
                 f"{self.tasks} {runs} x {self.billed_seconds:,} s billed per {unit} "
                 f"= {hours} {unit}-hour{'' if hours == '1' else 's'}"]
@@ -357,13 +334,13 @@ def fargate_cost(vcpu: float, memory_gb: float, seconds: float, *, tasks: int = 
     discount = (cpu + memory) * pct / 100
     total = cpu + memory + licence + storage - discount
 
-    h = f"{_num(hours)} h"
-    rows = [("vCPU", f"{_num(vcpu)} vCPU x {h} x ${r.vcpu_hour:g}/vCPU-h", cpu),
-            ("memory", f"{_num(memory_gb)} GB x {h} x ${r.gb_hour:g}/GB-h", memory)]
+    h = f"{num(hours)} h"
+    rows = [("vCPU", f"{num(vcpu)} vCPU x {h} x ${r.vcpu_hour:g}/vCPU-h", cpu),
+            ("memory", f"{num(memory_gb)} GB x {h} x ${r.gb_hour:g}/GB-h", memory)]
     if os_name == "WINDOWS":
-        rows.append(("OS licence", f"{_num(vcpu)} vCPU x {h} x ${r.os_license_vcpu_hour:g}/vCPU-h", licence))
-    storage_detail = (f"{_num(extra_gb)} GB above the free {free} GB x {h} x ${r.storage_gb_hour:g}/GB-h"
-                      if extra_gb else f"{_num(ephemeral_gb)} GB, within the free {free} GB")
+        rows.append(("OS licence", f"{num(vcpu)} vCPU x {h} x ${r.os_license_vcpu_hour:g}/vCPU-h", licence))
+    storage_detail = (f"{num(extra_gb)} GB above the free {free} GB x {h} x ${r.storage_gb_hour:g}/GB-h"
+                      if extra_gb else f"{num(ephemeral_gb)} GB, within the free {free} GB")
     rows.append(("storage", storage_detail, storage))
     if pct:
         rows.append(("Savings Plan", f"-{pct:g}% of vCPU and memory", -discount))
@@ -371,7 +348,7 @@ def fargate_cost(vcpu: float, memory_gb: float, seconds: float, *, tasks: int = 
     caveats = list(r.caveats)
     if seconds < minimum:
         caveats.append(f"Each task run is billed at least {minimum} s ({os_name.title()} minimum); "
-                       f"{_num(seconds)} s was rounded up.")
+                       f"{num(seconds)} s was rounded up.")
     storage_sources = f["prices"]["fargate"][region].get("storage_sources", [])
     if extra_gb and "PRICING-PAGE" not in storage_sources:
         names = cite({"sources": storage_sources}).rsplit(" (", 1)[0]
@@ -455,12 +432,12 @@ class Ec2Cost(ShownAsText):
     caveats: tuple[str, ...] = ()
 
     def _rows(self) -> list[tuple[str, str, float]]:
-        return [(self.instance_type, f"{self.count} x {_num(self.hours)} h x ${self.usd_per_hour:g}/h",
+        return [(self.instance_type, f"{self.count} x {num(self.hours)} h x ${self.usd_per_hour:g}/h",
                  self.total)]
 
     def _title(self) -> list[str]:
         return [f"EC2 on-demand cost ({self.region}, Linux): {self.count} x {self.instance_type} "
-                f"({self.vcpu} vCPU, {_num(self.memory_gib)} GiB, {self.arch})"]
+                f"({self.vcpu} vCPU, {num(self.memory_gib)} GiB, {self.arch})"]
 
     def _footer(self) -> list[str]:
         return [f"Rates: {self.source}."] + [f"Caveat: {c}" for c in self.caveats]
@@ -521,17 +498,17 @@ class Comparison(ShownAsText):
     break_even_utilisation: float
 
     def __str__(self) -> str:
-        d = _decimals(max(self.fargate.total, self.ec2.total))
-        lines = [f"Fargate vs EC2: {self.tasks} tasks of {_num(self.vcpu)} vCPU / {_num(self.memory_gb)} GB "
-                 f"over {_num(self.hours)} h ({self.fargate.inputs['region']})",
-                 f"  Fargate, running {self.utilisation:.0%} of the time: {_money(self.fargate.total, d)}",
+        d = usd_places(max(self.fargate.total, self.ec2.total))
+        lines = [f"Fargate vs EC2: {self.tasks} tasks of {num(self.vcpu)} vCPU / {num(self.memory_gb)} GB "
+                 f"over {num(self.hours)} h ({self.fargate.inputs['region']})",
+                 f"  Fargate, running {self.utilisation:.0%} of the time: {usd(self.fargate.total, d)}",
                  f"  EC2, {self.instances} x {self.instance_type} ({self.tasks_per_instance} tasks each), "
-                 f"always on: {_money(self.ec2.total, d)}"]
+                 f"always on: {usd(self.ec2.total, d)}"]
         if self.cheaper == "EQUAL":
             lines.append("They cost the same.")
         else:
             lines.append(f"{self.cheaper.title() if self.cheaper == 'FARGATE' else 'EC2'} is cheaper by "
-                         f"{_money(self.difference, d)}.")
+                         f"{usd(self.difference, d)}.")
         if self.break_even_utilisation < 1:
             lines.append(f"Break-even: EC2 is cheaper when the tasks run more than "
                          f"{self.break_even_utilisation:.0%} of the time.")
@@ -568,8 +545,8 @@ def compare(vcpu: float, memory_gb: float, tasks: int, instance_type: str, *, ho
     u = _utilisation(utilisation)
     per = tasks_per_instance(instance_type, vcpu, memory_gb)
     if per == 0:
-        raise InvalidInput(f"a task of {_num(vcpu)} vCPU / {_num(memory_gb)} GB does not fit on a "
-                           f"{instance_type} ({row['vcpu']} vCPU, {_num(row['memory_gib'])} GiB); "
+        raise InvalidInput(f"a task of {num(vcpu)} vCPU / {num(memory_gb)} GB does not fit on a "
+                           f"{instance_type} ({row['vcpu']} vCPU, {num(row['memory_gib'])} GiB); "
                            "choose a bigger instance type.")
     instances = math.ceil(tasks / per)
     ec2 = ec2_cost(instance_type, hours, instances, region)

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, item, register, register_quiz, results
 from labkit.course.exercises._lab import check_steady, check_strategy, clusters, find_service, name_of, split
+from labkit.model.units import gb, vcpu
 
 #: What the learner's service needs: two containers per task (the exercise statement, not Fargate facts).
 CONTAINERS = (
@@ -315,12 +316,12 @@ def _expected_monthly_cost() -> float:
     from labkit.model.pricing import monthly
 
     cpu, memory = _expected_size()
-    vcpu, gb = cpu / 1024, memory / 1024
+    vcpus, memory_gb = vcpu(cpu), gb(memory)
     placed = placement()
     total = 0.0
     for provider, tasks in placed.items():
         if tasks:
-            total += monthly(vcpu, gb, tasks, spot=provider == "FARGATE_SPOT").total
+            total += monthly(vcpus, memory_gb, tasks, spot=provider == "FARGATE_SPOT").total
     return total
 
 

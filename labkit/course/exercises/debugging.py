@@ -17,6 +17,7 @@ from labkit.data import facts
 from labkit.errors import InvalidInput
 from labkit.model import fargate, pulls
 from labkit.model.text import ShownAsText
+from labkit.model.units import mib_per_gb, units_per_vcpu
 
 CLUSTER = "debug"
 _ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
@@ -133,19 +134,14 @@ def run_and_watch(ecs: Any, task_definition: str, network_configuration: dict[st
 
 # ---------------------------------------------------------------- case 1: an invalid CPU value
 
-def _units() -> tuple[int, int]:
-    units = facts()["units"]
-    return units["cpu_units_per_vcpu"], units["mib_per_gb"]
-
-
 CPU_NEED, MEMORY_NEED = 512, 1024  # the resizer's needs in the story: half a vCPU and 1 GB (not a Fargate fact)
 
 INVALID_CPU = register(Exercise(
     "debugging.invalid_cpu", "Units that Fargate understands", points=2,
     prompt=("The image resizer needs half a vCPU and 1 GB of memory. Fix the `resizer` task definition so that "
             "Fargate accepts it, with exactly that size."),
-    hints=(f"ECS counts CPU in units where 1 vCPU is {_units()[0]} units, and memory in MiB where 1 GB is "
-           f"{_units()[1]} MiB.",),
+    hints=(f"ECS counts CPU in units where 1 vCPU is {units_per_vcpu()} units, and memory in MiB where 1 GB is "
+           f"{mib_per_gb()} MiB.",),
 ))
 
 
@@ -164,8 +160,8 @@ def _cpu_accepted(answer: Any, ctx: Context) -> None:
     cpu, memory = _sizes(td)
     if not fargate.is_valid_size(cpu, memory) and (cpu % 1000 == 0 or memory % 1000 == 0 or cpu == 500):
         raise Wrong(f"cpu {cpu} with memory {memory} MiB: Fargate refuses it.",
-                    hint=f"1 vCPU is {_units()[0]} CPU units, not 1000, and 1 GB is {_units()[1]} MiB: ECS counts "
-                         "in powers of two.",
+                    hint=f"1 vCPU is {units_per_vcpu()} CPU units, not 1000, and 1 GB is {mib_per_gb()} MiB: ECS "
+                         "counts in powers of two.",
                     stop=True)
     try:
         accepted(td)
@@ -178,8 +174,8 @@ def _cpu_exact(answer: Any, ctx: Context) -> None:
     cpu, memory = _sizes(task_def(answer))
     if (cpu, memory) != (CPU_NEED, MEMORY_NEED):
         raise Wrong(f"{cpu} CPU units with {memory} MiB is a valid size, but not half a vCPU with 1 GB.",
-                    hint=f"Fargate bills the size you ask for: convert the need with {_units()[0]} units per "
-                         f"vCPU and {_units()[1]} MiB per GB.")
+                    hint=f"Fargate bills the size you ask for: convert the need with {units_per_vcpu()} units per "
+                         f"vCPU and {mib_per_gb()} MiB per GB.")
 
 
 # ---------------------------------------------------------------- case 2: one role, two symptoms

@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
+from labkit.model.units import mib_per_gb, units_per_vcpu
 
 # The Pod of the sizing and cost exercises: two long-running containers and one init container.
 # Requests are in millicores and MiB; `containers()` spells them as Kubernetes does ("500m", "1536Mi").
@@ -33,11 +34,6 @@ def _facts() -> dict[str, Any]:
     from labkit.data import facts
 
     return facts()
-
-
-def _units() -> tuple[int, int]:
-    u = _facts()["units"]
-    return int(u["cpu_units_per_vcpu"]), int(u["mib_per_gb"])
 
 
 def selects(selector: dict[str, Any], namespace: str, labels: dict[str, str] | None = None) -> bool:
@@ -113,7 +109,7 @@ def _pod_cpu(answer: Any, ctx: Context) -> None:
         raise Wrong(f"{got} CPU units counts the init container on top of the others.",
                     hint="Take the larger of (the largest init container) and (the sum of the long-running "
                          "containers), for CPU and memory separately.")
-    per_vcpu, _ = _units()
+    per_vcpu = units_per_vcpu()
     steps = ", ".join(f"{row['cpu'] / per_vcpu:g}" for row in _facts()["eks"]["sizes"][:4])
     raise Wrong(f"{got} CPU units ({got / per_vcpu:g} vCPU) is not the size EKS provisions.",
                 hint=f"Round the CPU needed up to the next EKS Fargate vCPU size ({steps} ...).")
@@ -169,7 +165,7 @@ def _monthly(vcpu: float, memory_gb: float, tasks: int) -> float:
 @POD_COST.check("the monthly bill")
 def _pod_cost(answer: Any, ctx: Context) -> None:
     got = number(answer, "an amount in US dollars (a number such as 12.34)")
-    per_vcpu, per_gb = _units()
+    per_vcpu, per_gb = units_per_vcpu(), mib_per_gb()
     cpu, memory = pod_size()
     vcpu, gb = cpu / per_vcpu, memory / per_gb
     expected = _monthly(vcpu, gb, REPLICAS)

@@ -16,6 +16,7 @@ from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, re
 from labkit.data import facts
 from labkit.model import fargate
 from labkit.model.text import ShownAsText
+from labkit.model.units import num, vcpu
 
 EXECUTION_POLICY = "AmazonECSTaskExecutionRolePolicy"
 TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
@@ -63,11 +64,6 @@ class SizeTable(ShownAsText):
                 f"<p><small>Valid Fargate task sizes, as of {html.escape(self.as_of)}.</small></p>")
 
 
-def _vcpu(cpu: int) -> str:
-    value = cpu / facts()["units"]["cpu_units_per_vcpu"]
-    return f"{value:g}"
-
-
 def _memory_text(values: list[int]) -> str:
     steps = {b - a for a, b in zip(values, values[1:], strict=False)}
     if len(values) > 3 and len(steps) == 1:
@@ -85,7 +81,7 @@ def size_table() -> SizeTable:
         cpu = row["cpu"]
         memory = sorted(m for c, m in fargate.valid_sizes("LINUX") if c == cpu)
         oses = tuple(name for name, cpus in (("Linux", linux), ("Windows", windows)) if cpu in cpus)
-        rows.append(SizeRow(cpu, _vcpu(cpu), tuple(memory), _memory_text(memory), oses,
+        rows.append(SizeRow(cpu, num(vcpu(cpu)), tuple(memory), _memory_text(memory), oses,
                             row.get("min_platform_version")))
     return SizeTable(tuple(rows), data["as_of"])
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
 from labkit.course.exercises._lab import check_steady, check_strategy, find_service, name_of
+from labkit.model.units import usd
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,6 @@ def _facts() -> dict[str, Any]:
 
 def _hours_per_month() -> float:
     return _facts()["billing"]["hours_per_month"]
-
-
-def _usd(x: float) -> str:
-    return f"${x:,.2f}" if x >= 0.01 or x == 0 else f"${x:.6f}"
 
 
 def _dollars(answer: Any) -> float:
@@ -106,7 +103,7 @@ def _monthly_total(answer: Any, ctx: Context) -> None:
     for value, message, hint in mistakes:
         if close(got, value):
             raise Wrong(message, hint=hint)
-    raise Wrong(f"{_usd(got)} is {'above' if got > expected else 'below'} the bill.")
+    raise Wrong(f"{usd(got)} is {'above' if got > expected else 'below'} the bill.")
 
 
 # ---- pricing.short_task -----------------------------------------------------------------------------------
@@ -136,7 +133,7 @@ def _short_cost(answer: Any, ctx: Context) -> None:
     if close(got, raw, rel=0.01):
         raise Wrong(f"You billed only the {s['seconds']} seconds the task ran.",
                     hint=f"Every Linux task run is billed at least {minimum} seconds, however short it is.")
-    raise Wrong(f"{_usd(got)} is not what this run costs.")
+    raise Wrong(f"{usd(got)} is not what this run costs.")
 
 
 # ---- pricing.windows_task ---------------------------------------------------------------------------------
@@ -178,7 +175,7 @@ def _windows_cost(answer: Any, ctx: Context) -> None:
     for value, message, hint in mistakes:
         if close(got, value, rel=0.01):
             raise Wrong(message, hint=hint)
-    raise Wrong(f"{_usd(got)} is not what this run costs.")
+    raise Wrong(f"{usd(got)} is not what this run costs.")
 
 
 # ---- pricing.break_even -----------------------------------------------------------------------------------
@@ -275,6 +272,6 @@ QUIZ_HOURLY = register_quiz(Quiz(
     question="In us-east-1, what does one hour of a 1 vCPU / 2 GB Linux/x86 task cost on demand, in USD?",
     expected=_hourly_expected, tolerance=0.0005, unit="USD",
     hint="Add the vCPU-hour and GB-hour rates for this size (labkit.pricing.rates()).",
-    explanation=lambda: (f"1 vCPU-hour plus 2 GB-hours: {_usd(_hourly_expected())} "
+    explanation=lambda: (f"1 vCPU-hour plus 2 GB-hours: {usd(_hourly_expected())} "
                          "(labkit.pricing.fargate_cost(1, 2, 3600))."),
 ))
