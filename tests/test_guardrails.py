@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import labkit
 from labkit.errors import GuardrailError
@@ -294,27 +292,6 @@ def test_the_ledger_text_has_no_ids(in_process_aws: None) -> None:
                                networkConfiguration=network(lab))
     text = str(guardrails.ledger(lab))
     assert "  tasks in cluster c: 2 x 0.25 vCPU / 0.5 GB" in text and "arn:" not in text
-
-
-# --- how a capacity provider strategy splits tasks --------------------------------------------------------------
-@pytest.mark.parametrize(("count", "strategy", "split"), [
-    (4, [], (4, 0)),
-    (4, [{"capacityProvider": "FARGATE_SPOT", "weight": 1}], (0, 4)),
-    (5, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
-         {"capacityProvider": "FARGATE_SPOT", "weight": 3}], (2, 3)),
-    (2, [{"capacityProvider": "FARGATE_SPOT", "base": 5, "weight": 1}], (0, 2)),
-    (6, [{"capacityProvider": "FARGATE", "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}], (3, 3)),
-])
-def test_strategy_split(count: int, strategy: list[dict[str, Any]], split: tuple[int, int]) -> None:
-    assert guardrails._split(count, strategy) == split
-
-
-@given(count=st.integers(0, 50), base=st.integers(0, 10), on_demand=st.integers(0, 5), spot=st.integers(0, 5))
-def test_a_split_keeps_every_task_and_the_base(count: int, base: int, on_demand: int, spot: int) -> None:
-    strategy = [{"capacityProvider": "FARGATE", "base": base, "weight": on_demand},
-                {"capacityProvider": "FARGATE_SPOT", "weight": spot}]
-    od, sp = guardrails._split(count, strategy)
-    assert od + sp == count and od >= min(base, count) and sp >= 0
 
 
 # --- how notices reach the learner ------------------------------------------------------------------------------

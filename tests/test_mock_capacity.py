@@ -1,27 +1,11 @@
-"""Capacity providers: FARGATE / FARGATE_SPOT by base and weight, and Spot interruptions with replacement."""
+"""Spot interruptions with replacement (placement by base and weight: tests/test_placement.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from labkit.errors import InvalidInput
-from labkit.mock.ecs.capacity import choose_provider
 from tests.test_mock_services import _create, _service, _stable, _tasks
-
-
-@pytest.mark.parametrize("strategy,total,expected", [
-    ([("FARGATE", 1, 1), ("FARGATE_SPOT", 0, 3)], 5, {"FARGATE": 2, "FARGATE_SPOT": 3}),
-    ([("FARGATE", 2, 0), ("FARGATE_SPOT", 0, 1)], 4, {"FARGATE": 2, "FARGATE_SPOT": 2}),
-    ([("FARGATE_SPOT", 0, 1)], 3, {"FARGATE_SPOT": 3}),
-    ([("FARGATE", 0, 1), ("FARGATE_SPOT", 0, 1)], 4, {"FARGATE": 2, "FARGATE_SPOT": 2}),
-])
-def test_choose_provider_honours_base_then_weight(strategy, total, expected):
-    items = [{"capacityProvider": n, "base": b, "weight": w} for n, b, w in strategy]
-    counts: dict[str, int] = {}
-    for _ in range(total):
-        name = choose_provider(items, counts)
-        counts[name] = counts.get(name, 0) + 1
-    assert counts == expected
 
 
 def test_spot_interruption_warns_stops_and_is_replaced(lab, net, register):

@@ -18,6 +18,7 @@ from typing import Any
 
 from labkit.errors import GuardrailError
 from labkit.lab.tagging import TAG_LAB
+from labkit.model import placement
 from labkit.model.units import gb, short_name, size_text, vcpu
 
 #: A lab's projection assumes what runs now keeps running this long (a lesson, with margin).
@@ -298,7 +299,8 @@ def _adopt_running(lab: Any, book: Ledger) -> str:
                             size = _size_or_none(lab, svc["taskDefinition"])
                             if size is None:
                                 continue
-                            od, sp = _split(svc["desiredCount"], list(svc.get("capacityProviderStrategy") or []))
+                            sp = placement.on_spot(svc["desiredCount"], svc.get("capacityProviderStrategy"))
+                            od = svc["desiredCount"] - sp
                             book.start(Charge(what=_service_key(cluster, svc["serviceName"]), on_demand=od,
                                               spot=sp, started=now, **size))
                             services += 1
@@ -354,29 +356,6 @@ def install(lab: Any, client: Any) -> None:
 
 def _service_key(cluster: str | None, service: str) -> str:
     return f"service {short_name(cluster or 'default')}/{short_name(service)}"
-
-
-def _split(count: int, strategy: list[dict[str, Any]]) -> tuple[int, int]:
-    """How many of `count` tasks a capacity provider strategy puts on FARGATE and on FARGATE_SPOT."""
-    if not strategy:
-        return count, 0
-    spot = 0
-    rest = count
-    for item in strategy:
-        base = min(int(item.get("base", 0)), rest)
-        if item.get("capacityProvider") == "FARGATE_SPOT":
-            spot += base
-        rest -= base
-    weights = {True: 0, False: 0}
-    for item in strategy:
-        weights[item.get("capacityProvider") == "FARGATE_SPOT"] += int(item.get("weight", 0))
-    total = weights[True] + weights[False]
-    if total == 0:
-        on_spot = strategy[0].get("capacityProvider") == "FARGATE_SPOT"
-        spot += rest if on_spot else 0
-    else:
-        spot += round(rest * weights[True] / total)
-    return count - spot, spot
 
 
 @dataclass(frozen=True)
@@ -478,7 +457,8 @@ def _quote(lab: Any, operation: str, params: dict[str, Any]) -> Quote | None:
         key = f"{operation} {short_name(cluster or 'default')}"
         what, size = f"{count} new task(s) in cluster {short_name(cluster or 'default')}", _size(
             lab, params.get("taskDefinition"))
-    on_demand, spot = _split(count, strategy)
+    spot = placement.on_spot(count, strategy)
+    on_demand = count - spot
     charge = Charge(what=key, on_demand=on_demand, spot=spot, started=now, **size)
     before = book.running().get(key)
     was_hourly = book._budget_charge(before).hourly(lab.region) if before else 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from labkit.course.exercises import Context, Wrong
+from labkit.model import placement
 
 
 def name_of(answer: Any, what: str, example: str) -> str:
@@ -109,16 +110,5 @@ def check_steady(service: dict[str, Any], count: int) -> None:
 
 
 def split(count: int, want: dict[str, dict[str, int]]) -> dict[str, int]:
-    """How ECS places `count` tasks over a strategy: bases first, the rest by weight (largest remainders)."""
-    placed = {p: min(spec.get("base", 0), count) for p, spec in want.items()}
-    rest = count - sum(placed.values())
-    weights = {p: spec.get("weight", 0) for p, spec in want.items()}
-    total = sum(weights.values())
-    if rest > 0 and total:
-        shares = {p: rest * w / total for p, w in weights.items()}
-        for p in shares:
-            placed[p] += int(shares[p])
-        left = rest - sum(int(s) for s in shares.values())
-        for p in sorted(shares, key=lambda q: shares[q] - int(shares[q]), reverse=True)[:left]:
-            placed[p] += 1
-    return placed
+    """How ECS places `count` tasks over a strategy written {provider: {"base": n, "weight": n}}."""
+    return placement.split(count, [{"capacityProvider": p, **spec} for p, spec in want.items()])

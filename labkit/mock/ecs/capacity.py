@@ -1,6 +1,5 @@
-"""Capacity providers in mock mode: which of FARGATE / FARGATE_SPOT runs each new task, and Spot interruptions.
+"""Spot interruptions in mock mode (which provider runs each task is `labkit.model.placement`'s rule).
 
-A strategy fills each provider's `base` first, then keeps the split closest to the weights (as ECS does).
 A Spot interruption gives tasks the two-minute warning (`facts()["discounts"]["spot_interruption"]`):
 desiredStatus STOPPED at once while they keep RUNNING, stopCode TerminationNotice; after the warning they
 stop with stopCode SpotInterruption and "Your Spot Task was interrupted."; their service replaces them.
@@ -8,25 +7,8 @@ stop with stopCode SpotInterruption and "Your Spot Task was interrupted."; their
 
 from __future__ import annotations
 
-from typing import Any
-
 from labkit.errors import InvalidInput
 from labkit.mock.ecs.tasks import LOCK, Life, life, request_stop
-
-
-def choose_provider(strategy: list[dict[str, Any]], counts: dict[str, int]) -> str:
-    """The provider for one more task: fill `base` first, then keep the split closest to the weights."""
-    for item in strategy:
-        name = item["capacityProvider"]
-        if counts.get(name, 0) < int(item.get("base") or 0):
-            return name
-    weighted = [item for item in strategy if int(item.get("weight") or 0) > 0] or strategy[:1]
-
-    def load(item: dict[str, Any]) -> float:
-        name = item["capacityProvider"]
-        above_base = counts.get(name, 0) - int(item.get("base") or 0)
-        return (above_base + 1) / max(int(item.get("weight") or 0), 1)
-    return min(weighted, key=load)["capacityProvider"]
 
 
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:

@@ -20,10 +20,9 @@ from typing import Any
 
 from labkit import mock
 from labkit.mock.ecs import rules as mock_rules
-from labkit.mock.ecs.capacity import choose_provider
 from labkit.mock.ecs.fixes import normalise_network
 from labkit.mock.ecs.tasks import LOCK, START, annotate, life, overlay, raw, request_stop, settle_tasks
-from labkit.model import pulls
+from labkit.model import placement, pulls
 
 RUNNING_STATES = ("RUNNING",)
 PENDING_STATES = tuple(name for name, _ in START[:-1])
@@ -200,12 +199,9 @@ def _start(backend: Any, service: Any, lk: ServiceLife, deployment: dict[str, An
                 lk.last_placement_problem = problem
                 _event(lk, now, problem)
             return []
-    counts = _provider_counts(live)
+    providers = placement.place(n, lk.strategy, _provider_counts(live)) if lk.strategy else [None] * n
     started = []
-    for i in range(n):
-        provider = choose_provider(lk.strategy, counts) if lk.strategy else None
-        if provider:
-            counts[provider] = counts.get(provider, 0) + 1
+    for i, provider in enumerate(providers):
         started += launch(backend, cluster, td, network=service.network_configuration or None,
                           index=len(live) + i, launch_type=lk.launch, provider=provider,
                           started_by=deployment["id"], group=f"service:{service.name}",
@@ -336,12 +332,9 @@ def install() -> None:
                                                               capacity_provider_strategy, networking_configuration,
                                                               platform_version)
             network = normalise_network(self, networking_configuration) if td.network_mode == "awsvpc" else None
-            counts: dict[str, int] = {}
+            providers = placement.place(count, strategy) if strategy else [None] * count
             tasks: list[Any] = []
-            for i in range(count):
-                provider = choose_provider(strategy, counts) if strategy else None
-                if provider:
-                    counts[provider] = counts.get(provider, 0) + 1
+            for i, provider in enumerate(providers):
                 tasks += launch(self, cluster, td, network=network, index=i, launch_type=launch_type,
                                 provider=provider, started_by=started_by or "", group=group or f"family:{td.family}",
                                 tags=tags, overrides=overrides, platform_version=platform_version)
