@@ -1,4 +1,21 @@
-"""Front door: `labkit.fargate.valid_sizes()`, `problems(...)`, `eks_pod_size(...)`; the code is in labkit.model."""
+"""Front door: Fargate's rules for a learner — sizes, what Fargate refuses in a task definition, EKS Pod sizes.
 
-from labkit.model.fargate import *  # noqa: F403
-from labkit.model.fargate import __all__  # noqa: F401
+`labkit.fargate.valid_sizes()`, `problems(td)`, `eks_pod_size(...)`, `selects(...)`; the code lives in
+`labkit.model` (sizes, rules, eks, units).
+"""
+
+from labkit.model.eks import eks_pod_size, selects
+from labkit.model.rules import Problem, check_task_definition, problems
+from labkit.model.sizes import (
+    is_valid_size,
+    min_platform_version,
+    normalize_os,
+    size_hint,
+    smallest_size_for,
+    valid_sizes,
+)
+from labkit.model.units import parse_cpu, parse_memory
+
+__all__ = ["Problem", "check_task_definition", "eks_pod_size", "is_valid_size", "min_platform_version",
+           "normalize_os", "parse_cpu", "parse_memory", "problems", "selects", "size_hint", "smallest_size_for",
+           "valid_sizes"]

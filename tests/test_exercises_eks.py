@@ -8,7 +8,7 @@ from labkit import pricing
 from labkit.course.exercises import check, get, quiz_spec
 from labkit.course.exercises import eks as ek
 from labkit.data import facts
-from labkit.fargate import eks_pod_size
+from labkit.fargate import eks_pod_size, selects
 
 
 def _monthly(vcpu: float, gb: float, tasks: int) -> float:
@@ -97,7 +97,7 @@ def test_profile_quiz_answers_follow_the_selector_rule():
             "C": ("default", {"compute": "fargate"}), "D": ("batch-nightly", {}),
             "E": ("shop", {"compute": "fargate"})}
     daemonset = {"E"}
-    picked = {k for k, (ns, labels) in pods.items() if any(ek.selects(s, ns, labels) for s in sel)}
+    picked = {k for k, (ns, labels) in pods.items() if any(selects(s, ns, labels) for s in sel)}
     assert picked - daemonset == set(quiz_spec("eks.quiz_profile").correct)
     assert check("eks.quiz_profile", "A, D").passed
     assert "DaemonSets are not supported" in check("eks.quiz_profile", "A D E").hint
@@ -115,7 +115,7 @@ def test_profile_quiz_answers_follow_the_selector_rule():
     ({"namespace": "shop", "labels": {"a": "1"}}, "shop", {"a": "2"}, False),
 ])
 def test_selects_follows_the_eks_selector_rule(selector, namespace, labels, expected):
-    assert ek.selects(selector, namespace, labels) is expected
+    assert selects(selector, namespace, labels) is expected
 
 
 def test_limits_quiz_explanation_comes_from_the_data():

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.data import facts
-from labkit.mock.eks import MSG_NAMESPACE, MSG_TOO_MANY
+from labkit.model.eks import MSG_NAMESPACE, MSG_TOO_MANY
 
 
 @pytest.fixture

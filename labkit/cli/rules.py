@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.errors import InvalidInput
+from labkit.model.rules import problems
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -105,7 +106,6 @@ def _read(name: str) -> Any:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Print each problem (AWS's message and labkit's hint); exit 1 if Fargate would refuse, 0 if not."""
-    from labkit.model.fargate import problems
 
     try:
         found = problems(_read(args.file), launch_type=args.launch_type)

@@ -14,6 +14,7 @@ import ipywidgets as w
 
 from labkit.course.exercises import Quiz, Verdict, check, quiz_spec
 from labkit.errors import InvalidInput, LabkitError
+from labkit.model.sizes import normalize_os, size_hint, valid_sizes
 from labkit.model.units import gb_text, vcpu_text
 
 __all__ = ["PricingExplorer", "QuizWidget", "TaskSizePicker", "pricing_explorer", "quiz", "task_size_picker"]
@@ -144,7 +145,6 @@ class PricingExplorer(w.VBox):
         self._render()
 
     def _sizes(self) -> list[tuple[int, int]]:
-        from labkit.model.fargate import valid_sizes
 
         return valid_sizes(self.os.value)
 
@@ -216,7 +216,6 @@ class TaskSizePicker(w.VBox):
     """Two dropdowns that only offer valid Fargate sizes (`labkit.fargate.valid_sizes`)."""
 
     def __init__(self, os: str = "LINUX") -> None:
-        from labkit.model.fargate import normalize_os, valid_sizes
 
         self.os_name = normalize_os(os)
         self._sizes = valid_sizes(self.os_name)
@@ -237,7 +236,6 @@ class TaskSizePicker(w.VBox):
         self._show()
 
     def _show(self) -> None:
-        from labkit.model.fargate import size_hint
 
         if self.memory.value is not None:
             self.summary.value = html.escape(size_hint(self.cpu.value, self.memory.value, self.os_name))

@@ -20,6 +20,7 @@ from typing import Any
 from labkit.errors import InvalidInput, LabkitError
 from labkit.lab.session import Lab
 from labkit.lab.tagging import ROLE_PATH, TAG_LAB
+from labkit.model.rules import problems
 from labkit.model.units import gb_text, vcpu_text
 
 __all__ = [
@@ -422,7 +423,6 @@ def register_task(lab: Lab, family: str, image: Image | str, *, cpu: int | str, 
                   port: int | None = None, awslogs: bool = True, arch: str = "X86_64",
                   env: Mapping[str, str] | None = None) -> TaskDefinition:
     """Register a Fargate task definition (one container named after the family); creates its log group."""
-    from labkit.model.fargate import problems
 
     if not isinstance(family, str) or not re.match(r"^[A-Za-z0-9_-]{1,255}$", family):
         raise InvalidInput(f"family {family!r}: use up to 255 letters, digits, '-' or '_' (for example 'web').")

@@ -16,9 +16,9 @@ from typing import Any
 
 from labkit.data import cite, facts
 from labkit.errors import InvalidInput
-from labkit.model.fargate import is_valid_size, normalize_os, size_hint
+from labkit.model.sizes import is_valid_size, normalize_os, size_hint
 from labkit.model.text import ShownAsText
-from labkit.model.units import num, round_to_total, usd, usd_places
+from labkit.model.units import num, parse_cpu, parse_memory, round_to_total, usd, usd_places
 
 __all__ = [
     "Comparison",
@@ -370,7 +370,6 @@ def fargate_cost_for_size(cpu_units: Any, memory_mib: Any, seconds: float, **kwa
     os_name = kwargs.get("os", "LINUX")
     if not is_valid_size(cpu_units, memory_mib, os_name):
         raise InvalidInput(size_hint(cpu_units, memory_mib, os_name))
-    from labkit.model.fargate import parse_cpu, parse_memory
 
     units = facts()["units"]
     vcpu = Fraction(parse_cpu(cpu_units), units["cpu_units_per_vcpu"])

@@ -13,7 +13,9 @@ from urllib.parse import unquote
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, item, register, register_quiz, results
 from labkit.course.exercises._lab import check_steady, check_strategy, clusters, find_service, name_of, split
-from labkit.model.units import gb, vcpu
+from labkit.model.rules import problems
+from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for
+from labkit.model.units import gb, parse_cpu, parse_memory, vcpu
 
 #: What the learner's service needs: two containers per task (the exercise statement, not Fargate facts).
 CONTAINERS = (
@@ -43,7 +45,6 @@ def need() -> tuple[int, int]:
 
 
 def _expected_size() -> tuple[int, int]:
-    from labkit.model.fargate import smallest_size_for
 
     return smallest_size_for(*need())
 
@@ -119,7 +120,6 @@ SIZE = register(Exercise(
 
 def _size(answer: Any) -> tuple[int, int]:
     from labkit.errors import InvalidInput
-    from labkit.model.fargate import parse_cpu, parse_memory
 
     if isinstance(answer, dict) or hasattr(answer, "cpu"):
         cpu, memory = item(answer, "cpu"), item(answer, "memory")
@@ -136,7 +136,6 @@ def _size(answer: Any) -> tuple[int, int]:
 
 @SIZE.check("a valid Fargate size")
 def _size_valid(answer: Any, ctx: Context) -> None:
-    from labkit.model.fargate import is_valid_size, size_hint
 
     cpu, memory = _size(answer)
     if not is_valid_size(cpu, memory):
@@ -156,7 +155,6 @@ def _size_fits(answer: Any, ctx: Context) -> None:
 
 @SIZE.check("the smallest size that fits")
 def _size_smallest(answer: Any, ctx: Context) -> None:
-    from labkit.model.fargate import is_valid_size
 
     cpu, memory = _size(answer)
     need_cpu, need_mem = need()
@@ -197,7 +195,6 @@ def _td_registered(answer: Any, ctx: Context) -> None:
 
 @TASK_DEF.check("Fargate accepts it")
 def _td_valid(answer: Any, ctx: Context) -> None:
-    from labkit.model.fargate import problems
 
     found = problems(_task_definition(ctx, answer))
     if found:

@@ -15,9 +15,10 @@ from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, re
 from labkit.course.exercises.fargate_basics import accepted, check_execution_role, container, task_def
 from labkit.data import facts
 from labkit.errors import InvalidInput
-from labkit.model import fargate, pulls
+from labkit.model import pulls
+from labkit.model.sizes import is_valid_size
 from labkit.model.text import ShownAsText
-from labkit.model.units import mib_per_gb, units_per_vcpu
+from labkit.model.units import mib_per_gb, parse_cpu, parse_memory, units_per_vcpu
 
 CLUSTER = "debug"
 _ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
@@ -147,7 +148,7 @@ INVALID_CPU = register(Exercise(
 
 def _sizes(td: dict[str, Any]) -> tuple[int, int]:
     try:
-        return fargate.parse_cpu(td.get("cpu")), fargate.parse_memory(td.get("memory"))
+        return parse_cpu(td.get("cpu")), parse_memory(td.get("memory"))
     except Exception as err:
         raise Wrong(str(err), hint="Give cpu in CPU units and memory in MiB, as strings such as '512'.",
                     stop=True) from None
@@ -158,7 +159,7 @@ def _cpu_accepted(answer: Any, ctx: Context) -> None:
     td = task_def(answer)
     container(td, "resizer")
     cpu, memory = _sizes(td)
-    if not fargate.is_valid_size(cpu, memory) and (cpu % 1000 == 0 or memory % 1000 == 0 or cpu == 500):
+    if not is_valid_size(cpu, memory) and (cpu % 1000 == 0 or memory % 1000 == 0 or cpu == 500):
         raise Wrong(f"cpu {cpu} with memory {memory} MiB: Fargate refuses it.",
                     hint=f"1 vCPU is {units_per_vcpu()} CPU units, not 1000, and 1 GB is {mib_per_gb()} MiB: ECS "
                          "counts in powers of two.",

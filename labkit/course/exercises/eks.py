@@ -7,11 +7,12 @@ statements (not Fargate facts).
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
-from labkit.model.units import mib_per_gb, units_per_vcpu
+from labkit.model.eks import eks_pod_size
+from labkit.model.sizes import smallest_size_for
+from labkit.model.units import mib_per_gb, parse_cpu, parse_memory, units_per_vcpu
 
 # The Pod of the sizing and cost exercises: two long-running containers and one init container.
 # Requests are in millicores and MiB; `containers()` spells them as Kubernetes does ("500m", "1536Mi").
@@ -36,17 +37,6 @@ def _facts() -> dict[str, Any]:
     return facts()
 
 
-def selects(selector: dict[str, Any], namespace: str, labels: dict[str, str] | None = None) -> bool:
-    """Whether one Fargate profile selector picks a Pod: its namespace matches and it has every label.
-
-    Namespaces and label values may use the wildcards `*` and `?`, as EKS allows.
-    """
-    labels = labels or {}
-    if not fnmatchcase(namespace, str(selector.get("namespace", ""))):
-        return False
-    return all(k in labels and fnmatchcase(labels[k], str(v)) for k, v in (selector.get("labels") or {}).items())
-
-
 def containers(kind: str = "containers") -> list[dict[str, str]]:
     """The exercise Pod's containers (or "init_containers") as Kubernetes requests, for `eks_pod_size`."""
     return [{"name": c["name"], "cpu": f"{c['cpu_m']}m", "memory": f"{c['memory_mi']}Mi"} for c in POD[kind]]
@@ -62,7 +52,6 @@ def _needs() -> tuple[int, int]:
 
 def pod_size() -> tuple[int, int]:
     """The size (CPU units, MiB) EKS gives the exercise's Pod."""
-    from labkit.model.fargate import eks_pod_size
 
     return eks_pod_size(containers(), containers("init_containers"))
 
@@ -70,7 +59,6 @@ def pod_size() -> tuple[int, int]:
 def _size_answer(answer: Any) -> tuple[int, int]:
     """(CPU units, MiB) from a tuple such as (1024, 2048) or ("1 vCPU", "2 GB")."""
     from labkit.errors import InvalidInput
-    from labkit.model.fargate import parse_cpu, parse_memory
 
     if isinstance(answer, dict):
         answer = (answer.get("cpu"), answer.get("memory"))
@@ -102,7 +90,6 @@ def _pod_cpu(answer: Any, ctx: Context) -> None:
     cpu, _ = pod_size()
     if got == cpu:
         return
-    from labkit.model.fargate import eks_pod_size
 
     summed, _ = eks_pod_size(containers() + containers("init_containers"))
     if got == summed:
@@ -117,7 +104,6 @@ def _pod_cpu(answer: Any, ctx: Context) -> None:
 
 @POD_SIZE.check("the memory")
 def _pod_memory(answer: Any, ctx: Context) -> None:
-    from labkit.model.fargate import eks_pod_size, smallest_size_for
 
     _, got = _size_answer(answer)
     _, memory = pod_size()

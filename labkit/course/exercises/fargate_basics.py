@@ -14,9 +14,10 @@ from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
 from labkit.data import facts
-from labkit.model import fargate
+from labkit.model.rules import problems
+from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for, valid_sizes
 from labkit.model.text import ShownAsText
-from labkit.model.units import num, vcpu
+from labkit.model.units import num, parse_cpu, parse_memory, vcpu
 
 EXECUTION_POLICY = "AmazonECSTaskExecutionRolePolicy"
 TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
@@ -74,12 +75,12 @@ def _memory_text(values: list[int]) -> str:
 def size_table() -> SizeTable:
     """Every valid Fargate task size (Linux and Windows), grouped by CPU, from `labkit.fargate`."""
     data = facts()["task_sizes"]
-    linux = {cpu for cpu, _ in fargate.valid_sizes("LINUX")}
-    windows = {cpu for cpu, _ in fargate.valid_sizes("WINDOWS")}
+    linux = {cpu for cpu, _ in valid_sizes("LINUX")}
+    windows = {cpu for cpu, _ in valid_sizes("WINDOWS")}
     rows = []
     for row in data["rows"]:
         cpu = row["cpu"]
-        memory = sorted(m for c, m in fargate.valid_sizes("LINUX") if c == cpu)
+        memory = sorted(m for c, m in valid_sizes("LINUX") if c == cpu)
         oses = tuple(name for name, cpus in (("Linux", linux), ("Windows", windows)) if cpu in cpus)
         rows.append(SizeRow(cpu, num(vcpu(cpu)), tuple(memory), _memory_text(memory), oses,
                             row.get("min_platform_version")))
@@ -109,7 +110,7 @@ def container(td: dict[str, Any], name: str) -> dict[str, Any]:
 def accepted(td: dict[str, Any]) -> None:
     """Wrong with AWS's message and labkit's hint when Fargate would refuse `td`."""
     try:
-        found = fargate.problems(td)
+        found = problems(td)
     except Exception as err:  # InvalidInput: the shape is wrong
         raise Wrong(str(err), hint="Compare with the starting task definition: same keys, new values.") from None
     if found:
@@ -158,7 +159,7 @@ SIZE = register(Exercise(
 
 def _size(td: dict[str, Any]) -> tuple[int, int]:
     try:
-        return fargate.parse_cpu(td.get("cpu")), fargate.parse_memory(td.get("memory"))
+        return parse_cpu(td.get("cpu")), parse_memory(td.get("memory"))
     except Exception as err:
         raise Wrong(str(err), hint="Give cpu in CPU units and memory in MiB, as strings such as '512'.",
                     stop=True) from None
@@ -169,8 +170,8 @@ def _size_valid(answer: Any, ctx: Context) -> None:
     td = task_def(answer)
     container(td, "report")
     cpu, memory = _size(td)
-    if not fargate.is_valid_size(cpu, memory):
-        raise Wrong(f"{cpu} CPU units with {memory} MiB is not a Fargate size.", hint=fargate.size_hint(cpu, memory),
+    if not is_valid_size(cpu, memory):
+        raise Wrong(f"{cpu} CPU units with {memory} MiB is not a Fargate size.", hint=size_hint(cpu, memory),
                     stop=True)
     accepted(td)
 
@@ -189,7 +190,7 @@ def _size_fits(answer: Any, ctx: Context) -> None:
 @SIZE.check("no bigger than needed")
 def _size_smallest(answer: Any, ctx: Context) -> None:
     cpu, memory = _size(task_def(answer))
-    best = fargate.smallest_size_for(SIZE_NEED_CPU, SIZE_NEED_MEMORY)
+    best = smallest_size_for(SIZE_NEED_CPU, SIZE_NEED_MEMORY)
     if (cpu, memory) != best and cpu >= best[0] and memory >= best[1]:
         raise Wrong(f"{cpu} CPU units with {memory} MiB works, but Fargate bills the size you ask for.",
                     hint="Pick the smallest valid size that covers the need: labkit.fargate.smallest_size_for "
@@ -240,7 +241,7 @@ def _logs_accepted(answer: Any, ctx: Context) -> None:
 def check_execution_role(td: dict[str, Any], ctx: Context) -> None:
     """Wrong unless td's executionRoleArn names a role in the lab that ECS tasks can use to pull and log."""
     if not td.get("executionRoleArn"):
-        needs = [p for p in fargate.problems(td) if p.field == "executionRoleArn"]
+        needs = [p for p in problems(td) if p.field == "executionRoleArn"]
         reasons = f"; Fargate refuses the task definition for {len(needs)} reason(s) that need one" if needs else ""
         raise Wrong(f"There is no executionRoleArn{reasons}.",
                     hint=(needs[0].hint if needs else "Set executionRoleArn.") + " The lab's is "

@@ -1,79 +1,20 @@
 """Exercises of the use-cases lesson: a scale-out decision, a batch job on Spot, an ML task's size, a migration.
 
-Also `target_tracking`, the simplified model of a target-tracking scaling decision that the lesson uses to
-show what Application Auto Scaling would do (the mock stores scaling policies but runs no CloudWatch alarms).
-Expected values come from `labkit.pricing` / `labkit.fargate` when a check runs; the workloads below are the
+The scale-out decision is `labkit.model.scaling.target_tracking`'s. Expected values come from `labkit.pricing`
+/ `labkit.fargate` when a check runs; the workloads below are the
 exercises' statements (not Fargate facts).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
 from labkit.errors import InvalidInput
-
-# ---- the model behind the autoscaling lab -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScalingDecision:
-    """What a target-tracking policy would set the desired count to, and the arithmetic behind it."""
-
-    running: int
-    metric: float
-    target: float
-    min_capacity: int
-    max_capacity: int
-    proportional: float
-    desired_count: int
-
-    def __str__(self) -> str:
-        rounded = math.ceil(self.proportional - 1e-9)
-        text = (f"{self.running} tasks x {self.metric:g}% / {self.target:g}% target = {self.proportional:.2f}, "
-                f"rounded up: {rounded}")
-        if rounded > self.max_capacity:
-            text += f", capped at the maximum {self.max_capacity}"
-        elif rounded < self.min_capacity:
-            text += f", raised to the minimum {self.min_capacity}"
-        change = self.desired_count - self.running
-        verb = "scale out by" if change > 0 else "scale in by" if change < 0 else "no change"
-        return text + f" -> desired count {self.desired_count} ({verb}{f' {abs(change)}' if change else ''})"
-
-
-def _whole(value: Any, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidInput(f"{name} {value!r} must be a whole number, at least {minimum}.")
-    return value
-
-
-def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise InvalidInput(f"{name} {value!r} must be a number above 0 (a percentage such as 50).")
-    return float(value)
-
-
-def target_tracking(running: int, metric: float, target: float, *, min_capacity: int,
-                    max_capacity: int) -> ScalingDecision:
-    """The desired count a CPU target-tracking policy aims for: running x metric / target, rounded up, clamped.
-
-    A simplified model: AWS also waits for its CloudWatch alarms over several minutes, applies cooldowns and
-    scales in more cautiously than out; it does not publish the exact algorithm.
-    """
-    running = _whole(running, "running", 1)
-    metric = _positive(metric, "metric")
-    target = _positive(target, "target")
-    lo = _whole(min_capacity, "min_capacity")
-    hi = _whole(max_capacity, "max_capacity")
-    if hi < lo:
-        raise InvalidInput(f"max_capacity {hi} is below min_capacity {lo}; the maximum must be at least the "
-                           "minimum.")
-    proportional = running * metric / target
-    desired = min(max(math.ceil(proportional - 1e-9), lo), hi)
-    return ScalingDecision(running, metric, target, lo, hi, proportional, desired)
-
+from labkit.model.scaling import target_tracking
+from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for
+from labkit.model.units import parse_cpu, parse_memory
 
 # ---- use_cases.scale_out ----------------------------------------------------------------------------------
 
@@ -184,13 +125,11 @@ def ml_memory_need() -> int:
 
 
 def _ml_expected() -> tuple[int, int]:
-    from labkit.model.fargate import smallest_size_for
 
     return smallest_size_for(f"{MODEL['vcpu']} vCPU", ml_memory_need())
 
 
 def _pair(answer: Any) -> tuple[int, int]:
-    from labkit.model.fargate import parse_cpu, parse_memory
 
     if isinstance(answer, dict):
         answer = (answer.get("cpu"), answer.get("memory"))
@@ -205,7 +144,6 @@ def _pair(answer: Any) -> tuple[int, int]:
 
 @ML_SIZE.check("a valid Fargate size")
 def _ml_valid(answer: Any, ctx: Context) -> None:
-    from labkit.model.fargate import is_valid_size, size_hint
 
     cpu, memory = _pair(answer)
     if not is_valid_size(cpu, memory):

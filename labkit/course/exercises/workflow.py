@@ -13,6 +13,7 @@ from typing import Any
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
 from labkit.course.exercises._lab import find_service, name_of
 from labkit.data import facts
+from labkit.model.rules import problems
 
 __all__ = ["LIFECYCLE", "SERVICE_TASKS", "lifecycle_states"]
 
@@ -45,9 +46,7 @@ def _task_def(answer: Any) -> dict[str, Any]:
 
 
 def _problems(answer: Any, *rules: str) -> list[Any]:
-    from labkit.model import fargate
-
-    return [p for p in fargate.problems(_task_def(answer)) if not rules or p.rule in rules]
+    return [p for p in problems(_task_def(answer)) if not rules or p.rule in rules]
 
 
 def _raise_first(found: list[Any]) -> None:

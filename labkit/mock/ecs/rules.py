@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from labkit import mock
+from labkit.model.rules import problems
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 MSG = {
@@ -65,7 +66,6 @@ def task_definition_problems(request: dict[str, Any], *, launch_type: str | None
     registration; with "FARGATE" they always apply (and platform_version adds the run-time checks).
     """
     from labkit.errors import InvalidInput
-    from labkit.model.fargate import problems
 
     try:
         found = [(p.code, p.message) for p in problems(request, launch_type=launch_type,
