@@ -142,7 +142,7 @@ def test_answer_cells_are_matched_by_tag_not_position():
     sub.cells.remove(moved)
     sub.cells.insert(0, moved)
     sub.cells.append(nbformat.v4.new_code_cell("print('my own scratch cell')"))
-    plan = grading._build(ref, sub)
+    plan = grading.build(ref, sub)
     sources = [c.source for c in plan.nb.cells]
     assert "monthly_cost = 1.0" in sources and "print('my own scratch cell')" not in sources
     cost_index = ref.cells.index(_cell(ref, "capstone.cost"))
