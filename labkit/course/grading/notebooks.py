@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from labkit.course.student import ANSWER_PREFIX, SOURCE_DIR, tags
+from labkit.course.student import SOURCE_DIR, answer_ids
 from labkit.data import course_root
 from labkit.errors import InvalidInput
 
@@ -23,9 +23,9 @@ def assignment_name(nb: Any) -> str | None:
     return meta.get("assignment") if isinstance(meta, dict) else None
 
 
-def answer_tags(nb: Any) -> list[str]:
-    """Every `answer:<exercise id>` tag in the notebook, in cell order."""
-    return [t for c in nb.cells for t in tags(c) if t.startswith(ANSWER_PREFIX)]
+def answered(nb: Any) -> list[str]:
+    """Every exercise the notebook has an answer cell for (its `answer:<id>` tags), in cell order."""
+    return [eid for c in nb.cells for eid in answer_ids(c)]
 
 
 def source_dirs() -> list[Path]:
@@ -48,9 +48,9 @@ def find_reference(submission_nb: Any) -> Path:
     for path in candidates:
         if name and assignment_name(read_notebook(path)) == name:
             return path
-    wanted = set(answer_tags(submission_nb)) if submission_nb is not None else set()
-    best = max(candidates, key=lambda p: len(wanted & set(answer_tags(read_notebook(p)))))
-    if not wanted & set(answer_tags(read_notebook(best))) and len(candidates) > 1:
+    wanted = set(answered(submission_nb)) if submission_nb is not None else set()
+    best = max(candidates, key=lambda p: len(wanted & set(answered(read_notebook(p)))))
+    if not wanted & set(answered(read_notebook(best))) and len(candidates) > 1:
         raise InvalidInput("cannot tell which assignment this submission answers (no assignment metadata and "
                            "no answer cells in common with any source): pass --reference SOURCE.ipynb")
     return best

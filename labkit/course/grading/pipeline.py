@@ -20,10 +20,10 @@ from typing import Any
 from labkit.course.exercises import NO_ANSWER, Verdict
 from labkit.course.exercises import get as get_exercise
 from labkit.course.grading.kernel import TIMEOUT_KEY, CellRun, CellRunner
-from labkit.course.grading.notebooks import answer_tags, assignment_name, find_reference, read_notebook
+from labkit.course.grading.notebooks import answered, assignment_name, find_reference, read_notebook
 from labkit.course.grading.preamble import PREAMBLE
 from labkit.course.grading.report import HOW_GRADED, ExerciseGrade, GradeReport
-from labkit.course.student import ANSWER_PREFIX, answer_ids, strip_solutions, tags
+from labkit.course.student import ANSWER_PREFIX, answer_ids, strip_solutions
 
 DEFAULT_TIMEOUT = 30.0
 INSTRUCTOR_TIMEOUT = 120.0  # the reference's own cells (setup, checks) get at least this long
@@ -88,7 +88,7 @@ def check_assignment(job: Job) -> None:
     said = assignment_name(job.submission_nb)
     if said and said != job.assignment:
         job.global_notes.append(f"The submission says it is for {said!r}; graded against {job.assignment!r}.")
-    if not answer_tags(job.submission_nb):
+    if not answered(job.submission_nb):
         job.global_notes.append("The submission has no answer cells (cells tagged answer:...): is it the "
                                 "right notebook?")
 
@@ -117,53 +117,52 @@ def copy_reference(job: Job) -> None:
     job.nb = nbformat.v4.new_notebook(cells=cells, metadata=json.loads(json.dumps(job.reference_nb.metadata)))
 
 
-def _first_answer_tag(cell: Any) -> str | None:
-    return next((t for t in tags(cell) if t.startswith(ANSWER_PREFIX)), None)
+def _answered(cell: Any) -> str | None:
+    """The exercise a cell is the answer cell of (its first `answer:<id>` tag), or None."""
+    return next(iter(answer_ids(cell)), None)
 
 
-def _submitted_by_tag(submission_nb: Any) -> dict[str, list[Any]]:
-    """The submission's answer cells by tag, in its order (a cell with two answer tags is under both)."""
-    by_tag: dict[str, list[Any]] = {}
+def _submitted(submission_nb: Any) -> dict[str, list[Any]]:
+    """The submission's answer cells by exercise id, in its order (a cell with two answer tags is under both)."""
+    by_id: dict[str, list[Any]] = {}
     for c in submission_nb.cells if submission_nb is not None else ():
-        for t in tags(c):
-            if t.startswith(ANSWER_PREFIX):
-                by_tag.setdefault(t, []).append(c)
-    return by_tag
+        for eid in answer_ids(c):
+            by_id.setdefault(eid, []).append(c)
+    return by_id
 
 
 def take_answers(job: Job) -> None:
     """Put the submission's answer in each answer cell, matched by tag, not position; a missing one is blank."""
-    by_tag = _submitted_by_tag(job.submission_nb)
+    submitted = _submitted(job.submission_nb)
     used: Counter[str] = Counter()
     for cell in job.nb.cells:
-        tag = _first_answer_tag(cell)
-        if tag is None:
+        eid = _answered(cell)
+        if eid is None:
             continue
-        k, used[tag] = used[tag], used[tag] + 1
-        found = by_tag.get(tag, [])
+        k, used[eid] = used[eid], used[eid] + 1
+        found = submitted.get(eid, [])
         if k < len(found) and found[k].cell_type == cell.cell_type:
             cell.source = found[k].source
             continue
         cell.source = strip_solutions(cell.source, cell.cell_type)
         if job.submission_nb is not None:
-            job.notes[tag[len(ANSWER_PREFIX):]].append(
-                f"answer cell not found in the submission (deleted, or its tag `{tag}` removed): graded as blank.")
+            job.notes[eid].append(f"answer cell not found in the submission (deleted, or its tag "
+                                  f"`{ANSWER_PREFIX}{eid}` removed): graded as blank.")
 
 
 def note_extra_answers(job: Job) -> None:
     """Note answer cells the submission has more of than the reference (only the first ones are graded)."""
-    wanted = Counter(t for c in job.reference_nb.cells if (t := _first_answer_tag(c)))
-    for tag, found in _submitted_by_tag(job.submission_nb).items():
-        eid = tag[len(ANSWER_PREFIX):]
-        if len(found) > wanted[tag] and eid in job.notes:
-            job.notes[eid].append(f"the submission has {len(found)} cells tagged `{tag}`; only the first "
-                                  f"{wanted[tag]} were graded.")
+    wanted = Counter(eid for c in job.reference_nb.cells if (eid := _answered(c)))
+    for eid, found in _submitted(job.submission_nb).items():
+        if len(found) > wanted[eid] and eid in job.notes:
+            job.notes[eid].append(f"the submission has {len(found)} cells tagged `{ANSWER_PREFIX}{eid}`; only the "
+                                  f"first {wanted[eid]} were graded.")
 
 
 def limit_reference_cells(job: Job) -> None:
     """Give the reference's own cells (setup, checks) the instructor's time limit; answer cells get `timeout`."""
     for cell in job.nb.cells:
-        if _first_answer_tag(cell) is None:
+        if _answered(cell) is None:
             cell.metadata[TIMEOUT_KEY] = job.instructor_timeout
 
 
@@ -177,9 +176,9 @@ def add_preamble(job: Job) -> None:
 def map_cells(job: Job) -> None:
     """Note which cell answers which exercise, and which other cells check which exercises (for notes later)."""
     for index, cell in enumerate(job.nb.cells):
-        tag = _first_answer_tag(cell)
-        if tag is not None:
-            job.cell_exercise[index] = tag[len(ANSWER_PREFIX):]
+        eid = _answered(cell)
+        if eid is not None:
+            job.cell_exercise[index] = eid
         elif cell.cell_type == "code":
             named = [m for m in _MENTION.findall(cell.source) if m in job.notes]
             if named:
