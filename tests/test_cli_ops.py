@@ -18,7 +18,7 @@ import pytest
 import labkit
 from labkit import deploy
 from labkit.cli import ops as cli_ops
-from labkit.lab.guardrails import LESSON_RUNS, lesson_costs
+from labkit.course.lessons import LESSONS, lesson_costs
 from labkit.pricing import fargate_cost
 from tests.helpers import run_cli as run
 
@@ -168,10 +168,10 @@ def test_the_readme_cost_table_is_what_the_command_prints(capsys: pytest.Capture
 def test_each_lessons_figure_is_its_runs_priced_by_labkit_pricing() -> None:
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([^`]+)` \|.*\| (\$[\d.]+) \|$", readme_table(),
                                                          re.MULTILINE)}
-    assert list(rows) == [lesson for lesson, _, _ in LESSON_RUNS]
-    for lesson, runs, _ in LESSON_RUNS:
-        expected = sum(fargate_cost(r.vcpu, r.memory_gb, r.minutes * 60, tasks=r.tasks).total for r in runs)
-        assert rows[lesson] == (f"${expected:.4f}" if runs else "$0"), lesson
+    assert list(rows) == [lesson.name for lesson in LESSONS]
+    for lesson in LESSONS:
+        expected = sum(fargate_cost(r.vcpu, r.memory_gb, r.minutes * 60, tasks=r.tasks).total for r in lesson.runs)
+        assert rows[lesson.name] == (f"${expected:.4f}" if lesson.runs else "$0"), lesson.name
     total = re.search(r"\*\*all lessons\*\* \| \| \*\*\$([\d.]+)\*\*", readme_table())
     assert total and float(total.group(1)) == pytest.approx(sum(c.total for c in lesson_costs()), abs=5e-5)
 

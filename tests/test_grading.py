@@ -142,7 +142,7 @@ def test_answer_cells_are_matched_by_tag_not_position():
     sub.cells.remove(moved)
     sub.cells.insert(0, moved)
     sub.cells.append(nbformat.v4.new_code_cell("print('my own scratch cell')"))
-    plan = grading._build(ref, sub)
+    plan = grading.build(ref, sub)
     sources = [c.source for c in plan.nb.cells]
     assert "monthly_cost = 1.0" in sources and "print('my own scratch cell')" not in sources
     cost_index = ref.cells.index(_cell(ref, "capstone.cost"))
@@ -151,6 +151,24 @@ def test_answer_cells_are_matched_by_tag_not_position():
                                  "capstone.cost", "capstone.quiz", "capstone.teardown"]
     assert any(student.HIDDEN_TAG in student.tags(c) for c in plan.nb.cells)  # hidden checks: the reference
     assert all(not c.get("outputs") for c in plan.nb.cells if c.cell_type == "code")
+
+
+def test_the_built_notebook_starts_with_the_preamble_and_maps_answers_and_checks():
+    ref = nbformat.read(SOURCE, as_version=4)
+    sub = nbformat.read(STUDENT, as_version=4)
+    extra = copy.deepcopy(_cell(sub, "capstone.quiz"))
+    sub.cells.append(extra)  # a second cell tagged answer:capstone.quiz
+    plan = grading.build(ref, sub, timeout=5)
+    assert plan.nb.cells[0].source == grading.PREAMBLE
+    assert plan.nb.cells[0].metadata["labkit_timeout"] == grading.INSTRUCTOR_TIMEOUT
+    for index, eid in plan.cell_exercise.items():
+        assert student.answer_ids(plan.nb.cells[index])[0] == eid
+        assert "labkit_timeout" not in plan.nb.cells[index].metadata  # an answer cell gets the --timeout
+    assert sorted(set(plan.cell_exercise.values())) == sorted(plan.exercise_ids)
+    checks = {eid for ids in plan.check_exercises.values() for eid in ids}
+    assert "capstone.cost" in checks
+    assert plan.notes["capstone.quiz"] == [
+        "the submission has 2 cells tagged `answer:capstone.quiz`; only the first 1 were graded."]
 
 
 def test_the_reference_is_found_by_assignment_even_when_renamed(tmp_path):

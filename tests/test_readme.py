@@ -8,6 +8,7 @@ subcommand it names no longer exists.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import subprocess
 import sys
@@ -38,15 +39,17 @@ RUN_BY = {
     "labkit grade SUBMISSION.ipynb": "tests/test_grading.py::test_labkit_grade_usage_errors",
     "aws --endpoint-url http://127.0.0.1:PORT ecs list-services --cluster labkit":
         "tests/test_aws_cli.py::test_the_cli_lists_what_the_notebook_created",
+    "python -m labkit.cli.ops lesson-costs": "tests/test_readme.py::test_the_lesson_costs_command_runs_as_written",
+    "python -m tools.bench": "tests/test_bench.py::test_quick_run_prints_one_table_and_writes_json",
 }
 
 
 def readme_commands() -> set[str]:
     """Shell commands the README shows: in code spans and in lines of its code blocks."""
-    spans = re.findall(r"`((?:make|labkit|aws) [^`]+)`", README)
+    spans = re.findall(r"`((?:make|labkit|aws|python -m) [^`]+)`", README)
     blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
     lines = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
-    found = {c.strip() for c in spans} | {c for c in lines if c.startswith(("make ", "labkit ", "aws "))}
+    found = {c.strip() for c in spans} | {c for c in lines if c.startswith(("make ", "labkit ", "aws ", "python -m "))}
     return found
 
 
@@ -72,6 +75,19 @@ def test_the_test_that_runs_it_exists(command):
 def test_make_targets_exist(target):
     done = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("module", sorted({c.split()[2] for c in RUN_BY if c.startswith("python -m ")}))
+def test_python_m_modules_exist(module):
+    assert importlib.util.find_spec(module) is not None, f"README runs `python -m {module}`: no such module"
+
+
+def test_the_lesson_costs_command_runs_as_written():
+    done = subprocess.run([sys.executable, "-m", "labkit.cli.ops", "lesson-costs"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("| Lesson | What runs for real | Fargate cost |")
+    assert "| `assignments/capstone` |" in done.stdout
 
 
 @pytest.mark.parametrize("sub", sorted({c.split()[1] for c in RUN_BY if c.startswith("labkit ")}))

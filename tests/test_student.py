@@ -82,3 +82,14 @@ def test_labkit_student_writes_copies_and_check_reports_stale(tmp_path, capsys):
     (out / "capstone.ipynb").write_text("{}", encoding="utf-8")
     assert main(["student", "--source", str(ROOT / student.SOURCE_DIR), "--out", str(out), "--check"]) == 1
     assert "stale" in capsys.readouterr().out
+    assert student.stale_student_copies(ROOT / student.SOURCE_DIR, out) == [out / "capstone.ipynb"]
+    (out / "capstone.ipynb").unlink()
+    assert student.stale_student_copies(ROOT / student.SOURCE_DIR, out) == [out / "capstone.ipynb"]
+
+
+def test_checking_copies_of_a_missing_source_folder_is_a_problem_not_a_pass(tmp_path, capsys):
+    missing = tmp_path / "no-such-sources"
+    assert main(["student", "--source", str(missing), "--out", str(tmp_path / "out"), "--check"]) == 1
+    assert "no assignment sources at" in capsys.readouterr().err
+    with pytest.raises(InvalidInput, match="pass --source"):
+        student.write_student_copies(missing, tmp_path / "out")

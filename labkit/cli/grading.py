@@ -29,16 +29,14 @@ def add_student_parser(sub: Any) -> None:
 
 
 def run_student(args: argparse.Namespace) -> int:
-    from labkit.course.student import SOURCE_DIR, STUDENT_DIR, render_student_copy, write_student_copies
+    from labkit.course.student import SOURCE_DIR, STUDENT_DIR, stale_student_copies, write_student_copies
 
     source = args.source or _default_dir(SOURCE_DIR)
     out = args.out or _default_dir(STUDENT_DIR)
     if args.check:
-        stale = [src.name for src in sorted(source.glob("*.ipynb"))
-                 if not (out / src.name).exists()
-                 or (out / src.name).read_text(encoding="utf-8") != render_student_copy(src)]
-        for name in stale:
-            print(f"stale or missing student copy: {out / name} (run `make student`)")
+        stale = stale_student_copies(source, out)
+        for path in stale:
+            print(f"stale or missing student copy: {path} (run `make student`)")
         return EXIT_PROBLEM if stale else EXIT_OK
     for path in write_student_copies(source, out):
         print(f"wrote {path}")

@@ -181,8 +181,8 @@ def run_server(args: argparse.Namespace) -> int:
 # --- lesson costs (the README's real-mode table) ------------------------------------------------------------------
 def lesson_costs_markdown(region: str = "us-east-1") -> str:
     """The README's table of what each lesson costs for real, computed from labkit.pricing."""
+    from labkit.course.lessons import lesson_costs
     from labkit.data import facts
-    from labkit.lab.guardrails import lesson_costs
     from labkit.model.pricing import rates
 
     rows = lesson_costs(region)

@@ -1,1 +1,1 @@
-"""The course: exercises and their checks (one topic module per lesson), widgets, grading and student copies."""
+"""The course: the lessons map, exercises and checks (a topic module per lesson), widgets, grading, student copies."""

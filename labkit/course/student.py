@@ -98,28 +98,41 @@ def student_notebook(nb: Any, *, name: str = "notebook") -> Any:
     return out
 
 
-def write_student_copies(source_dir: Path, out_dir: Path) -> list[Path]:
-    """Write a student copy of every notebook in `source_dir` into `out_dir`; returns the paths written."""
+def render_student_copy(src: Path) -> str:
+    """The text of the student copy of source notebook `src`: what `write_student_copies` writes for it."""
     import nbformat
 
+    return nbformat.writes(student_notebook(nbformat.read(src, as_version=4), name=src.name)) + "\n"
+
+
+def _sources(source_dir: Path) -> list[Path]:
     if not source_dir.is_dir():
         raise InvalidInput(f"no assignment sources at {source_dir}: expected a folder of instructor notebooks"
                            " (run from the course folder, or pass --source)")
+    return sorted(source_dir.glob("*.ipynb"))
+
+
+def _current(target: Path, text: str) -> bool:
+    return target.exists() and target.read_text(encoding="utf-8") == text
+
+
+def write_student_copies(source_dir: Path, out_dir: Path) -> list[Path]:
+    """Write a student copy of every notebook in `source_dir` into `out_dir`; returns the paths written.
+
+    A copy that is already current is left untouched (its file's time stays as it was).
+    """
+    sources = _sources(source_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in sorted(source_dir.glob("*.ipynb")):
-        nb = nbformat.read(src, as_version=4)
-        student = student_notebook(nb, name=src.name)
-        target = out_dir / src.name
-        text = nbformat.writes(student) + "\n"
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
+    for src in sources:
+        target, text = out_dir / src.name, render_student_copy(src)
+        if not _current(target, text):
             target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
 
 
-def render_student_copy(src: Path) -> str:
-    """The text `write_student_copies` writes for one source notebook (used to check copies are current)."""
-    import nbformat
-
-    return nbformat.writes(student_notebook(nbformat.read(src, as_version=4), name=src.name)) + "\n"
+def stale_student_copies(source_dir: Path, out_dir: Path) -> list[Path]:
+    """The student copies in `out_dir` that are missing, or differ from what their source in `source_dir` gives."""
+    return [out_dir / src.name for src in _sources(source_dir)
+            if not _current(out_dir / src.name, render_student_copy(src))]

@@ -63,7 +63,8 @@ from labkit.model.text import ShownAsText
 
 __all__ = [
     "Check", "Context", "Exercise", "Part", "Prompt", "Quiz", "Verdict", "Wrong", "all_ids", "check", "close", "get",
-    "hidden_check", "number", "prompt", "register", "register_quiz", "reset_results", "results", "results_json",
+    "hidden_check", "number", "points_text", "prompt", "register", "register_quiz", "reset_results", "results",
+    "results_json",
 ]
 
 UNKNOWN = "Unknown exercise"
@@ -109,7 +110,7 @@ class Verdict:
     def __str__(self) -> str:
         if self.title == UNKNOWN and self.parts:
             return "\n".join(x for x in (f"✗ {self.parts[0].message}", self.hint) if x)
-        pts = f"{_fmt_points(self.score)}/{_fmt_points(self.points)} points"
+        pts = f"{points_text(self.score)}/{points_text(self.points)} points"
         if self.passed and self.hidden_pending:
             return f"✓ {self.title}: public checks passed ({pts}); hidden checks run at grading."
         if self.passed:
@@ -154,7 +155,8 @@ class Verdict:
         return cls(**{**data, "parts": parts})
 
 
-def _fmt_points(x: float) -> str:
+def points_text(x: float) -> str:
+    """Points as a verdict and a grade report show them: whole or to two places (2, 0.5, 0.67)."""
     return f"{x:g}" if abs(x - round(x, 2)) < 1e-9 else f"{x:.2f}"
 
 
