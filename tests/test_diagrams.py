@@ -659,6 +659,29 @@ def test_standalone_tasks_are_grouped_apart_from_services(lab):
     assert "standalone tasks" in str(d)
 
 
+def test_a_mixed_strategy_a_task_not_yet_running_and_a_named_run_task_group(lab):
+    made = build(lab, {"web": 1})
+    ecs = lab.client("ecs")
+    net = ecs.describe_services(cluster=made["cluster"], services=["web"])["services"][0]["networkConfiguration"]
+    strategy = [{"capacityProvider": "FARGATE", "weight": 1, "base": 1},
+                {"capacityProvider": "FARGATE_SPOT", "weight": 3}]
+    ecs.create_service(cluster=made["cluster"], serviceName="mixed", taskDefinition=f"{lab.id}-web",
+                       desiredCount=2, networkConfiguration=net, capacityProviderStrategy=strategy)
+    ecs.run_task(cluster=made["cluster"], taskDefinition=f"{lab.id}-web", launchType="FARGATE",
+                 networkConfiguration=net, group="batch:nightly")  # the clock has not moved: not running yet
+    d = architecture(lab)
+    mixed = next(n for n in d.of_kind("service") if n.label == "service mixed")
+    label = re.sub(r"<[^>]*>", " ", mixed.attr("label"))  # the label's words, across its wrapped lines
+    assert " ".join(label.split()).count("capacity: FARGATE (weight 1, base 1) + FARGATE_SPOT (weight 3)") == 1
+    assert "capacity FARGATE (weight 1, base 1) + FARGATE_SPOT (weight 3)" in str(d)
+    (nightly,) = d.of_kind("standalone")
+    assert nightly.label == "standalone tasks nightly" and "standalone tasks (nightly): 1 task" in str(d)
+    (task,) = [n for n in d.of_kind("task") if n.group == task_box(d, nightly.label)]
+    assert task.label.endswith("(PROVISIONING)")
+    web = [n for n in d.of_kind("task") if n.group == task_box(d, "service web")]
+    assert len(web) == 1 and "(" not in web[0].label  # a RUNNING task's label names no status
+
+
 def test_an_empty_lab_says_nothing_is_deployed(lab):
     d = architecture(lab)
     assert "nothing deployed yet" in str(d) and d.of_kind("note")
