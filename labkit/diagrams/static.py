@@ -348,6 +348,8 @@ def _ec2_vs_fargate_description(layers: list[dict[str, Any]]) -> str:
 # ------------------------------------------------------------------------------------------ orchestrators
 @dataclass(frozen=True)
 class _Box:
+    """A box of the orchestrators picture: its bold title (the label, unless `title` is given) and lines."""
+
     id: str
     kind: str  # "orchestrator" and "compute" boxes sit in their layer's box
     who: str

@@ -54,7 +54,7 @@ def read_account(lab: Any) -> Snapshot:
     groups = read_security_groups(
         account, {g for t in tasks for g in t.security_groups} | {g for s in services for g in s.security_groups}
     )
-    images = read_images(account, ({t.task_definition for t in tasks} | {s.task_definition for s in services}))
+    images = read_images(account, {t.task_definition for t in tasks} | {s.task_definition for s in services})
     repositories, task_definition_repositories = read_repositories(account, images)
     return Snapshot(
         mode=str(getattr(lab, "mode", "") or ""),
