@@ -14,6 +14,7 @@ import pytest
 
 from labkit.cli import main
 from labkit.data import facts
+from labkit.diagrams import architecture
 from labkit.diagrams import static as diagrams
 from labkit.diagrams.base import WHO_STYLE, Diagram, content_sha, course_root, package_data_dir
 from labkit.errors import InvalidInput, LabkitError
@@ -543,7 +544,7 @@ def task_box(d: Diagram, service_label: str) -> str:
 
 def test_architecture_draws_one_eni_per_running_task_in_its_subnet(deployed):
     lab, made = deployed
-    d = diagrams.architecture(lab, max_tasks_per_service=50)  # draw every task
+    d = architecture(lab, max_tasks_per_service=50)  # draw every task
     tasks = described_tasks(lab, made["cluster"])
     assert len(tasks) == sum(SERVICES.values()) == 20
     enis = d.of_kind("eni")
@@ -586,7 +587,7 @@ def test_architecture_draws_one_eni_per_running_task_in_its_subnet(deployed):
 
 def test_service_counts_match_describe_services(deployed):
     lab, made = deployed
-    d = diagrams.architecture(lab)
+    d = architecture(lab)
     ecs = lab.client("ecs")
     described = ecs.describe_services(cluster=made["cluster"], services=list(SERVICES))["services"]
     assert len(described) == len(d.of_kind("service")) == 3
@@ -602,7 +603,7 @@ def test_service_counts_match_describe_services(deployed):
 
 def test_capacity_provider_shows_on_tasks(deployed):
     lab, _ = deployed
-    d = diagrams.architecture(lab, max_tasks_per_service=50)
+    d = architecture(lab, max_tasks_per_service=50)
     for name in SERVICES:
         box = task_box(d, f"service {name}")
         expected = "FARGATE_SPOT" if name in SPOT else "FARGATE"
@@ -613,7 +614,7 @@ def test_capacity_provider_shows_on_tasks(deployed):
 
 def test_many_tasks_are_summarised_per_service(deployed):
     lab, _ = deployed
-    d = diagrams.architecture(lab)  # default: at most 6 boxes per service
+    d = architecture(lab)  # default: at most 6 boxes per service
     boxes = {name: task_box(d, f"service {name}") for name in SERVICES}
     shown = {name: sum(1 for n in d.of_kind("task") if n.group == box) for name, box in boxes.items()}
     assert shown == {"api": 5, "web": 5, "worker": 5}
@@ -625,7 +626,7 @@ def test_many_tasks_are_summarised_per_service(deployed):
 
 def test_only_the_labs_own_resources_are_drawn(deployed):
     lab, _ = deployed
-    d = diagrams.architecture(lab, max_tasks_per_service=50)
+    d = architecture(lab, max_tasks_per_service=50)
     text = str(d) + d.source
     assert "lab-other" not in text and "intruder" not in text
     assert len(d.of_kind("eni")) == 20 and len(d.of_kind("repository")) == 1
@@ -634,23 +635,23 @@ def test_only_the_labs_own_resources_are_drawn(deployed):
 
 def test_summary_names_no_ids(deployed):
     lab, _ = deployed
-    text = str(diagrams.architecture(lab))
+    text = str(architecture(lab))
     assert not re.search(r"\b(eni|subnet|vpc|sg)-[0-9a-f]+|arn:|[0-9a-f]{8}-[0-9a-f]{4}", text)
     assert "10.20.1.0/24 (us-east-1a)" in text and "mock mode" in text
-    assert str(diagrams.architecture(lab)) == text
+    assert str(architecture(lab)) == text
 
 
 @needs_dot
 def test_architecture_of_twenty_tasks_renders(deployed):
     lab, _ = deployed
-    svg = diagrams.architecture(lab).svg()
+    svg = architecture(lab).svg()
     assert "+3 more tasks" in svg and svg.count('class="node">\n<title>eni_') == 15
     assert "<desc" in svg and "20 task(s)" in svg
 
 
 def test_standalone_tasks_are_grouped_apart_from_services(lab):
     build(lab, {"web": 1}, standalone=2)
-    d = diagrams.architecture(lab)
+    d = architecture(lab)
     (group,) = d.of_kind("standalone")
     box = task_box(d, group.label)
     assert sum(1 for n in d.of_kind("task") if n.group == box) == 2
@@ -658,8 +659,31 @@ def test_standalone_tasks_are_grouped_apart_from_services(lab):
     assert "standalone tasks" in str(d)
 
 
+def test_a_mixed_strategy_a_task_not_yet_running_and_a_named_run_task_group(lab):
+    made = build(lab, {"web": 1})
+    ecs = lab.client("ecs")
+    net = ecs.describe_services(cluster=made["cluster"], services=["web"])["services"][0]["networkConfiguration"]
+    strategy = [{"capacityProvider": "FARGATE", "weight": 1, "base": 1},
+                {"capacityProvider": "FARGATE_SPOT", "weight": 3}]
+    ecs.create_service(cluster=made["cluster"], serviceName="mixed", taskDefinition=f"{lab.id}-web",
+                       desiredCount=2, networkConfiguration=net, capacityProviderStrategy=strategy)
+    ecs.run_task(cluster=made["cluster"], taskDefinition=f"{lab.id}-web", launchType="FARGATE",
+                 networkConfiguration=net, group="batch:nightly")  # the clock has not moved: not running yet
+    d = architecture(lab)
+    mixed = next(n for n in d.of_kind("service") if n.label == "service mixed")
+    label = re.sub(r"<[^>]*>", " ", mixed.attr("label"))  # the label's words, across its wrapped lines
+    assert " ".join(label.split()).count("capacity: FARGATE (weight 1, base 1) + FARGATE_SPOT (weight 3)") == 1
+    assert "capacity FARGATE (weight 1, base 1) + FARGATE_SPOT (weight 3)" in str(d)
+    (nightly,) = d.of_kind("standalone")
+    assert nightly.label == "standalone tasks nightly" and "standalone tasks (nightly): 1 task" in str(d)
+    (task,) = [n for n in d.of_kind("task") if n.group == task_box(d, nightly.label)]
+    assert task.label.endswith("(PROVISIONING)")
+    web = [n for n in d.of_kind("task") if n.group == task_box(d, "service web")]
+    assert len(web) == 1 and "(" not in web[0].label  # a RUNNING task's label names no status
+
+
 def test_an_empty_lab_says_nothing_is_deployed(lab):
-    d = diagrams.architecture(lab)
+    d = architecture(lab)
     assert "nothing deployed yet" in str(d) and d.of_kind("note")
 
 
@@ -677,9 +701,9 @@ def test_lab_tag_is_read_in_each_spelling(tags, expected):
 
 def test_architecture_rejects_what_is_not_a_lab():
     with pytest.raises(InvalidInput, match="labkit.connect"):
-        diagrams.architecture(object())
+        architecture(object())
     with pytest.raises(InvalidInput, match="max_tasks_per_service"):
-        diagrams.architecture(types.SimpleNamespace(client=lambda name: None), max_tasks_per_service=1)
+        architecture(types.SimpleNamespace(client=lambda name: None), max_tasks_per_service=1)
 
 
 def test_a_changed_copy_of_a_diagram_draws_its_own_source():

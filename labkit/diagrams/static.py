@@ -1,5 +1,5 @@
 """The course's pictures: the Fargate workflow, who manages what on EC2 vs Fargate, orchestrators over
-compute, where the money goes, and (in `labkit.diagrams.live`) the live architecture of a lab.
+compute, and where the money goes. The live architecture of a lab is in `labkit.diagrams.live`.
 
 Each function returns a `Diagram`: it shows as SVG in a notebook, as text with `str()`, and never errors when
 Graphviz is missing. Facts come from `labkit.data.facts()`; change them there and the pictures follow.
@@ -14,7 +14,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from labkit.data import facts
+from labkit.data import course_root, facts, package_data_dir
 from labkit.diagrams.base import (
     HIGHLIGHT_LINE,
     INK,
@@ -26,26 +26,24 @@ from labkit.diagrams.base import (
     Group,
     Node,
     box_label,
-    course_root,
     esc,
     html_label,
     lane_header,
-    package_data_dir,
     svg_source_sha,
 )
-from labkit.diagrams.live import architecture
 from labkit.errors import InvalidInput
 from labkit.model.units import usd, usd_places
 
 __all__ = [
     "STEP_NAMES",
-    "Diagram",
-    "architecture",
+    "check_static",
     "ec2_vs_fargate",
     "orchestrators",
     "pricing_breakdown",
     "static_diagrams",
+    "who_manages",
     "workflow",
+    "write_static",
 ]
 
 INVIS = (("style", "invis"),)
@@ -229,122 +227,157 @@ def responsibility_layers() -> list[dict[str, Any]]:
 
 
 LAYER_W, CELL_W = "3.5", "2.5"  # column widths in inches, wide enough for the wrapped labels
+_HEADER_STYLE = (("fillcolor", PANEL_FILL), ("color", PANEL_FILL), ("fontcolor", INK), ("fontsize", "13"))
+_HEADINGS = (  # (node, text, width) of each column's heading
+    ("head_layer", "Layer", LAYER_W),
+    ("head_ec2", "EC2 launch type", CELL_W),
+    ("head_fargate", "Fargate", CELL_W),
+)
+_SIDES = (("ec2", "ec2_launch_type"), ("fargate", "fargate"))  # the columns after the layer: its node, its data
 
 
 def ec2_vs_fargate() -> Diagram:
     """Who manages each layer, from the application down to the hardware: EC2 launch type vs Fargate."""
     layers = responsibility_layers()
-    nodes: list[Node] = []
-    groups: list[Group] = []
-    edges: list[Edge] = []
-    header = (("fillcolor", PANEL_FILL), ("color", PANEL_FILL), ("fontcolor", INK), ("fontsize", "13"))
-    groups.append(Group("row_head", "", "row", cluster=False, attrs=(("rank", "same"),)))
-    nodes.append(
-        Node(
-            "head_layer",
-            "Layer",
-            "header",
-            group="row_head",
-            attrs=header + (("label", "<<B>Layer</B>>"), ("width", LAYER_W), ("group", "c0")),
-        )
-    )
-    nodes.append(
-        Node(
-            "head_ec2",
-            "EC2 launch type",
-            "header",
-            group="row_head",
-            attrs=header + (("label", "<<B>EC2 launch type</B>>"), ("width", CELL_W), ("group", "c1")),
-        )
-    )
-    nodes.append(
-        Node(
-            "head_fargate",
-            "Fargate",
-            "header",
-            group="row_head",
-            attrs=header + (("label", "<<B>Fargate</B>>"), ("width", CELL_W), ("group", "c2")),
-        )
-    )
-    lines = []
-    for i, row in enumerate(layers):
-        gid = f"row_{i}"
-        groups.append(Group(gid, "", "row", cluster=False, attrs=(("rank", "same"),)))
-        nodes.append(
-            Node(
-                f"layer_{i}",
-                row["area"],
-                "layer",
-                group=gid,
-                attrs=(("label", html_label(row["area"], width=34)), ("width", LAYER_W), ("group", "c0")),
-            )
-        )
-        for col, (side, key) in enumerate((("ec2", "ec2_launch_type"), ("fargate", "fargate")), start=1):
-            who = row[f"{side}_who"]
-            detail = _detail(row[key])
-            nodes.append(
-                Node(
-                    f"{side}_{i}",
-                    f"{row['area']}: {WHO_WORDS[who]}",
-                    "cell",
-                    who=who,
-                    group=gid,
-                    attrs=(
-                        ("label", html_label(WHO_WORDS[who], [detail] if detail else [], width=22)),
-                        ("width", CELL_W),
-                        ("group", f"c{col}"),
-                        ("tooltip", row[key]),
-                    ),
-                )
-            )
-        lines.append(
-            f"- {row['area']}: EC2 launch type: {WHO_WORDS[row['ec2_who']]}; "
-            f"Fargate: {WHO_WORDS[row['fargate_who']]}"
-        )
-    # Invisible edges keep the grid: columns left to right in each row, rows top to bottom.
-    for i, prefix in enumerate(("head", *[f"r{j}" for j in range(len(layers))])):
-        ids = (
-            ["head_layer", "head_ec2", "head_fargate"]
-            if prefix == "head"
-            else [f"layer_{i - 1}", f"ec2_{i - 1}", f"fargate_{i - 1}"]
-        )
-        edges += [Edge(a, b, attrs=INVIS) for a, b in pairwise(ids)]
-    columns = [
-        ["head_layer", *[f"layer_{i}" for i in range(len(layers))]],
-        ["head_ec2", *[f"ec2_{i}" for i in range(len(layers))]],
-        ["head_fargate", *[f"fargate_{i}" for i in range(len(layers))]],
-    ]
-    for col in columns:
-        edges += [Edge(a, b, attrs=INVIS + (("weight", "10"),)) for a, b in pairwise(col)]
-    moved = sum(1 for r in layers if r["ec2_who"] == "you" and r["fargate_who"] != "you")
-    drawn = {r["area"] for r in layers}
-    others = [r["area"] for r in facts()["shared_responsibility"] if r["area"] not in drawn]
+    rows = [_heading_row(), *(_layer_row(i, row) for i, row in enumerate(layers))]
     title = "Who manages what: EC2 launch type vs Fargate"
-    summary = (
-        f"{title} (from the application down to the hardware):\n"
-        + "\n".join(lines)
-        + f"\nOn Fargate, {moved} of these {len(layers)} layers move from you to AWS (or go away)."
-        + (f"\nOther differences in the facts table: {'; '.join(others)}." if others else "")
-    )
-    desc = (
-        f"A table of {len(layers)} layers, from the application at the top to the hardware at the bottom. "
-        f"For each layer, one box for the EC2 launch type and one for Fargate says who manages it: you, "
-        f"AWS, or not applicable. On Fargate, {moved} layers move from you to AWS or go away."
-    )
     return Diagram(
         name="ec2_vs_fargate",
         title=title,
-        description=desc,
-        summary=summary,
-        nodes=tuple(nodes),
-        edges=tuple(edges),
-        groups=tuple(groups),
+        description=_ec2_vs_fargate_description(layers),
+        summary=_ec2_vs_fargate_summary(title, layers),
+        nodes=tuple(node for _, cells in rows for node in cells),
+        edges=_grid(rows),
+        groups=tuple(group for group, _ in rows),
         legend=("you", "aws", "n/a"),
         graph_attrs=(("rankdir", "TB"), ("nodesep", "0.12"), ("ranksep", "0.1"), ("newrank", "true")),
     )
 
 
+Row = tuple[Group, tuple[Node, ...]]  # a row of the grid: an invisible rank=same group and its cells
+
+
+def _row_group(group_id: str) -> Group:
+    return Group(group_id, "", "row", cluster=False, attrs=(("rank", "same"),))
+
+
+def _heading_row() -> Row:
+    """The column headings: Layer, EC2 launch type, Fargate."""
+    cells = tuple(
+        Node(
+            node_id,
+            text,
+            "header",
+            group="row_head",
+            attrs=_HEADER_STYLE + (("label", f"<<B>{text}</B>>"), ("width", width), ("group", f"c{column}")),
+        )
+        for column, (node_id, text, width) in enumerate(_HEADINGS)
+    )
+    return _row_group("row_head"), cells
+
+
+def _layer_row(i: int, row: dict[str, Any]) -> Row:
+    """One layer: its name, then who manages it on the EC2 launch type and on Fargate."""
+    name = Node(
+        f"layer_{i}",
+        row["area"],
+        "layer",
+        group=f"row_{i}",
+        attrs=(("label", html_label(row["area"], width=34)), ("width", LAYER_W), ("group", "c0")),
+    )
+    cells = tuple(_who_cell(i, row, side, key, column) for column, (side, key) in enumerate(_SIDES, start=1))
+    return _row_group(f"row_{i}"), (name, *cells)
+
+
+def _who_cell(i: int, row: dict[str, Any], side: str, key: str, column: int) -> Node:
+    """A cell coloured by who manages the layer on one side, with the data's short reason and, on hover, its text."""
+    who = row[f"{side}_who"]
+    detail = _detail(row[key])
+    return Node(
+        f"{side}_{i}",
+        f"{row['area']}: {WHO_WORDS[who]}",
+        "cell",
+        who=who,
+        group=f"row_{i}",
+        attrs=(
+            ("label", html_label(WHO_WORDS[who], [detail] if detail else [], width=22)),
+            ("width", CELL_W),
+            ("group", f"c{column}"),
+            ("tooltip", row[key]),
+        ),
+    )
+
+
+def _grid(rows: list[Row]) -> tuple[Edge, ...]:
+    """Invisible edges that keep the grid: left to right along each row, then top to bottom down each column."""
+    ids = [[node.id for node in cells] for _, cells in rows]
+    across = [Edge(a, b, attrs=INVIS) for row in ids for a, b in pairwise(row)]
+    columns = zip(*ids, strict=True)
+    down = [Edge(a, b, attrs=INVIS + (("weight", "10"),)) for column in columns for a, b in pairwise(column)]
+    return tuple(across + down)
+
+
+def _moved_to_aws(layers: list[dict[str, Any]]) -> int:
+    """How many layers you manage on the EC2 launch type but not on Fargate."""
+    return sum(1 for r in layers if r["ec2_who"] == "you" and r["fargate_who"] != "you")
+
+
+def _ec2_vs_fargate_summary(title: str, layers: list[dict[str, Any]]) -> str:
+    lines = [
+        f"- {r['area']}: EC2 launch type: {WHO_WORDS[r['ec2_who']]}; Fargate: {WHO_WORDS[r['fargate_who']]}"
+        for r in layers
+    ]
+    drawn = {r["area"] for r in layers}
+    others = [r["area"] for r in facts()["shared_responsibility"] if r["area"] not in drawn]
+    return (
+        f"{title} (from the application down to the hardware):\n"
+        + "\n".join(lines)
+        + f"\nOn Fargate, {_moved_to_aws(layers)} of these {len(layers)} layers move from you to AWS (or go away)."
+        + (f"\nOther differences in the facts table: {'; '.join(others)}." if others else "")
+    )
+
+
+def _ec2_vs_fargate_description(layers: list[dict[str, Any]]) -> str:
+    return (
+        f"A table of {len(layers)} layers, from the application at the top to the hardware at the bottom. "
+        f"For each layer, one box for the EC2 launch type and one for Fargate says who manages it: you, "
+        f"AWS, or not applicable. On Fargate, {_moved_to_aws(layers)} layers move from you to AWS or go away."
+    )
+
+
 # ------------------------------------------------------------------------------------------ orchestrators
+@dataclass(frozen=True)
+class _Box:
+    """A box of the orchestrators picture: its bold title (the label, unless `title` is given) and lines."""
+
+    id: str
+    kind: str  # "orchestrator" and "compute" boxes sit in their layer's box
+    who: str
+    label: str
+    lines: tuple[str, ...]
+    title: str = ""  # the bold title, when it differs from the label
+
+
+_ORCHESTRATOR_BOXES = (
+    _Box("containers", "app", "you", "Your containers", ("images you build, apps you run",)),
+    _Box("ecs", "orchestrator", "aws", "Amazon ECS",
+         ("task definitions, tasks, services", "schedules and scales your containers")),
+    _Box("eks", "orchestrator", "aws", "Amazon EKS", ("pod specs, pods, deployments", "schedules and scales your pods"),
+         title="Amazon EKS (Kubernetes)"),
+    _Box("ec2", "compute", "you", "EC2 instances",
+         ("a cluster of servers: you provision, patch and scale them and manage the capacity",)),
+    _Box("fargate", "compute", "aws", "AWS Fargate",
+         ("serverless: AWS provisions, patches and scales the compute for each task or pod",)),
+)
+_LAYER_OF = {"orchestrator": "orchestrate", "compute": "compute"}  # a box's kind -> the layer box it sits in
+
+
+def _layer_box(group_id: str, title: str, subtitle: str) -> Group:
+    return Group(
+        group_id, f"{title}: {subtitle}", "layer", attrs=(("margin", "12"), ("label", box_label(title, subtitle)))
+    )
+
+
 def _to(tail: str, head: str, label: str) -> Edge:
     """An edge into a compute option, it and its label coloured like the compute, so crossings stay clear."""
     ink = WHO_STYLE["you" if head == "ec2" else "aws"]["color"]
@@ -353,99 +386,14 @@ def _to(tail: str, head: str, label: str) -> Edge:
 
 def orchestrators() -> Diagram:
     """ECS and EKS orchestrate containers; each runs them on EC2 instances you manage, or on Fargate."""
-    nodes = (
-        Node(
-            "containers",
-            "Your containers",
-            "app",
-            who="you",
-            attrs=(("label", html_label("Your containers", ["images you build, apps you run"])),),
-        ),
-        Node(
-            "ecs",
-            "Amazon ECS",
-            "orchestrator",
-            who="aws",
-            attrs=(
-                (
-                    "label",
-                    html_label(
-                        "Amazon ECS",
-                        ["task definitions, tasks, services", "schedules and scales your containers"],
-                    ),
-                ),
-            ),
-        ),
-        Node(
-            "eks",
-            "Amazon EKS",
-            "orchestrator",
-            who="aws",
-            attrs=(
-                (
-                    "label",
-                    html_label(
-                        "Amazon EKS (Kubernetes)",
-                        ["pod specs, pods, deployments", "schedules and scales your pods"],
-                    ),
-                ),
-            ),
-        ),
-        Node(
-            "ec2",
-            "EC2 instances",
-            "compute",
-            who="you",
-            attrs=(
-                (
-                    "label",
-                    html_label(
-                        "EC2 instances",
-                        ["a cluster of servers: you provision, patch and scale them and manage the capacity"],
-                    ),
-                ),
-            ),
-        ),
-        Node(
-            "fargate",
-            "AWS Fargate",
-            "compute",
-            who="aws",
-            attrs=(
-                (
-                    "label",
-                    html_label(
-                        "AWS Fargate",
-                        ["serverless: AWS provisions, patches and scales the compute for each task or pod"],
-                    ),
-                ),
-            ),
-        ),
+    nodes = tuple(
+        Node(b.id, b.label, b.kind, b.who, group=_LAYER_OF.get(b.kind, ""),
+             attrs=(("label", html_label(b.title or b.label, b.lines)),))
+        for b in _ORCHESTRATOR_BOXES
     )
     groups = (
-        Group(
-            "orchestrate",
-            "Orchestrators: the container lifecycle",
-            "layer",
-            attrs=(("margin", "12"), ("label", box_label("Orchestrators", "the container lifecycle"))),
-        ),
-        Group(
-            "compute",
-            "Compute: where the containers run",
-            "layer",
-            attrs=(("margin", "12"), ("label", box_label("Compute", "where the containers run"))),
-        ),
-    )
-    nodes = tuple(
-        Node(
-            n.id,
-            n.label,
-            n.kind,
-            n.who,
-            {"orchestrator": "orchestrate", "compute": "compute"}.get(n.kind, ""),
-            n.attrs,
-        )
-        for n in nodes
+        _layer_box("orchestrate", "Orchestrators", "the container lifecycle"),
+        _layer_box("compute", "Compute", "where the containers run"),
     )
     edges = (
         Edge("containers", "ecs"),
@@ -488,10 +436,52 @@ _COST_PARTS = (
     ("os_license", "OS licence", "#AE3EC9"),
 )
 BAR_WIDTH, BAR_TRACK = 260, "#EEF0F2"
+_CENT = 1e-9  # amounts closer to zero than this are not shown
 
 
 def pricing_breakdown(cost: Any) -> Diagram:
     """Where the money goes (vCPU, memory, storage, OS licence) for a `labkit.pricing.Cost`, as bars."""
+    values = _cost_values(cost)
+    total = values["total"]
+    shown = [(a, label, colour) for a, label, colour in _COST_PARTS if a != "os_license" or values[a] > 0]
+    parts_sum = sum(values[a] for a, _, _ in _COST_PARTS)
+    # From the parts to the total: a Savings Plan discount (labkit.pricing.Cost names it), then the rest.
+    discount = _savings_plan_discount(cost)
+    other = total - (parts_sum - discount)
+    rows = [_bar_row(label, colour, values[attr], parts_sum, total) for attr, label, colour in shown]
+    rows += [
+        _amount_row(label, amount, total)
+        for label, amount in (("Savings Plan discount", -discount), ("Adjustments", other))
+        if abs(amount) > _CENT
+    ]
+    sum_text = " + ".join(label for _, label, _ in shown)
+    sum_text += " - Savings Plan discount" if abs(discount) > _CENT else ""
+    sum_text += " + adjustments" if abs(other) > _CENT else ""
+    title = "Where the money goes"
+    summary = (
+        f"{title}:\n"
+        + "\n".join(line for _, line in rows)
+        + f"\nTotal: {usd(total, usd_places(total))} (= {sum_text})."
+    )
+    biggest = max(shown, key=lambda p: values[p[0]])[1] if parts_sum > 0 else "nothing"
+    desc = (
+        f"Horizontal bars, one per part of the bill ({', '.join(s[1] for s in shown)}), each as long as "
+        f"its share. The total is {usd(total, usd_places(total))}; the biggest part is {biggest}."
+    )
+    node = Node(
+        "bars",
+        "Where the money goes",
+        "bars",
+        attrs=(("label", _bars_table([row for row, _ in rows], total)), ("shape", "plain"), ("fontcolor", INK),
+               ("fillcolor", PANEL_FILL)),
+    )
+    return Diagram(
+        name="pricing_breakdown", title=title, description=desc, summary=summary, nodes=(node,), legend=()
+    )
+
+
+def _cost_values(cost: Any) -> dict[str, float]:
+    """The cost's parts and total as floats; InvalidInput for anything that is not a cost in USD."""
     values = {}
     for attr, _, _ in (*_COST_PARTS, ("total", "", "")):
         value = getattr(cost, attr, None)
@@ -504,70 +494,49 @@ def pricing_breakdown(cost: Any) -> Diagram:
         if value < 0:
             raise InvalidInput(f"cost.{attr} is {value}, below zero; expected a cost in USD of 0 or more.")
         values[attr] = float(value)
-    total = values["total"]
-    parts_sum = sum(values[a] for a, _, _ in _COST_PARTS)
-    rows = []
-    lines = []
-    shown = [(a, label, colour) for a, label, colour in _COST_PARTS if a != "os_license" or values[a] > 0]
-    for attr, label, colour in shown:
-        v = values[attr]
-        share = v / parts_sum if parts_sum > 0 else 0.0
-        width = round(share * BAR_WIDTH)
-        width = 1 if v > 0 and width == 0 else width
-        bar = f'<TD WIDTH="{width}" HEIGHT="16" FIXEDSIZE="TRUE" BGCOLOR="{colour}"></TD>' if width else ""
-        rest = BAR_WIDTH - width
-        spacer = (
-            f'<TD WIDTH="{rest}" HEIGHT="16" FIXEDSIZE="TRUE" BGCOLOR="{BAR_TRACK}"></TD>' if rest else ""
-        )
-        pct = f"{share * 100:.1f}%" if parts_sum > 0 else "-"
-        rows.append(
-            f'<TR><TD ALIGN="LEFT">{esc(label)}</TD><TD><TABLE BORDER="0" CELLBORDER="0" '
-            f'CELLSPACING="0" CELLPADDING="0"><TR>{bar}{spacer}</TR></TABLE></TD>'
-            f'<TD ALIGN="RIGHT">{esc(usd(v, usd_places(total)))}</TD><TD ALIGN="RIGHT">{pct}</TD></TR>'
-        )
-        lines.append(f"- {label}: {usd(v, usd_places(total))} ({pct})")
-    # From the parts to the total: a Savings Plan discount (labkit.pricing.Cost names it), then the rest.
+    return values
+
+
+def _savings_plan_discount(cost: Any) -> float:
     discount = getattr(cost, "savings_plan_discount", 0) or 0
-    discount = (
-        float(discount) if isinstance(discount, (int, float)) and not isinstance(discount, bool) else 0.0
+    return float(discount) if isinstance(discount, (int, float)) and not isinstance(discount, bool) else 0.0
+
+
+def _bar_row(label: str, colour: str, value: float, parts_sum: float, total: float) -> tuple[str, str]:
+    """(table row, summary line) for one part: a bar as long as its share of the parts, its dollars, its %."""
+    share = value / parts_sum if parts_sum > 0 else 0.0
+    width = round(share * BAR_WIDTH)
+    width = 1 if value > 0 and width == 0 else width
+    bar = f'<TD WIDTH="{width}" HEIGHT="16" FIXEDSIZE="TRUE" BGCOLOR="{colour}"></TD>' if width else ""
+    rest = BAR_WIDTH - width
+    track = f'<TD WIDTH="{rest}" HEIGHT="16" FIXEDSIZE="TRUE" BGCOLOR="{BAR_TRACK}"></TD>' if rest else ""
+    pct = f"{share * 100:.1f}%" if parts_sum > 0 else "-"
+    dollars = usd(value, usd_places(total))
+    row = (
+        f'<TR><TD ALIGN="LEFT">{esc(label)}</TD><TD><TABLE BORDER="0" CELLBORDER="0" '
+        f'CELLSPACING="0" CELLPADDING="0"><TR>{bar}{track}</TR></TABLE></TD>'
+        f'<TD ALIGN="RIGHT">{esc(dollars)}</TD><TD ALIGN="RIGHT">{pct}</TD></TR>'
     )
-    other = total - (parts_sum - discount)
-    for label, amount in (("Savings Plan discount", -discount), ("Adjustments", other)):
-        if abs(amount) > 1e-9:
-            text = usd(amount, usd_places(total))
-            rows.append(
-                f'<TR><TD ALIGN="LEFT">{label}</TD><TD></TD><TD ALIGN="RIGHT">{esc(text)}</TD><TD></TD></TR>'
-            )
-            lines.append(f"- {label}: {text}")
-    rows.append(
-        f'<TR><TD ALIGN="LEFT"><B>Total</B></TD><TD></TD><TD ALIGN="RIGHT"><B>{esc(usd(total, usd_places(total)))}'
-        "</B></TD><TD></TD></TR>"
-    )
-    table = (
+    return row, f"- {label}: {dollars} ({pct})"
+
+
+def _amount_row(label: str, amount: float, total: float) -> tuple[str, str]:
+    """(table row, summary line) for an amount without a bar: the discount, or adjustments."""
+    text = usd(amount, usd_places(total))
+    row = f'<TR><TD ALIGN="LEFT">{label}</TD><TD></TD><TD ALIGN="RIGHT">{esc(text)}</TD><TD></TD></TR>'
+    return row, f"- {label}: {text}"
+
+
+def _bars_table(rows: list[str], total: float) -> str:
+    """The HTML-like table: a heading row, the rows, and the total in bold."""
+    return (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="6" CELLPADDING="2">'
         '<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">part</FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="10">'
         'share of the bill</FONT></TD><TD ALIGN="RIGHT"><FONT POINT-SIZE="10">USD</FONT></TD><TD></TD></TR>'
         + "".join(rows)
+        + f'<TR><TD ALIGN="LEFT"><B>Total</B></TD><TD></TD><TD ALIGN="RIGHT"><B>{esc(usd(total, usd_places(total)))}'
+        + "</B></TD><TD></TD></TR>"
         + "</TABLE>>"
-    )
-    node = Node(
-        "bars",
-        "Where the money goes",
-        "bars",
-        attrs=(("label", table), ("shape", "plain"), ("fontcolor", INK), ("fillcolor", PANEL_FILL)),
-    )
-    sum_text = " + ".join(label for _, label, _ in shown)
-    sum_text += " - Savings Plan discount" if abs(discount) > 1e-9 else ""
-    sum_text += " + adjustments" if abs(other) > 1e-9 else ""
-    title = "Where the money goes"
-    summary = f"{title}:\n" + "\n".join(lines) + f"\nTotal: {usd(total, usd_places(total))} (= {sum_text})."
-    biggest = max(shown, key=lambda p: values[p[0]])[1] if parts_sum > 0 else "nothing"
-    desc = (
-        f"Horizontal bars, one per part of the bill ({', '.join(s[1] for s in shown)}), each as long as "
-        f"its share. The total is {usd(total, usd_places(total))}; the biggest part is {biggest}."
-    )
-    return Diagram(
-        name="pricing_breakdown", title=title, description=desc, summary=summary, nodes=(node,), legend=()
     )
 
 
