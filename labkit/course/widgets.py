@@ -13,7 +13,9 @@ from typing import Any
 import ipywidgets as w
 
 from labkit.course.exercises import Quiz, Verdict, check, quiz_spec
+from labkit.data import facts
 from labkit.errors import InvalidInput, LabkitError
+from labkit.model.pricing import fargate_cost_for_size
 from labkit.model.sizes import normalize_os, size_hint, valid_sizes
 from labkit.model.units import gb_text, vcpu_text
 
@@ -119,8 +121,6 @@ class PricingExplorer(w.VBox):
     """Sliders for a Fargate workload and its live cost from `labkit.pricing.fargate_cost_for_size`."""
 
     def __init__(self, *, hours: float = 730, tasks: int = 1) -> None:
-        from labkit.data import facts
-
         month = facts()["billing"]["hours_per_month"]
         # ToggleButtons stack their label above the buttons; a row puts it beside them, like the sliders' labels
         self.os = w.ToggleButtons(options=["LINUX", "WINDOWS"], value="LINUX", description="OS", layout=_row(),
@@ -185,8 +185,6 @@ class PricingExplorer(w.VBox):
     @property
     def cost(self) -> Any:
         """The current `labkit.pricing.Cost` (None when the combination is refused; see `.error`)."""
-        from labkit.model.pricing import fargate_cost_for_size
-
         try:
             self.error = ""
             return fargate_cost_for_size(self.vcpu.value, self.memory.value, self.hours.value * 3600,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit.diagrams.base import Diagram
+
 
 def _bundle(x: Any) -> dict[str, str]:
     """The MIME bundle for `x`: text is always `str(x)` (deterministic), plus HTML or SVG if it has them."""
-    from labkit.diagrams.base import Diagram
-
     if isinstance(x, Diagram):
         return x._repr_mimebundle_()
     try:

@@ -11,8 +11,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from labkit.course.exercises import Context, Exercise, Quiz, Wrong, item, register, register_quiz, results
+from labkit.course.exercises import (
+    Context,
+    Exercise,
+    Quiz,
+    Wrong,
+    close,
+    item,
+    number,
+    register,
+    register_quiz,
+    results,
+)
 from labkit.course.exercises._lab import check_steady, check_strategy, clusters, find_service, name_of, split
+from labkit.data import facts
+from labkit.errors import InvalidInput
+from labkit.model.pricing import monthly
 from labkit.model.rules import problems
 from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for
 from labkit.model.units import gb, parse_cpu, parse_memory, vcpu
@@ -119,8 +133,6 @@ SIZE = register(Exercise(
 
 
 def _size(answer: Any) -> tuple[int, int]:
-    from labkit.errors import InvalidInput
-
     if isinstance(answer, dict) or hasattr(answer, "cpu"):
         cpu, memory = item(answer, "cpu"), item(answer, "memory")
     elif isinstance(answer, (tuple, list)) and len(answer) == 2:
@@ -296,9 +308,6 @@ COST = register(Exercise(
 
 @COST.check("a monthly amount in US dollars")
 def _cost_shape(answer: Any, ctx: Context) -> None:
-    from labkit.course.exercises import close, number
-    from labkit.data import facts
-
     got = number(answer, "an amount in US dollars (a number such as 12.34)")
     if got <= 0:
         raise Wrong(f"A running service costs something: got {got:g}.", stop=True)
@@ -310,8 +319,6 @@ def _cost_shape(answer: Any, ctx: Context) -> None:
 
 def _expected_monthly_cost() -> float:
     """The service's monthly cost: on-demand and Spot tasks at their rates, for AWS's month of hours."""
-    from labkit.model.pricing import monthly
-
     cpu, memory = _expected_size()
     vcpus, memory_gb = vcpu(cpu), gb(memory)
     placed = placement()
@@ -325,8 +332,6 @@ def _expected_monthly_cost() -> float:
 # ---- capstone.quiz ----------------------------------------------------------------------------------------
 
 def _warning_minutes() -> int:
-    from labkit.data import facts
-
     return facts()["discounts"]["spot_interruption"]["warning_seconds"] // 60
 
 

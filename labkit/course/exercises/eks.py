@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
+from labkit.data import facts
+from labkit.errors import InvalidInput
 from labkit.model.eks import eks_pod_size
+from labkit.model.pricing import monthly
 from labkit.model.sizes import smallest_size_for
 from labkit.model.units import mib_per_gb, parse_cpu, parse_memory, units_per_vcpu
 
@@ -29,12 +32,6 @@ QUIZ_PROFILE = {
     "fargateProfileName": "shop-and-batch",
     "selectors": [{"namespace": "shop", "labels": {"compute": "fargate"}}, {"namespace": "batch-*"}],
 }
-
-
-def _facts() -> dict[str, Any]:
-    from labkit.data import facts
-
-    return facts()
 
 
 def containers(kind: str = "containers") -> list[dict[str, str]]:
@@ -58,8 +55,6 @@ def pod_size() -> tuple[int, int]:
 
 def _size_answer(answer: Any) -> tuple[int, int]:
     """(CPU units, MiB) from a tuple such as (1024, 2048) or ("1 vCPU", "2 GB")."""
-    from labkit.errors import InvalidInput
-
     if isinstance(answer, dict):
         answer = (answer.get("cpu"), answer.get("memory"))
     if isinstance(answer, (str, bytes)) or not isinstance(answer, (tuple, list)) or len(answer) != 2:
@@ -97,7 +92,7 @@ def _pod_cpu(answer: Any, ctx: Context) -> None:
                     hint="Take the larger of (the largest init container) and (the sum of the long-running "
                          "containers), for CPU and memory separately.")
     per_vcpu = units_per_vcpu()
-    steps = ", ".join(f"{row['cpu'] / per_vcpu:g}" for row in _facts()["eks"]["sizes"][:4])
+    steps = ", ".join(f"{row['cpu'] / per_vcpu:g}" for row in facts()["eks"]["sizes"][:4])
     raise Wrong(f"{got} CPU units ({got / per_vcpu:g} vCPU) is not the size EKS provisions.",
                 hint=f"Round the CPU needed up to the next EKS Fargate vCPU size ({steps} ...).")
 
@@ -109,7 +104,7 @@ def _pod_memory(answer: Any, ctx: Context) -> None:
     _, memory = pod_size()
     if got == memory:
         return
-    overhead = _facts()["eks"]["kubernetes_overhead_mib"]
+    overhead = facts()["eks"]["kubernetes_overhead_mib"]
     ignored = eks_pod_size(containers())[1]
     summed = eks_pod_size(containers() + containers("init_containers"))[1]
     need_m, bare = _needs()
@@ -143,8 +138,6 @@ POD_COST = register(Exercise(
 
 
 def _monthly(vcpu: float, memory_gb: float, tasks: int) -> float:
-    from labkit.model.pricing import monthly
-
     return monthly(vcpu, memory_gb, tasks, platform="EKS").total
 
 
@@ -157,7 +150,7 @@ def _pod_cost(answer: Any, ctx: Context) -> None:
     expected = _monthly(vcpu, gb, REPLICAS)
     if close(got, expected):
         return
-    hours = _facts()["billing"]["hours_per_month"]
+    hours = facts()["billing"]["hours_per_month"]
     need_m, need_mi = _needs()
     requested_cpu, requested_gb = need_m / 1000, need_mi / per_gb
     mistakes = [
@@ -166,7 +159,7 @@ def _pod_cost(answer: Any, ctx: Context) -> None:
          "Fargate bills the provisioned size (rounded up, with the Kubernetes memory added), not the requests."),
         (expected / hours, "That looks like one hour.", f"Multiply by AWS's month of {hours:g} hours."),
     ]
-    spot = _facts()["discounts"]["spot_max_discount_pct"]
+    spot = facts()["discounts"]["spot_max_discount_pct"]
     mistakes.append((expected * (1 - spot / 100), "That applies a Spot discount.",
                      "EKS on Fargate has no Fargate Spot: Pods run at the on-demand rates."))
     for value, message, hint in mistakes:
@@ -209,7 +202,7 @@ QUIZ_PROFILE_Q = register_quiz(Quiz(
 
 
 def _not_supported_explanation() -> str:
-    items = _facts()["eks"]["not_supported"]
+    items = facts()["eks"]["not_supported"]
     return "From the EKS User Guide: " + "; ".join(items) + "."
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
 from labkit.course.exercises._lab import check_steady, check_strategy, find_service, name_of
+from labkit.data import facts
+from labkit.model.pricing import break_even_utilisation, fargate_cost, monthly
 from labkit.model.units import usd
 
 
@@ -26,8 +28,6 @@ class Workload:
     ephemeral_gb: float = 20
 
     def monthly(self, **kwargs: Any) -> Any:
-        from labkit.model.pricing import monthly
-
         return monthly(self.vcpu, self.memory_gb, self.tasks, os=self.os, ephemeral_gb=self.ephemeral_gb,
                        **kwargs)
 
@@ -41,14 +41,8 @@ SPOT_SERVICE = {"count": 4,
                 "strategy": {"FARGATE": {"base": 1, "weight": 1}, "FARGATE_SPOT": {"base": 0, "weight": 3}}}
 
 
-def _facts() -> dict[str, Any]:
-    from labkit.data import facts
-
-    return facts()
-
-
 def _hours_per_month() -> float:
-    return _facts()["billing"]["hours_per_month"]
+    return facts()["billing"]["hours_per_month"]
 
 
 def _dollars(answer: Any) -> float:
@@ -79,7 +73,7 @@ def _monthly_total(answer: Any, ctx: Context) -> None:
     expected = web.total + rep.total
     if close(got, expected):
         return
-    free = _facts()["billing"]["free_storage_gb"]
+    free = facts()["billing"]["free_storage_gb"]
     month = _hours_per_month()
     storage = (f"Ephemeral storage is billed per GB-hour above the free {free} GB: the {WEB.name} tasks ask "
                f"for {WEB.ephemeral_gb:g} GB each.")
@@ -118,14 +112,12 @@ SHORT = register(Exercise(
 
 @SHORT.check("the cost of one run")
 def _short_cost(answer: Any, ctx: Context) -> None:
-    from labkit.model.pricing import fargate_cost
-
     got = _dollars(answer)
     s = SHORT_TASK
     expected = fargate_cost(s["vcpu"], s["memory_gb"], s["seconds"]).total
     if close(got, expected, rel=0.01):
         return
-    minimum = _facts()["billing"]["minimum_seconds"]["LINUX"]
+    minimum = facts()["billing"]["minimum_seconds"]["LINUX"]
     if close(got, fargate_cost(s["vcpu"], s["memory_gb"], 3600).total, rel=0.01):
         raise Wrong("That is the price of a whole hour.",
                     hint=f"Fargate bills per second, with a {minimum}-second minimum for Linux tasks.")
@@ -148,14 +140,12 @@ WINDOWS = register(Exercise(
 
 @WINDOWS.check("the cost of one run")
 def _windows_cost(answer: Any, ctx: Context) -> None:
-    from labkit.model.pricing import fargate_cost
-
     got = _dollars(answer)
     w = WINDOWS_TASK
     cost = fargate_cost(w["vcpu"], w["memory_gb"], w["seconds"], os="WINDOWS")
     if close(got, cost.total, rel=0.01):
         return
-    mins = _facts()["billing"]["minimum_seconds"]
+    mins = facts()["billing"]["minimum_seconds"]
     per_second = fargate_cost(w["vcpu"], w["memory_gb"], 3600, os="WINDOWS").total / 3600
     licence_share = cost.os_license / cost.total
     linux = fargate_cost(w["vcpu"], w["memory_gb"], w["seconds"]).total
@@ -191,8 +181,6 @@ BREAK = register(Exercise(
 
 @BREAK.check("the break-even utilisation")
 def _break_even(answer: Any, ctx: Context) -> None:
-    from labkit.model.pricing import break_even_utilisation
-
     got = number(answer, "a fraction between 0 and 1 (such as 0.42)")
     b = BREAK_EVEN
     expected = break_even_utilisation(b["vcpu"], b["memory_gb"], b["tasks"], b["instance_type"])
@@ -238,7 +226,7 @@ def _spot_steady(answer: Any, ctx: Context) -> None:
 # ---- quizzes ----------------------------------------------------------------------------------------------
 
 def _spot_explanation() -> str:
-    d = _facts()["discounts"]
+    d = facts()["discounts"]
     return (f"Fargate Spot saves up to {d['spot_max_discount_pct']}%, but AWS can take a task back with a "
             f"{d['spot_interruption']['warning_seconds'] // 60}-minute warning (SIGTERM). Work that can be "
             f"retried, or replicas behind on-demand base tasks, suit it. Where Spot runs: "
@@ -262,8 +250,6 @@ QUIZ_SPOT = register_quiz(Quiz(
 
 
 def _hourly_expected() -> float:
-    from labkit.model.pricing import fargate_cost
-
     return fargate_cost(1, 2, 3600).total
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
+from labkit.data import facts
+from labkit.model.pricing import monthly
 
 #: the exercise's service: tasks of one size running all month on Linux in us-east-1
 ARM_SERVICE = {"vcpu": 1, "memory_gb": 2, "tasks": 4}
 
 
 def _month(arch: str, tasks: int | None = None) -> Any:
-    from labkit.model.pricing import monthly
-
     s = ARM_SERVICE
     return monthly(s["vcpu"], s["memory_gb"], s["tasks"] if tasks is None else tasks, arch=arch)
 
@@ -53,8 +53,6 @@ def _arm_saving(answer: Any, ctx: Context) -> None:
 
 
 def _plan_explanation() -> str:
-    from labkit.data import facts
-
     d = facts()["discounts"]
     years = " or ".join(str(y) for y in d["savings_plan_terms_years"])
     return (f"A Compute Savings Plan takes up to {d['savings_plan_max_discount_pct']}% off in return for a "

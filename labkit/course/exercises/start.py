@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Wrong, close, number, register
+from labkit.data import facts
 
 CPU_UNITS = register(Exercise(
     "start.cpu_units", "CPU units for half a vCPU", points=1,
@@ -16,8 +17,6 @@ CPU_UNITS = register(Exercise(
 
 @CPU_UNITS.check("CPU units for 0.5 vCPU")
 def _half_vcpu(answer: Any, ctx: Context) -> None:
-    from labkit.data import facts
-
     per_vcpu = facts()["units"]["cpu_units_per_vcpu"]
     got = number(answer, "a whole number of CPU units")
     if close(got, per_vcpu / 2):

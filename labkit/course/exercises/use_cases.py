@@ -11,7 +11,9 @@ import math
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
+from labkit.data import facts
 from labkit.errors import InvalidInput
+from labkit.model.pricing import fargate_cost
 from labkit.model.scaling import target_tracking
 from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for
 from labkit.model.units import parse_cpu, parse_memory
@@ -71,8 +73,6 @@ BATCH_SAVING = register(Exercise(
 
 
 def _batch_cost(spot: bool, tasks: int | None = None) -> float:
-    from labkit.model.pricing import fargate_cost
-
     b = BATCH
     return fargate_cost(b["vcpu"], b["memory_gb"], b["minutes"] * 60, tasks=tasks or b["jobs"], spot=spot).total
 
@@ -84,7 +84,7 @@ def _batch_saving(answer: Any, ctx: Context) -> None:
     expected = on_demand - spot
     if close(got, expected):
         return
-    pct = _facts()["discounts"]["spot_max_discount_pct"]
+    pct = facts()["discounts"]["spot_max_discount_pct"]
     mistakes = [
         (spot, "That is what the night costs on Spot, not what it saves.",
          "The saving is the on-demand cost minus the Spot cost."),
@@ -157,7 +157,7 @@ def _ml_fits(answer: Any, ctx: Context) -> None:
     if (cpu, memory) == (want_cpu, want_memory):
         return
     m = MODEL
-    per_vcpu = _facts()["units"]["cpu_units_per_vcpu"]
+    per_vcpu = facts()["units"]["cpu_units_per_vcpu"]
     if cpu < m["vcpu"] * per_vcpu:
         raise Wrong(f"{cpu} CPU units is less than the {m['vcpu']} vCPU the model needs.",
                     hint=f"{m['vcpu']} vCPU is {m['vcpu'] * per_vcpu} CPU units: choose that row of the table.")
@@ -177,14 +177,8 @@ def _ml_fits(answer: Any, ctx: Context) -> None:
 
 # ---- use_cases.quiz_migration -----------------------------------------------------------------------------
 
-def _facts() -> dict[str, Any]:
-    from labkit.data import facts
-
-    return facts()
-
-
 def _largest_task_gb() -> int:
-    f = _facts()
+    f = facts()
     return max(max(row["memory"]) for row in f["task_sizes"]["rows"]) // f["units"]["mib_per_gb"]
 
 

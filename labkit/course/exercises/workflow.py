@@ -13,6 +13,7 @@ from typing import Any
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
 from labkit.course.exercises._lab import find_service, name_of
 from labkit.data import facts
+from labkit.lab.teardown import teardown_by_tag
 from labkit.model.rules import problems
 
 __all__ = ["LIFECYCLE", "SERVICE_TASKS", "lifecycle_states"]
@@ -254,8 +255,6 @@ CLEAN = register(Exercise(
 
 @CLEAN.check("nothing tagged with your lab id is left")
 def _clean(answer: Any, ctx: Context) -> None:
-    from labkit.lab.teardown import teardown_by_tag
-
     lab = ctx.lab
     if lab is None:
         ctx.client("ecs")  # raises the friendly "pass lab=lab"
