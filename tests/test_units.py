@@ -67,3 +67,9 @@ def test_rounded_lines_add_up_to_the_rounded_total(values, places):
     shown = units.round_to_total(values, sum(values), places)
     assert round(sum(shown), places) == round(sum(values), places)
     assert all(abs(s - v) <= 10 ** -places + 1e-9 for s, v in zip(shown, values, strict=True))
+
+
+@pytest.mark.parametrize("given_, family", [
+    ("arn:aws:ecs:us-east-1:123456789012:task-definition/web:3", "web"), ("web:3", "web"), ("web", "web")])
+def test_task_family_drops_the_revision(given_, family):
+    assert units.task_family(given_) == family

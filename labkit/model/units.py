@@ -163,6 +163,11 @@ def round_to_total(values: Sequence[float], total: float, places: int) -> list[f
 # ---------------------------------------------------------------- AWS names
 
 
+def task_family(name_or_arn: Any) -> str:
+    """The family of a task definition, from its ARN or `family:revision` ("web" from ".../web:3")."""
+    return short_name(name_or_arn).split(":", 1)[0]
+
+
 def short_name(name_or_arn: Any) -> str:
     """The name inside an ARN, as the console shows it: a cluster, service or task definition (`family:3`), a task's
     id; anything that is not an ARN is returned as it is ("labkit", "web")."""

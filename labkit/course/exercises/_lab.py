@@ -6,6 +6,7 @@ from typing import Any
 
 from labkit.course.exercises import Context, Wrong
 from labkit.model import placement
+from labkit.model.units import short_name
 
 
 def name_of(answer: Any, what: str, example: str) -> str:
@@ -22,9 +23,7 @@ def name_of(answer: Any, what: str, example: str) -> str:
         raise Wrong(f"Expected the name of your {what} as text (e.g. {example!r}), got "
                     f"{type(answer).__name__} {answer!r:.40}.", stop=True)
     text = answer.strip()
-    if text.startswith("arn:"):
-        text = text.rsplit("/", 1)[-1]
-    return text
+    return short_name(text)
 
 
 def clusters(ctx: Context) -> list[dict[str, Any]]:
@@ -48,7 +47,7 @@ def find_service(ctx: Context, name: str) -> tuple[dict[str, Any], str]:
             if svc.get("status") == "ACTIVE":
                 return svc, cluster["clusterName"]
         listed = ecs.list_services(cluster=arn).get("serviceArns", [])
-        seen += [a.rsplit("/", 1)[-1] for a in listed]
+        seen += [short_name(a) for a in listed]
     where = f" (your lab has: {', '.join(sorted(set(seen)))})" if seen else " (your lab has no services yet)"
     raise Wrong(f"No active service named {name!r} in your lab's clusters{where}.",
                 hint="Create the service first (ecs.create_service), and pass its name.", stop=True)

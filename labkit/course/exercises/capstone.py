@@ -29,7 +29,7 @@ from labkit.errors import InvalidInput
 from labkit.model.pricing import monthly
 from labkit.model.rules import problems
 from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for
-from labkit.model.units import gb, parse_cpu, parse_memory, vcpu
+from labkit.model.units import gb, parse_cpu, parse_memory, short_name, vcpu
 
 #: What the learner's service needs: two containers per task (the exercise statement, not Fargate facts).
 CONTAINERS = (
@@ -240,7 +240,7 @@ def _td_logs(answer: Any, ctx: Context) -> None:
 
 def role_trusts_ecs_tasks(iam: Any, role_arn: str) -> bool:
     """True when the IAM role exists and its trust policy lets ECS tasks assume it (for hidden checks)."""
-    role = iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
+    role = iam.get_role(RoleName=short_name(role_arn))["Role"]
     doc = role.get("AssumeRolePolicyDocument", {})
     if isinstance(doc, str):
         doc = json.loads(unquote(doc))

@@ -18,7 +18,7 @@ from labkit.errors import InvalidInput
 from labkit.model import pulls
 from labkit.model.sizes import is_valid_size
 from labkit.model.text import ShownAsText
-from labkit.model.units import mib_per_gb, parse_cpu, parse_memory, units_per_vcpu
+from labkit.model.units import mib_per_gb, parse_cpu, parse_memory, task_family, units_per_vcpu
 
 CLUSTER = "debug"
 _ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
@@ -29,7 +29,7 @@ _ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
 
 def family(task: dict[str, Any]) -> str:
     """The task definition family of a task ("web" from ".../web:3")."""
-    return task["taskDefinitionArn"].rsplit("/", 1)[-1].split(":", 1)[0]
+    return task_family(task["taskDefinitionArn"])
 
 
 @dataclass(frozen=True)

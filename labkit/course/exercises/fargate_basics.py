@@ -17,7 +17,7 @@ from labkit.data import facts
 from labkit.model.rules import problems
 from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for, valid_sizes
 from labkit.model.text import ShownAsText
-from labkit.model.units import num, parse_cpu, parse_memory, vcpu
+from labkit.model.units import num, parse_cpu, parse_memory, short_name, vcpu
 
 EXECUTION_POLICY = "AmazonECSTaskExecutionRolePolicy"
 TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
@@ -211,7 +211,7 @@ def _role_name(arn: Any) -> str:
         raise Wrong(f"executionRoleArn is {arn!r}, not a role ARN.",
                     hint="Use the ARN of the execution role that labkit.deploy.ensure_roles made (roles above).",
                     stop=True)
-    return arn.rsplit("/", 1)[-1]
+    return short_name(arn)
 
 
 @LOGS.check("executionRoleArn is a task execution role")
@@ -323,7 +323,7 @@ def _answer_by_task(answer: Any, tasks: dict[str, dict[str, Any]]) -> dict[str, 
     if not isinstance(answer, Mapping):
         raise Wrong(f"Expected a dict from task to ENI id, got {type(answer).__name__}.",
                     hint="Start from enis = {} and set enis[task['taskArn']] = ... in the loop.", stop=True)
-    by_id = {arn.rsplit("/", 1)[-1]: arn for arn in tasks}
+    by_id = {short_name(arn): arn for arn in tasks}
     out: dict[str, Any] = {}
     for key, value in answer.items():
         arn = key if key in tasks else by_id.get(str(key))

@@ -15,6 +15,7 @@ from typing import Any
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
 from labkit.data import facts
 from labkit.model.text import ShownAsText
+from labkit.model.units import task_family
 
 YOU, AWS, NOT_NEEDED = "you", "AWS", "not needed"
 
@@ -234,7 +235,7 @@ CLUSTER, FAMILY = "shop", "web"
 
 
 def _family(task: dict[str, Any]) -> str:
-    return task["taskDefinitionArn"].rsplit("/", 1)[-1].split(":", 1)[0]
+    return task_family(task["taskDefinitionArn"])
 
 
 def _web_tasks(ctx: Context) -> list[dict[str, Any]]:
