@@ -40,6 +40,8 @@ FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", 
 AUTHORIZATION_ONLY = {a for row in services.ROWS for st in row.iam for a in st.authorizes}
 #: botocore service name -> IAM action prefix
 IAM_PREFIX = {row.name: row.prefix for row in services.ROWS}
+
+
 def start_server_process(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     """`labkit server --port 0` in its own process group; returns it and the endpoint it printed."""
     argv = [sys.executable, "-m", "labkit.cli", "server", "--port", "0"]
