@@ -24,7 +24,7 @@ ACCOUNT = ""
 @pytest.fixture
 def no_mock(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a fresh kernel: no in-process mock (another test may have started one in this process)."""
-    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)
+    monkeypatch.setattr(guardrails.connect, "mock_running", lambda lab: False)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def in_process_aws(credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterat
     global ACCOUNT
     mock.start()
     ACCOUNT = mock.allocate_account()
-    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: False)  # as no_mock
+    monkeypatch.setattr(guardrails.connect, "mock_running", lambda lab: False)  # as no_mock
     real_make = Lab._make_client
 
     def make(self: Lab, service_name: str) -> Any:
@@ -124,7 +124,7 @@ def test_real_mode_refuses_a_kernel_where_mock_mode_runs(credentials: None) -> N
 
 def test_a_real_lab_stops_calling_once_mock_mode_starts(in_process_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     lab = real_lab()
-    monkeypatch.setattr(guardrails, "_mock_running", lambda lab: True)  # a mock lab started after it
+    monkeypatch.setattr(guardrails.connect, "mock_running", lambda lab: True)  # a mock lab started after it
     with pytest.raises(GuardrailError, match=r"refused ListClusters: this kernel runs mock mode"):
         lab.client("ecs").list_clusters()
 
@@ -148,7 +148,7 @@ def test_mock_labs_have_no_guardrails(lab: Any) -> None:
                                      launchType="FARGATE", networkConfiguration=network(lab))
     assert lab.notices == []  # nothing priced, no budget asked for
     with pytest.raises(KeyError):
-        guardrails._ledgers[lab]
+        guardrails.spend._ledgers[lab]
 
 
 # --- pricing before each call that starts tasks -----------------------------------------------------------------
@@ -304,7 +304,7 @@ class NoticeLab:
 def test_a_notebook_displays_notices_and_a_refusal_only_as_its_error(monkeypatch: pytest.MonkeyPatch,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     shown: list[Any] = []
-    monkeypatch.setattr(guardrails, "_in_kernel", lambda: True)
+    monkeypatch.setattr(guardrails.notices, "in_kernel", lambda: True)
     monkeypatch.setattr("IPython.display.display", shown.append)
     lab = NoticeLab()
     guardrails.say(lab, "RunTask: about $0.0123/hour <b>")

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 import labkit
 from labkit.errors import GuardrailError
-from labkit.lab import guardrails
+from labkit.lab import guardrails, services
 from labkit.lab.teardown import teardown_by_tag
 from labkit.pricing import fargate_cost
 from tests.helpers import stop_process_group
@@ -34,19 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "labkit" / "data" / "iam-policy.json"
 FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true"}
-#: Actions AWS authorizes without a call of that name: tags given on create (ecs:TagResource, ec2:CreateTags,
-#: ...), passing the lab's roles to tasks, service-linked roles made on first use, the alarms a target-tracking
-#: policy creates, and the registry calls `docker push` makes (labkit.deploy.push_image with Docker).
-AUTHORIZATION_ONLY = {
-    "ecs:TagResource", "ec2:CreateTags", "ecr:TagResource", "iam:TagRole", "logs:TagResource",
-    "application-autoscaling:TagResource", "iam:PassRole", "iam:CreateServiceLinkedRole",
-    "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms",
-    "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
-    "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer",
-}
-#: botocore service name -> IAM action prefix, where they differ
-IAM_PREFIX = {"application-autoscaling": "application-autoscaling", "resourcegroupstaggingapi": "tag"}
+#: Actions AWS authorizes without a call of that name (the rows' `authorizes`): tags given on create
+#: (ecs:TagResource, ec2:CreateTags, ...), passing the lab's roles to tasks, service-linked roles made on first
+#: use, the alarms a target-tracking policy creates, and the registry calls `docker push` makes.
+AUTHORIZATION_ONLY = {a for row in services.ROWS for st in row.iam for a in st.authorizes}
+#: botocore service name -> IAM action prefix
+IAM_PREFIX = {row.name: row.prefix for row in services.ROWS}
+
+
 def start_server_process(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     """`labkit server --port 0` in its own process group; returns it and the endpoint it printed."""
     argv = [sys.executable, "-m", "labkit.cli", "server", "--port", "0"]
@@ -322,7 +317,7 @@ def test_every_call_labkit_makes_in_real_mode_is_in_the_iam_policy(server: str, 
     assert teardown_by_tag(lab, lab.id, dry_run=True).ok  # `labkit teardown --lab`: found by tags alone
     assert lab.teardown().ok
     lab.teardown()
-    actions = {f"{IAM_PREFIX.get(service, service)}:{op}" for service, op in calls}
+    actions = {f"{IAM_PREFIX[service]}:{op}" for service, op in calls}
     assert {"ecs:CreateService", "ecs:DeleteService", "iam:DeleteRole", "sts:GetCallerIdentity"} <= actions
     allowed = policy_actions()
     assert sorted(actions - allowed) == []

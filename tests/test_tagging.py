@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from labkit.lab import tagging
+from labkit.lab import services, tagging
 
 
 class FakeLab:
@@ -28,7 +28,7 @@ def client():
         def make(service: str):
             c = boto3.client(service, region_name="us-east-1", aws_access_key_id="testing",
                              aws_secret_access_key="testing")
-            tagging.install(FakeLab(), c)
+            tagging.install(FakeLab(), c, services.row(service).tags)
             return c
         yield make
 
@@ -80,14 +80,14 @@ def test_roles_go_under_the_labkit_path_unless_the_caller_names_one(client):
     ("RunTask", {"taskDefinition": "web"}, {"enableECSManagedTags": True}),
 ])
 def test_services_pass_their_tags_to_their_tasks(operation, params, expected):
-    tagging.add_tags(FakeLab(), "ecs", operation, params)
+    tagging.add_tags(FakeLab(), services.row("ecs").tags.get(operation), params)
     assert expected.items() <= params.items()
     assert {"key": "labkit:lab", "value": "t1"} in params["tags"]
 
 
 def test_calls_that_create_nothing_are_left_alone():
     params = {"cluster": "c"}
-    tagging.add_tags(FakeLab(), "ecs", "ListServices", params)
+    tagging.add_tags(FakeLab(), services.row("ecs").tags.get("ListServices"), params)
     assert params == {"cluster": "c"}
 
 
@@ -95,3 +95,22 @@ def test_a_mock_labs_plain_boto3_creates_are_tagged_too(lab):
     arn = lab.client("ecs").create_cluster(clusterName="plain")["cluster"]["clusterArn"]
     tags = lab.client("ecs").list_tags_for_resource(resourceArn=arn)["tags"]
     assert {"key": "labkit:lab", "value": lab.id} in tags
+
+
+@pytest.mark.parametrize("tags", [[{"key": "labkit:lab", "value": "t1"}, {"key": "team", "value": "blue"}],
+                                  [{"Key": "labkit:lab", "Value": "t1"}, {"Key": "team", "Value": "blue"}],
+                                  {"labkit:lab": "t1", "team": "blue"}])
+def test_tags_are_read_in_every_services_spelling(tags):
+    assert tagging.tag_dict(tags) == {"labkit:lab": "t1", "team": "blue"}
+    assert tagging.of_lab(tags, "t1") and not tagging.of_lab(tags, "t2")
+    assert not tagging.of_lab(None, "t1")
+
+
+def test_ec2_keeps_the_callers_other_tag_specifications():
+    params = {"TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": "team", "Value": "blue"}]},
+                                    {"ResourceType": "subnet", "Tags": [{"Key": "x", "Value": "y"}]}]}
+    tagging.add_tags(FakeLab(), services.row("ec2").tags["CreateVpc"], params)
+    specs = {s["ResourceType"]: s["Tags"] for s in params["TagSpecifications"]}
+    assert specs["subnet"] == [{"Key": "x", "Value": "y"}]
+    assert specs["vpc"] == [{"Key": "team", "Value": "blue"}, {"Key": "labkit:lab", "Value": "t1"},
+                            {"Key": "labkit:course", "Value": "fargate-lab-kit"}]

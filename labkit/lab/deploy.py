@@ -19,7 +19,7 @@ from typing import Any
 
 from labkit.errors import InvalidInput, LabkitError
 from labkit.lab.session import Lab
-from labkit.lab.tagging import ROLE_PATH, TAG_LAB
+from labkit.lab.tagging import ROLE_PATH, TAG_LAB, of_lab
 from labkit.model.rules import problems
 from labkit.model.units import gb_text, vcpu_text
 
@@ -411,8 +411,7 @@ def _ensure_repository(lab: Lab, ecr: Any, name: str) -> dict[str, Any]:
         repo = ecr.create_repository(repositoryName=name, tags=lab.tag_list("Key"))["repository"]
         lab.record("repository", name)
         return repo
-    tags = {t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]}
-    if tags.get(TAG_LAB) != lab.id:
+    if not of_lab(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"], lab.id):
         raise InvalidInput(f"an ECR repository named {name!r} already exists and was not made by this lab; "
                            "choose another image name.")
     return repo

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from labkit.lab.tagging import TAG_LAB
+from labkit.lab.tagging import of_lab
 from labkit.model.text import ShownAsText
 from labkit.model.units import gb, round_to_total, vcpu
 
@@ -132,7 +132,7 @@ def bill(lab: Any) -> Bill:
             for task in ecs.describe_tasks(cluster=cluster, tasks=arns[i:i + 100], include=["TAGS"])["tasks"]:
                 if task.get("launchType") != "FARGATE" or not task.get("cpu") or not task.get("memory"):
                     continue
-                if lab.shared_account and {"key": TAG_LAB, "value": lab.id} not in task.get("tags", []):
+                if lab.shared_account and not of_lab(task.get("tags"), lab.id):
                     continue
                 td = task["taskDefinitionArn"]
                 if td not in arch_cache:

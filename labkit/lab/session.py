@@ -11,10 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from labkit.errors import InvalidInput
-from labkit.lab import meter, tagging, teardown
+from labkit.lab import meter, services, tagging, teardown
 
-SERVICES = ("ecs", "ec2", "ecr", "iam", "logs", "eks", "application-autoscaling", "sts",
-            "resourcegroupstaggingapi")
 ACCOUNT_HEADER = "x-moto-account-id"  # moto picks the account of a request from this header
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                      "aws_session_token": "testing"}
@@ -81,8 +79,8 @@ class Lab:
     # --- clients ----------------------------------------------------------------------------------
     def client(self, service_name: str) -> Any:
         """A boto3 client for `service_name` in this lab's mode, region and account (made once, then cached)."""
-        if service_name not in SERVICES:
-            raise InvalidInput(f"lab.client({service_name!r}): this course uses {', '.join(SERVICES)}; "
+        if service_name not in services.NAMES:
+            raise InvalidInput(f"lab.client({service_name!r}): this course uses {', '.join(services.NAMES)}; "
                                "pick one of those.")
         with self._lock:
             if service_name not in self._clients:
@@ -107,7 +105,7 @@ class Lab:
             from labkit.lab import guardrails
 
             client = self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
-            tagging.install(self, client)
+            tagging.install(self, client, services.row(service_name).tags)
             guardrails.install(self, client)
             return client
         import boto3
@@ -123,7 +121,7 @@ class Lab:
 
         client.meta.events.register("before-sign", add_account_header)
         client._labkit_clock = self.clock  # boto3 waiters on this client wait in simulated time
-        tagging.install(self, client)
+        tagging.install(self, client, services.row(service_name).tags)
         return client
 
     # --- what the mock layer adds ----------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Tag everything a lab creates, whoever makes the call: labkit.deploy or plain boto3 in a learner's cell.
 
 A botocore hook adds the lab's tags to each create call before it is sent, in the shape that service wants,
-so teardown (and `labkit teardown --lab ID` from a new kernel) can find every resource by tag. Services pass
-their tags on to their tasks, and IAM roles go under /labkit/ unless the caller names a path.
+so teardown (and `labkit teardown --lab ID` from a new kernel) can find every resource by tag. Which calls
+create what, and how each service spells its tags, is in the service's row (`labkit.lab.services`): the row
+hands its `Tagged` specs to `install`. Services pass their tags on to their tasks, and IAM roles go under
+/labkit/ unless the caller names a path (the rows' `defaults`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from labkit.errors import InvalidInput
@@ -18,6 +22,22 @@ TAG_COURSE = "labkit:course"  # every lab of the course: what `labkit teardown -
 ROLE_PATH = "/labkit/"  # IAM roles go here: where teardown looks for them, and where the IAM policy lets labkit act
 TAG_STYLES = ("key", "Key", "dict")
 LAB_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")  # a lab id is a tag value on every resource
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """How one create call carries the lab's tags: its parameter, the service's tag style, and for EC2's
+    TagSpecifications the resource type. `defaults` are set when the caller left them out."""
+
+    param: str
+    style: str
+    resource_type: str | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+def ec2_tagged(resource_type: str) -> Tagged:
+    """EC2 tags through TagSpecifications, naming the resource type."""
+    return Tagged("TagSpecifications", "Key", resource_type)
 
 
 def lab_tags(lab_id: str, style: str = "key") -> Any:
@@ -32,30 +52,22 @@ def lab_tags(lab_id: str, style: str = "key") -> Any:
     raise InvalidInput(f"tag_list style {style!r} is not known; use one of {', '.join(TAG_STYLES)} "
                        "(ECS uses 'key', EC2/IAM/ECR use 'Key', CloudWatch Logs uses 'dict').")
 
-# operation -> (parameter, style); styles as Lab.tag_list: "key" (ECS), "Key" (EC2/IAM/ECR), "dict".
-TAGGED_CALLS: dict[str, tuple[str, str]] = {
-    "ecs.CreateCluster": ("tags", "key"),
-    "ecs.CreateService": ("tags", "key"),
-    "ecs.RunTask": ("tags", "key"),
-    "ecs.RegisterTaskDefinition": ("tags", "key"),
-    "ecs.CreateCapacityProvider": ("tags", "key"),
-    "ecr.CreateRepository": ("tags", "Key"),
-    "iam.CreateRole": ("Tags", "Key"),
-    "iam.CreatePolicy": ("Tags", "Key"),
-    "logs.CreateLogGroup": ("tags", "dict"),
-    "eks.CreateCluster": ("tags", "dict"),
-    "eks.CreateFargateProfile": ("tags", "dict"),
-    "application-autoscaling.RegisterScalableTarget": ("Tags", "dict"),
-}
-# EC2 tags through TagSpecifications, naming the resource type.
-EC2_RESOURCE_TYPES = {
-    "CreateVpc": "vpc",
-    "CreateSubnet": "subnet",
-    "CreateSecurityGroup": "security-group",
-    "CreateInternetGateway": "internet-gateway",
-    "CreateRouteTable": "route-table",
-    "CreateNetworkInterface": "network-interface",
-}
+
+def tag_dict(tags: Iterable[Mapping[str, Any]] | Mapping[str, str] | None) -> dict[str, str]:
+    """Tags as AWS returns them, in any service's spelling (key/value, Key/Value pairs, or a dict), as a dict."""
+    if isinstance(tags, Mapping):
+        return dict(tags)
+    out: dict[str, str] = {}
+    for t in tags or []:
+        key = t.get("key", t.get("Key"))
+        if key is not None:
+            out[key] = t.get("value", t.get("Value", ""))
+    return out
+
+
+def of_lab(tags: Iterable[Mapping[str, Any]] | Mapping[str, str] | None, lab_id: str) -> bool:
+    """Whether tags (in any spelling) mark something of lab `lab_id`."""
+    return tag_dict(tags).get(TAG_LAB) == lab_id
 
 
 def with_lab_tags(existing: Any, ours: Any) -> Any:
@@ -67,35 +79,27 @@ def with_lab_tags(existing: Any, ours: Any) -> Any:
     return [t for t in (existing or []) if t.get(key) not in mine] + list(ours)
 
 
-def add_tags(lab: Any, service: str, operation: str, params: dict[str, Any]) -> None:
-    """Add the lab's tags to one call's parameters, in place (no-op for calls that create nothing taggable)."""
-    if service == "ec2" and operation in EC2_RESOURCE_TYPES:
-        kind = EC2_RESOURCE_TYPES[operation]
-        specs = [s for s in params.get("TagSpecifications", []) if s.get("ResourceType") != kind]
-        current = next((s.get("Tags", []) for s in params.get("TagSpecifications", [])
-                        if s.get("ResourceType") == kind), [])
-        specs.append({"ResourceType": kind, "Tags": with_lab_tags(current, lab.tag_list("Key"))})
-        params["TagSpecifications"] = specs
+def add_tags(lab: Any, how: Tagged | None, params: dict[str, Any]) -> None:
+    """Add the lab's tags to one call's parameters, in place (None: a call that creates nothing taggable)."""
+    if how is None:
         return
-    found = TAGGED_CALLS.get(f"{service}.{operation}")
-    if found is None:
-        return
-    param, style = found
-    params[param] = with_lab_tags(params.get(param), lab.tag_list(style))
-    if service == "ecs" and operation in ("RunTask", "CreateService"):
-        params.setdefault("enableECSManagedTags", True)
-    if service == "ecs" and operation == "CreateService":
-        params.setdefault("propagateTags", "SERVICE")  # its tasks carry the lab's tags too
-    if service == "iam" and operation in ("CreateRole", "CreatePolicy"):
-        params.setdefault("Path", ROLE_PATH)
+    ours = lab.tag_list(how.style)
+    if how.resource_type is not None:
+        specs = params.get(how.param, [])
+        current = next((s.get("Tags", []) for s in specs if s.get("ResourceType") == how.resource_type), [])
+        params[how.param] = [s for s in specs if s.get("ResourceType") != how.resource_type] + [
+            {"ResourceType": how.resource_type, "Tags": with_lab_tags(current, ours)}]
+    else:
+        params[how.param] = with_lab_tags(params.get(how.param), ours)
+    for name, value in how.defaults.items():
+        params.setdefault(name, value)
 
 
-def install(lab: Any, client: Any) -> None:
-    """Register the tagging hook on one boto3 client of the lab."""
-    service = client.meta.service_model.service_name
+def install(lab: Any, client: Any, tagged: Mapping[str, Tagged]) -> None:
+    """Register the tagging hook on one boto3 client of the lab; `tagged` is its service row's operation -> spec."""
 
     def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
-        add_tags(lab, service, model.name, params)
+        add_tags(lab, tagged.get(model.name), params)
 
     client.meta.events.register(f"provide-client-params.{client.meta.service_model.service_id.hyphenize()}",
                                 hook)
