@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import threading
+from pathlib import Path
 
 import pytest
 
 from labkit.mock import state
 from labkit.mock.patch import original, overlay, patch, raw
+
+MOCK = Path(__file__).resolve().parents[1] / "labkit" / "mock"
 
 
 class Backend:
@@ -192,3 +196,36 @@ def test_overlay_applies_once():
     before = Task.__dict__["status"]
     overlay(Task, "status", lambda task: "again", active=lambda task: True)
     assert Task.__dict__["status"] is before
+
+
+# --- the mock layer uses this one way --------------------------------------------------------------------------
+def test_the_layer_applied_twice_wraps_each_method_once():
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    from labkit import mock
+
+    mock.apply()
+    mock.apply()
+    for method in (EC2ContainerServiceBackend.run_task, EC2ContainerServiceBackend.create_service,
+                   EC2ContainerServiceResponse.create_service, EC2ContainerServiceResponse.call_action):
+        assert hasattr(method, "__labkit_patch__")
+        assert not hasattr(method.__wrapped__, "__labkit_patch__")
+
+
+def _assignments_to_classes(path: Path) -> list[str]:
+    """`Class.attr = ...` and `setattr(...)` statements: the ways of patching that are not `patch`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for target in node.targets if isinstance(node, ast.Assign) else []:
+            owner = target.value if isinstance(target, ast.Attribute) else None
+            if isinstance(owner, ast.Name) and owner.id[0].isupper():
+                found.append(f"{path.name}:{node.lineno}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+            found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_moto_is_extended_one_way_only():
+    modules = [p for p in MOCK.rglob("*.py") if p.name != "patch.py"]
+    assert [hit for path in modules for hit in _assignments_to_classes(path)] == []
