@@ -86,12 +86,14 @@ def delete_eni(account: str, region: str, eni_id: str) -> None:
 # interface can be made inside moto's own backend lock, where waiting for the mock's lock could deadlock.
 @patch(NetworkInterface.__init__, locked=False, always=True)
 def network_interface(fn: Any, self: Any, *args: Any, **kwargs: Any) -> None:
+    """A new interface starts with no DNS name (moto sets one only with DNS hostnames on)."""
     self.private_dns_name = None  # moto sets it only with DNS hostnames on; RunTask reads it either way
     fn(self, *args, **kwargs)
 
 
 @patch(EC2Backend.delete_vpc)
 def delete_vpc(fn: Any, self: Any, vpc_id: str) -> Any:
+    """DeleteVpc, and its tags go with it."""
     result = fn(self, vpc_id)
     self.tags.pop(vpc_id, None)
     return result
@@ -99,6 +101,7 @@ def delete_vpc(fn: Any, self: Any, vpc_id: str) -> Any:
 
 @patch(EC2Backend.delete_subnet)
 def delete_subnet(fn: Any, self: Any, subnet_id: str) -> Any:
+    """DeleteSubnet, and its tags go with it."""
     result = fn(self, subnet_id)
     self.tags.pop(subnet_id, None)
     return result
@@ -106,18 +109,21 @@ def delete_subnet(fn: Any, self: Any, subnet_id: str) -> Any:
 
 @patch(EC2Backend.delete_route_table)
 def delete_route_table(fn: Any, self: Any, route_table_id: str) -> None:
+    """DeleteRouteTable, and its tags go with it."""
     fn(self, route_table_id)
     self.tags.pop(route_table_id, None)
 
 
 @patch(EC2Backend.delete_internet_gateway)
 def delete_internet_gateway(fn: Any, self: Any, internet_gateway_id: str) -> None:
+    """DeleteInternetGateway, and its tags go with it."""
     fn(self, internet_gateway_id)
     self.tags.pop(internet_gateway_id, None)
 
 
 @patch(EC2Backend.delete_security_group)
 def delete_security_group(fn: Any, self: Any, name: str | None = None, group_id: str | None = None) -> None:
+    """DeleteSecurityGroup (by id or by name), and its tags go with it."""
     fn(self, name=name, group_id=group_id)
     if group_id:
         self.tags.pop(group_id, None)

@@ -15,6 +15,7 @@ from labkit.model.eks import selector_problem
 
 @patch(EKSBackend.create_fargate_profile)
 def create_fargate_profile(fn: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+    """CreateFargateProfile refused as EKS refuses it (selector count, namespace)."""
     problem = selector_problem(kwargs.get("selectors"))
     if problem:
         raise InvalidParameterException(clusterName=kwargs.get("cluster_name"), nodegroupName=None,

@@ -37,6 +37,7 @@ def _clone(obj: Any) -> Any:
 # Runs while moto builds a backend, inside moto's own backend lock: it must not wait for the mock's lock.
 @patch(iam_models.IAMBackend._init_aws_policies, locked=False, always=True)
 def init_aws_policies(fn: Any, self: Any) -> list[Any]:
+    """An account's AWS-managed policies: copies of templates parsed once per partition."""
     if not iam_models.load_iam_aws_managed_policies():
         return []
     region = self.region_name if iam_models.get_partition(self.region_name) != "aws" else "us-east-1"

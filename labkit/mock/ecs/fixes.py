@@ -25,6 +25,7 @@ from labkit.mock.patch import patch
 
 @patch(Backend._calculate_task_resource_requirements)
 def resource_requirements(fn: Any, task_definition: Any) -> dict[str, Any]:
+    """A container without memory of its own uses the task's (moto 5.2.5: TypeError)."""
     sized = copy.copy(task_definition)
     defs = []
     for cdef in task_definition.container_definitions:
@@ -45,6 +46,7 @@ def resource_requirements(fn: Any, task_definition: Any) -> dict[str, Any]:
 def list_tasks(fn: Any, self: Any, cluster_str: str | None = None, container_instance: str | None = None,
                family: str | None = None, started_by: str | None = None, service_name: str | None = None,
                desiredStatus: str | None = None) -> list[Any]:  # noqa: N803 - moto's parameter name
+    """ListTasks as AWS: desiredStatus RUNNING unless asked, and serviceName honoured."""
     tasks = fn(self, cluster_str, container_instance, family, started_by, None, desiredStatus or "RUNNING")
     if service_name:
         group = f"service:{service_name.split('/')[-1]}"
@@ -54,18 +56,21 @@ def list_tasks(fn: Any, self: Any, cluster_str: str | None = None, container_ins
 
 @patch(Backend.list_clusters)
 def list_clusters(fn: Any, self: Any) -> list[str]:
+    """ListClusters without deleted (INACTIVE) clusters."""
     return [c.arn for c in self.clusters.values() if c.status != "INACTIVE"]
 
 
 @patch(Backend.list_services)
 def list_services(fn: Any, self: Any, cluster_str: str, scheduling_strategy: str | None = None,
                   launch_type: str | None = None) -> list[str]:
+    """ListServices without deleted (INACTIVE) services."""
     inactive = {s.arn for s in self.services.values() if s.status == "INACTIVE"}
     return [a for a in fn(self, cluster_str, scheduling_strategy, launch_type) if a not in inactive]
 
 
 @patch(Backend.iter_tagged_resources)
 def iter_tagged_resources(fn: Any, self: Any) -> Iterator[Any]:
+    """The tagging API without deleted clusters and services or stopped tasks."""
     gone = {c.arn for c in self.clusters.values() if c.status == "INACTIVE"}
     gone |= {s.arn for s in self.services.values() if s.status == "INACTIVE"}
     for tasks in self.tasks.values():

@@ -23,6 +23,7 @@ from labkit.mock.patch import patch
 
 @patch(Response.ecs_backend)
 def ecs_backend(fn: Any, self: Any) -> Any:
+    """The account-region's ECS backend, settled to the simulated now before the call uses it."""
     backend = fn(self)
     settle_backend(backend)
     return backend
@@ -30,6 +31,7 @@ def ecs_backend(fn: Any, self: Any) -> Any:
 
 @patch(Response.create_service)
 def create_service(fn: Any, self: Any) -> ActionResult:
+    """Parse CreateService whole, strategy and deployment configuration included; the backend decides."""
     service = self.ecs_backend.create_service(
         self._get_param("cluster", "default"),
         self._get_param("serviceName"),
@@ -53,6 +55,7 @@ def create_service(fn: Any, self: Any) -> ActionResult:
 
 @patch(BaseResponse.call_action, owner=Response)  # ECS's only: other services keep moto's own
 def call_action(fn: Any, self: Any) -> Any:
+    """Any raw Python error of an ECS call becomes a ClientException that says labkit could not handle it."""
     try:
         return fn(self)
     except ServiceException:

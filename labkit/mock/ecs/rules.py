@@ -269,6 +269,7 @@ def normalise_network(backend: Any, network_configuration: dict[str, Any] | None
 @patch(Backend.register_task_definition)
 def register_task_definition(fn: Any, self: Any, family: str, container_definitions: list[dict[str, Any]],
                              *args: Any, **kwargs: Any) -> Any:
+    """RegisterTaskDefinition with Fargate's refusals, awsvpc's hostPort, and AWS's compatibilities."""
     if args:  # not the Response's call (keywords only): leave it to moto
         return fn(self, family, container_definitions, *args, **kwargs)
     request = task_definition_request(family, container_definitions, **kwargs)
@@ -286,5 +287,6 @@ def register_task_definition(fn: Any, self: Any, family: str, container_definiti
 
 @patch(Backend.delete_cluster)
 def delete_cluster(fn: Any, self: Any, cluster_str: str) -> Any:
+    """DeleteCluster refused while services or tasks are active, as AWS does."""
     check_delete_cluster(self, self._get_cluster(cluster_str))
     return fn(self, cluster_str)

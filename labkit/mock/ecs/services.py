@@ -309,6 +309,7 @@ def run_task(fn: Any, self: Any, cluster_str: str, task_definition_str: str, cou
              started_by: str, tags: Any, launch_type: str | None, networking_configuration: Any = None,
              group: str | None = None, platform_version: str | None = None,
              capacity_provider_strategy: Any = None) -> list[Any]:
+    """RunTask as Fargate does it: AWS's refusals, the network filled in, one task per placement."""
     cluster = self._get_cluster(cluster_str)
     td = self.describe_task_definition(task_definition_str)
     launch_type, strategy = rules.check_run_task(self, cluster, td, count, launch_type, capacity_provider_strategy,
@@ -356,6 +357,7 @@ def create_service(fn: Any, self: Any, cluster_str: str, service_name: str, desi
 
 @patch(Backend.update_service)
 def update_service(fn: Any, self: Any, service_properties: dict[str, Any]) -> Any:
+    """UpdateService: AWS's refusals, then a new deployment when the task definition, strategy or network changes."""
     props = dict(service_properties)
     cluster = self._get_cluster(props.get("cluster", "default"))
     service = self._get_service(cluster.name, props["service"].split("/")[-1])
@@ -386,6 +388,7 @@ def update_service(fn: Any, self: Any, service_properties: dict[str, Any]) -> An
 
 @patch(Backend.delete_service)
 def delete_service(fn: Any, self: Any, cluster_name: str, service_name: str, force: bool) -> Any:
+    """DeleteService: the service goes INACTIVE and its scheduler stops its tasks."""
     service = fn(self, cluster_name, service_name, force)
     reconcile(self, service)  # INACTIVE now: its scheduler stops its tasks
     return service
@@ -402,6 +405,7 @@ def find_task(backend: Any, cluster_name: str, task_str: str) -> Any:
 
 @patch(Backend.stop_task)
 def stop_task(fn: Any, self: Any, cluster_str: str, task_str: str, reason: str | None) -> Any:
+    """StopTask: the task's stop sequence begins on the clock; an unknown task is AWS's error, not a crash."""
     cluster = self._get_cluster(cluster_str)
     task = find_task(self, cluster.name, task_str or "")
     if task is None:
