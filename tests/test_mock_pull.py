@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import WaiterError
 
 from labkit import mock
-from labkit.mock.ecs import tasks as mock_tasks
+from labkit.model import lifecycle
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def _describe(lab, arn):
 
 def test_no_route_out_the_task_stays_pending_then_fails_to_start(lab, register, vpc):
     arn = _run(lab, register, vpc)
-    lab.clock.advance(mock_tasks.PULL_GIVES_UP - 1)
+    lab.clock.advance(lifecycle.PULL_GIVES_UP - 1)
     pending = _describe(lab, arn)
     assert (pending["lastStatus"], pending["desiredStatus"]) == ("PENDING", "RUNNING")
     assert "stopCode" not in pending and "pullStartedAt" in pending

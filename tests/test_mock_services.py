@@ -90,6 +90,22 @@ def test_service_keeps_its_capacity_provider_strategy(lab, net, register):
     assert {t["launchType"] for t in _tasks(lab, serviceName="web")} == {"FARGATE"}
 
 
+def test_service_keeps_its_deployment_configuration(lab, net, register):
+    """moto's CreateService parser drops deploymentConfiguration; the layer's parser hands it to the backend."""
+    created = _create(lab, net, register(), launchType="FARGATE",
+                      deploymentConfiguration={"minimumHealthyPercent": 50, "maximumPercent": 150})
+    described = _service(lab)["deploymentConfiguration"]
+    assert created["deploymentConfiguration"] == described
+    assert (described["minimumHealthyPercent"], described["maximumPercent"]) == (50, 150)
+    assert described["deploymentCircuitBreaker"] == {"enable": False, "rollback": False}  # AWS's default kept
+
+
+def test_service_without_deployment_configuration_shows_aws_defaults(lab, net, register):
+    _create(lab, net, register())
+    described = _service(lab)["deploymentConfiguration"]
+    assert (described["minimumHealthyPercent"], described["maximumPercent"]) == (100, 200)
+
+
 def test_delete_service_stops_its_tasks(lab, net, register):
     _create(lab, net, register(), desired=2)
     _stable(lab)

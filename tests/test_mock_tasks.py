@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
-from labkit.mock.ecs import tasks as mock_tasks
+from labkit.model import lifecycle
 
 STATES = [(0, "PROVISIONING"), (10, "PENDING"), (30, "ACTIVATING"), (35, "RUNNING")]
 
@@ -22,8 +23,17 @@ def _describe(lab, arn):
     return lab.client("ecs").describe_tasks(cluster="labkit", tasks=[arn])["tasks"][0]
 
 
-def test_documented_timeline_matches_the_module():
-    assert [(begins, name) for name, begins in mock_tasks.START] == STATES
+def test_documented_timeline_matches_the_model():
+    assert [(begins, name) for name, begins in lifecycle.START] == STATES
+    drawn = re.sub(r" \([^)]*\)", "", " ".join(lifecycle.__doc__.split()))  # the docstring draws both tables
+    for table in (lifecycle.START, lifecycle.STOP):
+        assert " -> ".join(f"{name} {begins} s" for name, begins in table) in drawn
+
+
+@pytest.mark.parametrize("elapsed,state", [(-1, "PROVISIONING"), (0, "PROVISIONING"), (9.9, "PROVISIONING"),
+                                           (10, "PENDING"), (34, "ACTIVATING"), (35, "RUNNING"), (1e6, "RUNNING")])
+def test_phase_is_the_last_state_begun(elapsed, state):
+    assert lifecycle.phase(lifecycle.START, elapsed) == state
 
 
 def test_start_walks_the_lifecycle_on_the_clock(lab, one_task):

@@ -84,6 +84,28 @@ def test_local_lab_clock_and_isolation(running):
         b.teardown()
 
 
+def test_create_service_over_http_keeps_what_moto_drops(running):
+    """The request is parsed on a server thread and decided in the backend: no parameter lost on the way."""
+    lab = labkit.connect("local", endpoint_url=running.url)
+    try:
+        ec2, ecs = lab.client("ec2"), lab.client("ecs")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+        ecs.create_cluster(clusterName="labkit", capacityProviders=["FARGATE", "FARGATE_SPOT"])
+        td = ecs.register_task_definition(
+            family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "web", "image": "nginx:1.27"}])["taskDefinition"]["taskDefinitionArn"]
+        strategy = [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+        created = ecs.create_service(cluster="labkit", serviceName="web", taskDefinition=td, desiredCount=1,
+                                     capacityProviderStrategy=strategy,
+                                     deploymentConfiguration={"minimumHealthyPercent": 50},
+                                     networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})["service"]
+        assert "launchType" not in created and created["capacityProviderStrategy"] == strategy
+        assert created["deploymentConfiguration"]["minimumHealthyPercent"] == 50
+    finally:
+        lab.teardown()
+
+
 def test_endpoint_from_environment_must_answer(monkeypatch):
     monkeypatch.setenv(local.ENDPOINT_ENV, f"http://127.0.0.1:{server.free_port()}")
     with pytest.raises(LabkitError, match="labkit server"):

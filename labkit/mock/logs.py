@@ -5,9 +5,10 @@ process really runs). A missing group is made only when the task asks for it (`a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from labkit.mock.ecs.tasks import PLATFORM_VERSION, STARTED, Life
+from labkit.model.lifecycle import PLATFORM_VERSION
 
 
 def _task_definition_of(backend: Any, task: Any) -> Any:
@@ -16,7 +17,7 @@ def _task_definition_of(backend: Any, task: Any) -> Any:
     return backend.task_definitions.get(family, {}).get(int(rev))
 
 
-def write_startup_logs(task: Any, backend: Any, lk: Life) -> None:
+def write_startup_logs(task: Any, backend: Any, started: datetime, cpu: str | None, memory: str | None) -> None:
     """awslogs: a few honest lines per container, stamped at startedAt, in `prefix/container/task-id`."""
     from moto.logs.models import logs_backends
 
@@ -24,8 +25,7 @@ def write_startup_logs(task: Any, backend: Any, lk: Life) -> None:
     if td is None:
         return
     logs = logs_backends[backend.account_id][task.region_name]
-    started = lk.at(STARTED)
-    millis = int(started.timestamp() * 1000) if started else 0
+    millis = int(started.timestamp() * 1000)
     for cdef in td.container_definitions:
         conf = cdef.get("logConfiguration") or {}
         if conf.get("logDriver") != "awslogs":
@@ -47,7 +47,7 @@ def write_startup_logs(task: Any, backend: Any, lk: Life) -> None:
             pass
         lines = [f"[labkit mock] container {cdef.get('name')} started from image {cdef.get('image')}",
                  f"[labkit mock] task {task.id} running on Fargate {PLATFORM_VERSION}, "
-                 f"{lk.cpu} CPU units, {lk.memory} MiB"]
+                 f"{cpu} CPU units, {memory} MiB"]
         for pm in cdef.get("portMappings") or []:
             lines.append(f"[labkit mock] listening on port {pm.get('containerPort')}/{pm.get('protocol', 'tcp')}")
         lines.append("[labkit mock] no process really runs in mock mode; these lines stand for its output")

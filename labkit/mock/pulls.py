@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from labkit.mock.ec2 import ec2_backend, find_subnet
 from labkit.model import pulls
 
 
@@ -47,11 +48,7 @@ def _endpoints(ec2: Any, subnet: Any, table: Any, region: str) -> set[str]:
 
 def pull_failure(account: str, region: str, subnet_id: str, public_ip: bool, images: Iterable[str]) -> str | None:
     """AWS's stop reason when a task in `subnet_id` cannot pull one of `images`; None when it can pull them all."""
-    from moto.ec2 import ec2_backends
-
-    from labkit.mock.ecs.fixes import find_subnet
-
-    ec2 = ec2_backends[account][region]
+    ec2 = ec2_backend(account, region)
     subnet = find_subnet(ec2, subnet_id)
     if subnet is None:
         return None

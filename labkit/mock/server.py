@@ -65,11 +65,10 @@ class ControlAPI:
 
     @staticmethod
     def handle(action: str, body: dict[str, Any]) -> dict[str, Any]:
-        from labkit import __name__ as package
         from labkit import mock
 
         if action == "ping":
-            return {"server": package, "api": 1}
+            return {"server": "labkit", "api": 1}
         if action == "accounts":
             return {"account_id": mock.allocate_account(shared=bool(body.get("shared")))}
         if action not in ("release", "wipe", "clock", "advance", "interrupt-spot"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from importlib import metadata
 
 MOTO_PINNED = "5.2.5"
@@ -18,3 +19,10 @@ def moto_mismatch() -> str | None:
         return (f"moto {installed} is installed, but labkit's mock layer is tested with moto {MOTO_PINNED} "
                 "only and reaches into its internals")
     return None
+
+
+def warn_if_moto_differs() -> None:
+    """A plain RuntimeWarning when the installed moto is not the one the layer was built and tested on."""
+    mismatch = moto_mismatch()
+    if mismatch:
+        warnings.warn(f"{mismatch}; mock mode may misbehave ({MOTO_FIX}).", RuntimeWarning, stacklevel=3)

@@ -6,15 +6,18 @@ waiter sees exactly what it would have seen at that time on AWS, and `services_s
 returns after about three polls and no wall time. It applies to clients from `lab.client()` in mock and
 local modes, and to every client in a process running the in-process mock (there is no real AWS to wait for
 there). `WaiterConfig` (Delay, MaxAttempts) is honoured in simulated seconds.
+
+`install()` patches botocore's `Waiter.wait` (once); `labkit.mock.apply()` calls it, and so does a local-mode
+lab in a process without the in-process mock. botocore is imported only then.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from labkit import mock
-
-_installed = False
+from labkit.mock.accounts import DEFAULT_ACCOUNT, clock
+from labkit.mock.patch import patch
+from labkit.mock.state import enabled, in_process
 
 
 def clock_for(waiter: Any) -> Any:
@@ -22,48 +25,48 @@ def clock_for(waiter: Any) -> Any:
     method = getattr(waiter, "_operation_method", None)
     method = getattr(method, "_client_method", method)  # botocore wraps it in NormalizedOperationMethod
     client = getattr(method, "__self__", None)
-    clock = getattr(client, "_labkit_clock", None)
-    if clock is not None:
-        return clock if getattr(clock, "kind", "") == "simulated" else None
-    if client is None or not mock.in_process() or not mock.enabled():
+    found = getattr(client, "_labkit_clock", None)
+    if found is not None:
+        return found if getattr(found, "kind", "") == "simulated" else None
+    if client is None or not in_process() or not enabled():
         return None
     endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "") or ""
     if "amazonaws.com" not in endpoint:
         return None  # a client pointed elsewhere (a local server): not ours to speed up
-    return mock.clock(mock.DEFAULT_ACCOUNT)
+    return clock(DEFAULT_ACCOUNT)
+
+
+def wait(fn: Any, self: Any, **kwargs: Any) -> None:
+    """Waiter.wait with each delay spent on the simulated clock instead of sleeping."""
+    simulated = clock_for(self)
+    if simulated is None:
+        return fn(self, **kwargs)
+    config = dict(kwargs.pop("WaiterConfig", None) or {})
+    delay = config.get("Delay", self.config.delay)
+    config["Delay"] = 0
+    operation = self._operation_method
+    polls = 0
+
+    def poll(**call_kwargs: Any) -> Any:
+        nonlocal polls
+        if polls:
+            simulated.advance(delay)
+        polls += 1
+        return operation(**call_kwargs)
+
+    self._operation_method = poll
+    try:
+        return fn(self, WaiterConfig=config, **kwargs)
+    finally:
+        self._operation_method = operation
 
 
 def install() -> None:
-    """Wrap botocore's Waiter.wait once."""
-    global _installed
-    if _installed:
-        return
+    """Make botocore's waiters wait in simulated time (once; the same patch applied again does nothing).
+
+    Not under the mock's lock: a waiter waits, and in local mode the server answering it may be in this process.
+    With the layer off too: a lab's client carries its own clock (a local-mode lab's is on its server).
+    """
     from botocore.waiter import Waiter
 
-    original_wait = Waiter.wait
-
-    def wait(self: Any, **kwargs: Any) -> None:
-        clock = clock_for(self)
-        if clock is None:
-            return original_wait(self, **kwargs)
-        config = dict(kwargs.pop("WaiterConfig", None) or {})
-        delay = config.get("Delay", self.config.delay)
-        config["Delay"] = 0
-        operation = self._operation_method
-        polls = 0
-
-        def poll(**call_kwargs: Any) -> Any:
-            nonlocal polls
-            if polls:
-                clock.advance(delay)
-            polls += 1
-            return operation(**call_kwargs)
-
-        self._operation_method = poll
-        try:
-            return original_wait(self, WaiterConfig=config, **kwargs)
-        finally:
-            self._operation_method = operation
-
-    Waiter.wait = wait
-    _installed = True
+    patch(Waiter.wait, locked=False, always=True)(wait)

@@ -7,20 +7,19 @@ stop with stopCode SpotInterruption and "Your Spot Task was interrupted."; their
 
 from __future__ import annotations
 
+from moto.ecs.models import ecs_backends
+
+from labkit.data import facts
 from labkit.errors import InvalidInput
-from labkit.mock.ecs.tasks import LOCK, Life, life, request_stop
+from labkit.mock.ecs.services import settle_backend
+from labkit.mock.ecs.tasks import Life, life, request_stop
+from labkit.mock.state import LOCK
 
 
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:
     """Give up to `count` running FARGATE_SPOT tasks the two-minute warning; their services replace them."""
-    from moto.ecs.models import ecs_backends
-
-    from labkit.data import facts
-
     spot = facts()["discounts"]["spot_interruption"]
     backend = ecs_backends[account][region]
-    from labkit.mock.ecs.services import settle_backend
-
     with LOCK:
         settle_backend(backend)
         name = cluster.split("/")[-1]

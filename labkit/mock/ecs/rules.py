@@ -1,15 +1,24 @@
 """Fargate's refusals on the ECS API itself, with AWS's exception types and messages.
 
-Task definition content is judged by `labkit.fargate.problems` (the course's one rulebook); this module adds
-what only the API call can know: the launch type, the cluster, the network, the task definition's status.
-Messages are AWS's own where they are known (see tests/test_mock_rules.py for each case).
+Task definition content is judged by `labkit.model.rules.problems` (the course's one rulebook); this module adds
+what only the API call can know: the launch type, the cluster, the network, the task definition's status. As in
+moto's own layering, the refusals are raised in the backend (these checks run inside the backend's patched
+methods), never in the response layer. Messages are AWS's own where they are known (tests/test_mock_rules.py).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from labkit import mock
+from moto.ecs.exceptions import ECSException
+from moto.ecs.models import EC2ContainerServiceBackend as Backend
+
+from labkit.data import facts
+from labkit.errors import InvalidInput
+from labkit.mock.ec2 import ec2_backend, find_subnet
+from labkit.mock.ecs.tasks import life
+from labkit.mock.patch import patch
 from labkit.model.rules import problems
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
@@ -33,12 +42,11 @@ MSG = {
 
 def error(code: str, message: str) -> Exception:
     """An ECS error as moto serialises it: the boto3 caller gets ClientError with this code and message."""
-    from moto.ecs.exceptions import ECSException
-
     return ECSException(code, message)
 
 
 def invalid(message: str) -> Exception:
+    """AWS's InvalidParameterException with `message`."""
     return error("InvalidParameterException", message)
 
 
@@ -65,8 +73,6 @@ def task_definition_problems(request: dict[str, Any], *, launch_type: str | None
     With launch_type None the Fargate rules apply when FARGATE is in requiresCompatibilities, as at
     registration; with "FARGATE" they always apply (and platform_version adds the run-time checks).
     """
-    from labkit.errors import InvalidInput
-
     try:
         found = [(p.code, p.message) for p in problems(request, launch_type=launch_type,
                                                        platform_version=platform_version)]
@@ -159,8 +165,6 @@ def check_run_task(backend: Any, cluster: Any, task_definition: Any, count: int,
                    strategy: list[dict[str, Any]] | None, network_configuration: dict[str, Any] | None,
                    platform_version: str | None = None) -> tuple[str | None, list[dict[str, Any]] | None]:
     """Everything RunTask refuses; returns the resolved (launch type, strategy)."""
-    from labkit.data import facts
-
     limit = int(facts()["limits"]["tasks_per_run_task"]["value"])
     if count is None or count < 1 or count > limit:
         raise invalid(MSG["count"].format(limit=limit))
@@ -206,8 +210,7 @@ def check_update_service(cluster: Any, service: Any, task_definition: Any, strat
 
 
 def check_delete_cluster(backend: Any, cluster: Any) -> None:
-    from labkit.mock.ecs.tasks import life
-
+    """A cluster with active services or tasks cannot be deleted."""
     for service in backend.services.values():
         if service.cluster_name == cluster.name and service.status == "ACTIVE":
             raise error("ClusterContainsServicesException", MSG["services"])
@@ -231,48 +234,59 @@ def _fill_ports(cdef: dict[str, Any]) -> dict[str, Any]:
     return {**cdef, "portMappings": filled}
 
 
-# --- installing ---------------------------------------------------------------------------------------------
-_installed = False
+def normalise_network(backend: Any, network_configuration: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Check subnets and security groups as AWS does, and fill in the VPC's default group when none is given.
+
+    moto 5.2.5 crashes instead: IndexError on `subnets: []`, KeyError without `securityGroups`.
+    """
+    if not network_configuration or "awsvpcConfiguration" not in network_configuration:
+        return network_configuration
+    conf = copy.deepcopy(network_configuration)
+    vpc_conf = conf["awsvpcConfiguration"]
+    subnets = vpc_conf.get("subnets") or []
+    if not subnets:
+        raise invalid("subnets can not be empty.")
+    ec2 = ec2_backend(backend.account_id, backend.region_name)
+    vpc_id = None
+    for subnet_id in subnets:
+        subnet = find_subnet(ec2, subnet_id)
+        if subnet is None:
+            raise invalid(f"Error retrieving subnet information for [{subnet_id}]: The subnet ID '{subnet_id}' "
+                          "does not exist (ErrorCode: InvalidSubnetID.NotFound)")
+        vpc_id = vpc_id or subnet.vpc_id
+    groups = vpc_conf.get("securityGroups")
+    if not groups:
+        default = ec2.get_default_security_group(vpc_id)
+        vpc_conf["securityGroups"] = [default.id] if default is not None else []
+    for group_id in groups or []:
+        if ec2.get_security_group_from_id(group_id) is None:
+            raise invalid(f"Error retrieving security group information for [{group_id}]: The security group "
+                          f"'{group_id}' does not exist (ErrorCode: InvalidGroup.NotFound)")
+    return conf
 
 
-def install() -> None:
-    """Wrap RegisterTaskDefinition and DeleteCluster (RunTask and the service calls check in mock_services)."""
-    global _installed
-    if _installed:
-        return
-    from moto.ecs.models import EC2ContainerServiceBackend as Backend
+# --- on the API: RegisterTaskDefinition and DeleteCluster (RunTask and the service calls: services.py) ----------
+@patch(Backend.register_task_definition)
+def register_task_definition(fn: Any, self: Any, family: str, container_definitions: list[dict[str, Any]],
+                             *args: Any, **kwargs: Any) -> Any:
+    """RegisterTaskDefinition with Fargate's refusals, awsvpc's hostPort, and AWS's compatibilities."""
+    if args:  # not the Response's call (keywords only): leave it to moto
+        return fn(self, family, container_definitions, *args, **kwargs)
+    request = task_definition_request(family, container_definitions, **kwargs)
+    check_task_definition(request)
+    given = kwargs.get("network_mode")
+    if given == "awsvpc":  # AWS fills hostPort with containerPort (and the protocol) under awsvpc
+        container_definitions = [_fill_ports(c) for c in container_definitions]
+    td = fn(self, family, container_definitions, **kwargs)
+    if given:  # moto rewrites bridge/host to awsvpc when FARGATE is asked for; AWS keeps what was given
+        td.network_mode = given
+    # AWS validates every task definition against Fargate too and lists FARGATE when it passes
+    td.compatibilities = ["EC2", "FARGATE"] if not task_definition_problems(request, launch_type="FARGATE") else ["EC2"]
+    return td
 
-    from labkit.mock.ecs.tasks import LOCK
 
-    original_register = Backend.register_task_definition
-    original_delete_cluster = Backend.delete_cluster
-
-    def register_task_definition(self: Any, family: str, container_definitions: list[dict[str, Any]],
-                                 *args: Any, **kwargs: Any) -> Any:
-        if not mock.enabled() or args:
-            return original_register(self, family, container_definitions, *args, **kwargs)
-        with LOCK:
-            request = task_definition_request(family, container_definitions, **kwargs)
-            check_task_definition(request)
-            given = kwargs.get("network_mode")
-            if given == "awsvpc":  # AWS fills hostPort with containerPort (and the protocol) under awsvpc
-                container_definitions = [_fill_ports(c) for c in container_definitions]
-            td = original_register(self, family, container_definitions, **kwargs)
-            if given:  # moto rewrites bridge/host to awsvpc when FARGATE is asked for; AWS keeps what was given
-                td.network_mode = given
-            # AWS validates every task definition against Fargate too and lists FARGATE when it passes
-            fits = not task_definition_problems(request, launch_type="FARGATE")
-            td.compatibilities = ["EC2", "FARGATE"] if fits else ["EC2"]
-            return td
-
-    def delete_cluster(self: Any, cluster_str: str) -> Any:
-        if not mock.enabled():
-            return original_delete_cluster(self, cluster_str)
-        with LOCK:
-            cluster = self._get_cluster(cluster_str)
-            check_delete_cluster(self, cluster)
-            return original_delete_cluster(self, cluster_str)
-
-    Backend.register_task_definition = register_task_definition
-    Backend.delete_cluster = delete_cluster
-    _installed = True
+@patch(Backend.delete_cluster)
+def delete_cluster(fn: Any, self: Any, cluster_str: str) -> Any:
+    """DeleteCluster refused while services or tasks are active, as AWS does."""
+    check_delete_cluster(self, self._get_cluster(cluster_str))
+    return fn(self, cluster_str)

@@ -1,34 +1,40 @@
-"""Services that really schedule tasks, on the simulated clock; RunTask that launches like Fargate; Spot.
+"""Services that really schedule tasks, on the simulated clock; RunTask and StopTask as Fargate does them.
 
-- RunTask: checks (mock_rules), fills the network (mock_fixes), spreads tasks over the given subnets, and
-  places each task on FARGATE or FARGATE_SPOT by the capacity provider strategy (base first, then weight).
+- RunTask: the refusals (`rules`), the network checked and filled (`rules.normalise_network`), tasks spread over
+  the given subnets and each placed on FARGATE or FARGATE_SPOT by the capacity provider strategy
+  (`labkit.model.placement`: base first, then weight).
+- StopTask: the task's stop sequence begins (an unknown task is AWS's InvalidParameterException, where moto
+  raises a bare Exception); its service, if any, starts a replacement.
 - A service keeps `desiredCount` tasks of its PRIMARY deployment (startedBy the deployment id, group
   "service:<name>"). Scaling starts or stops tasks at once; a new task definition (or forceNewDeployment)
   makes a new PRIMARY deployment: all its tasks start together and the old ones stop when they are RUNNING
   (minimumHealthyPercent 100, maximumPercent 200). runningCount/pendingCount count tasks by lifecycle state;
   rolloutState becomes COMPLETED, and an event says the service reached a steady state.
-- Spot interruptions (mock_capacity) stop tasks; the service starts their replacements at the warning.
-Everything is settled lazily: before each ECS call, and whenever the simulated clock moves.
+- Spot interruptions (`capacity`) stop tasks; the service starts their replacements at the warning.
+Everything is settled lazily: before each ECS call (`responses`), and whenever an account's clock moves.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from labkit import mock
-from labkit.mock.ecs import rules as mock_rules
-from labkit.mock.ecs.fixes import normalise_network
-from labkit.mock.ecs.tasks import LOCK, START, annotate, life, overlay, raw, request_stop, settle_tasks
-from labkit.model import placement, pulls
+from moto.ecs.models import Cluster, Service, ecs_backends
+from moto.ecs.models import EC2ContainerServiceBackend as Backend
+from moto.moto_api._internal import mock_random
 
-RUNNING_STATES = ("RUNNING",)
-PENDING_STATES = tuple(name for name, _ in START[:-1])
+from labkit.mock.accounts import now as account_now
+from labkit.mock.accounts import when_time_moves
+from labkit.mock.ecs import rules
+from labkit.mock.ecs.tasks import annotate, life, request_stop, resolved_platform_version, settle_tasks
+from labkit.mock.patch import original, overlay, patch, raw
+from labkit.mock.state import LOCK, enabled
+from labkit.model import placement, pulls
+from labkit.model.lifecycle import PENDING_STATES, RUNNING_STATES
+
 DEPLOYMENT_CONFIGURATION = {"deploymentCircuitBreaker": {"enable": False, "rollback": False},
                             "maximumPercent": 200, "minimumHealthyPercent": 100}
-_extras = threading.local()  # what CreateService's request carried that moto's backend signature drops
 
 
 @dataclass
@@ -45,23 +51,19 @@ class ServiceLife:
 
 
 def _new_id(prefix: str = "ecs-svc/") -> str:
-    from moto.moto_api._internal import mock_random
-
     return f"{prefix}{mock_random.randint(10**18, 10**19 - 1)}"
 
 
 def _event(lk: ServiceLife, when: datetime, message: str) -> None:
-    from moto.moto_api._internal import mock_random
-
     lk.events.insert(0, {"id": str(mock_random.uuid4()), "createdAt": when, "message": message})
     del lk.events[100:]
 
 
-def _short_id(task: Any) -> str:
-    return task.id.replace("-", "")[:32]
+def _tasks_text(tasks: list[Any]) -> str:
+    return " ".join(f"(task {t.id.replace('-', '')[:32]})." for t in tasks)
 
 
-# --- launching ------------------------------------------------------------------------------------------
+# --- launching ---------------------------------------------------------------------------------------------------
 def launch(backend: Any, cluster: Any, task_definition: Any, *, network: dict[str, Any] | None, index: int,
            launch_type: str | None, provider: str | None, started_by: str, group: str,
            tags: list[dict[str, str]] | None, overrides: dict[str, Any] | None, platform_version: str | None,
@@ -74,9 +76,9 @@ def launch(backend: Any, cluster: Any, task_definition: Any, *, network: dict[st
         k = index % len(subnets)
         net["awsvpcConfiguration"]["subnets"] = subnets[k:] + subnets[:k]
     strategy = [{"capacityProvider": provider}] if provider else None
-    tasks = _ORIGINAL["run_task"](backend, cluster.name, task_definition.arn, 1, overrides, started_by, tags,
-                                  None if provider else launch_type, net, group, platform_version, strategy)
-    fargate = mock_rules.uses_fargate(launch_type, strategy)
+    tasks = original(Backend.run_task)(backend, cluster.name, task_definition.arn, 1, overrides, started_by, tags,
+                                       None if provider else launch_type, net, group, platform_version, strategy)
+    fargate = rules.uses_fargate(launch_type, strategy)
     cluster_tasks = backend.tasks[cluster.name]
     for task in tasks:
         # ECS task ids are 32 hex digits (moto uses a dashed UUID): re-key the task under its AWS-style ARN
@@ -98,7 +100,7 @@ def _provider_counts(tasks: list[Any]) -> dict[str, int]:
     return counts
 
 
-# --- services -------------------------------------------------------------------------------------------
+# --- services ----------------------------------------------------------------------------------------------------
 def _service_tasks(backend: Any, service: Any) -> list[Any]:
     group = f"service:{service.name}"
     return [t for t in backend.tasks.get(service.cluster_name, {}).values()
@@ -108,7 +110,7 @@ def _service_tasks(backend: Any, service: Any) -> list[Any]:
 def _deployment(service: Any, task_definition_arn: str, now: datetime, lk: ServiceLife) -> dict[str, Any]:
     dep = {"id": _new_id(), "status": "PRIMARY", "taskDefinition": task_definition_arn,
            "desiredCount": service.desired_count, "failedTasks": 0, "createdAt": now, "updatedAt": now,
-           "platformVersion": mock_rules_platform(service), "platformFamily": "Linux",
+           "platformVersion": resolved_platform_version(service), "platformFamily": "Linux",
            "networkConfiguration": service.network_configuration or None,
            "rolloutState": "IN_PROGRESS"}
     if lk.strategy:
@@ -119,14 +121,7 @@ def _deployment(service: Any, task_definition_arn: str, now: datetime, lk: Servi
     return dep
 
 
-def mock_rules_platform(service: Any) -> str:
-    from labkit.mock.ecs.tasks import PLATFORM_VERSION
-
-    given = raw(service, "platform_version")
-    return given if given not in (None, "", "LATEST") else PLATFORM_VERSION
-
-
-def _propagated_tags(backend: Any, service: Any, task_definition: Any) -> list[dict[str, str]]:
+def _propagated_tags(service: Any, task_definition: Any) -> list[dict[str, str]]:
     if service.propagate_tags == "SERVICE":
         return [dict(t) for t in service.tags or []]
     if service.propagate_tags == "TASK_DEFINITION":
@@ -139,83 +134,100 @@ def reconcile(backend: Any, service: Any) -> None:
     lk: ServiceLife | None = service.__dict__.get("_lk")
     if lk is None or not lk.deployments:
         return
-    now = mock.now(backend.account_id)
-    tasks = _service_tasks(backend, service)
-    live = [t for t in tasks if life(t).is_live()]
+    now = account_now(backend.account_id)
+    live = [t for t in _service_tasks(backend, service) if life(t).is_live()]
     if service.status != "ACTIVE":
         for task in live:
-            request_stop(task, code="ServiceSchedulerInitiated", reason="Service deleted: the scheduler stopped "
-                         "its tasks.")
+            request_stop(task, code="ServiceSchedulerInitiated",
+                         reason="Service deleted: the scheduler stopped its tasks.")
         return
     primary = lk.deployments[0]
     primary["desiredCount"] = service.desired_count
-    mine = [t for t in live if t.started_by == primary["id"]]
+    mine = _scale(backend, service, lk, [t for t in live if t.started_by == primary["id"]], live, now)
     old = [t for t in live if t.started_by != primary["id"]]
-    wanted = service.desired_count - len(mine)
-    if wanted > 0:
-        mine += _start(backend, service, lk, primary, wanted, live, now)
-    elif wanted < 0:
-        extras = sorted(mine, key=lambda t: (life(t).created, t.id), reverse=True)[:-wanted]
-        for task in extras:
-            request_stop(task, code="ServiceSchedulerInitiated",
-                         reason=f"Scaling activity initiated by (deployment {primary['id']})")
-        mine = [t for t in mine if t not in extras]
-        _event(lk, now, f"(service {service.name}) has stopped {len(extras)} running tasks: "
-               + " ".join(f"(task {_short_id(t)})." for t in extras))
     if old:
-        started = [life(t).started_at for t in mine]
-        if len(mine) >= service.desired_count and all(started):
-            when = max([s for s in started if s] or [now])
-            for task in old:
-                request_stop(task, code="ServiceSchedulerInitiated",
-                             reason=f"Scaling activity initiated by (deployment {primary['id']})", when=when)
-            _event(lk, when, f"(service {service.name}) has stopped {len(old)} running tasks: "
-                   + " ".join(f"(task {_short_id(t)})." for t in old))
+        _retire(service, lk, mine, old, now)
     still = {t.started_by for t in live if life(t).is_live()}
     kept = [primary] + [d for d in lk.deployments[1:] if d["id"] in still]
     for dep in kept[1:]:
         dep["status"] = "ACTIVE"
     lk.deployments = kept
+    _complete(service, lk, mine, now)
+
+
+def _scale(backend: Any, service: Any, lk: ServiceLife, mine: list[Any], live: list[Any],
+           now: datetime) -> list[Any]:
+    """Start or stop tasks of the PRIMARY deployment to its desired count; returns its tasks afterwards."""
+    primary = lk.deployments[0]
+    wanted = service.desired_count - len(mine)
+    if wanted > 0:
+        return mine + _start(backend, service, lk, primary, wanted, live, now)
+    if wanted < 0:
+        extras = sorted(mine, key=lambda t: (life(t).created, t.id), reverse=True)[:-wanted]
+        for task in extras:
+            request_stop(task, code="ServiceSchedulerInitiated",
+                         reason=f"Scaling activity initiated by (deployment {primary['id']})")
+        _event(lk, now, f"(service {service.name}) has stopped {len(extras)} running tasks: {_tasks_text(extras)}")
+        return [t for t in mine if t not in extras]
+    return mine
+
+
+def _retire(service: Any, lk: ServiceLife, mine: list[Any], old: list[Any], now: datetime) -> None:
+    """Stop the older deployments' tasks once the PRIMARY one's are all RUNNING (minimumHealthyPercent 100)."""
+    started = [life(t).started_at for t in mine]
+    if len(mine) < service.desired_count or not all(started):
+        return
+    when = max([s for s in started if s] or [now])
+    for task in old:
+        request_stop(task, code="ServiceSchedulerInitiated",
+                     reason=f"Scaling activity initiated by (deployment {lk.deployments[0]['id']})", when=when)
+    _event(lk, when, f"(service {service.name}) has stopped {len(old)} running tasks: {_tasks_text(old)}")
+
+
+def _complete(service: Any, lk: ServiceLife, mine: list[Any], now: datetime) -> None:
+    """The rollout is COMPLETED when only the PRIMARY deployment is left and all its tasks are RUNNING."""
+    primary = lk.deployments[0]
     running = [t for t in mine if life(t).state() in RUNNING_STATES]
-    if (primary["rolloutState"] == "IN_PROGRESS" and len(kept) == 1 and len(running) == service.desired_count):
-        when = max([life(t).started_at for t in running if life(t).started_at] or [now])
-        primary["rolloutState"] = "COMPLETED"
-        primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."
-        primary["updatedAt"] = when
-        _event(lk, when, f"(service {service.name}) has reached a steady state.")
+    if primary["rolloutState"] != "IN_PROGRESS" or len(lk.deployments) != 1 or len(running) != service.desired_count:
+        return
+    when = max([life(t).started_at for t in running if life(t).started_at] or [now])
+    primary["rolloutState"] = "COMPLETED"
+    primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."
+    primary["updatedAt"] = when
+    _event(lk, when, f"(service {service.name}) has reached a steady state.")
 
 
 def _start(backend: Any, service: Any, lk: ServiceLife, deployment: dict[str, Any], n: int, live: list[Any],
            now: datetime) -> list[Any]:
     cluster = backend.clusters.get(service.cluster_name)
     td = backend.describe_task_definition(deployment["taskDefinition"])
-    fargate = mock_rules.uses_fargate(lk.launch, lk.strategy)
-    if not fargate:
-        instances = [ci for ci in backend.container_instances.get(cluster.name, {}).values() if ci.status == "ACTIVE"]
-        if not instances:
-            problem = (f"service {service.name} was unable to place a task because no container instance met all "
-                       "of its requirements. Reason: No Container Instances were found in your cluster.")
-            if lk.last_placement_problem != problem:
-                lk.last_placement_problem = problem
-                _event(lk, now, problem)
-            return []
+    if not rules.uses_fargate(lk.launch, lk.strategy) and not _has_instances(backend, cluster):
+        problem = (f"service {service.name} was unable to place a task because no container instance met all "
+                   "of its requirements. Reason: No Container Instances were found in your cluster.")
+        if lk.last_placement_problem != problem:
+            lk.last_placement_problem = problem
+            _event(lk, now, problem)
+        return []
     providers = placement.place(n, lk.strategy, _provider_counts(live)) if lk.strategy else [None] * n
     started = []
     for i, provider in enumerate(providers):
         started += launch(backend, cluster, td, network=service.network_configuration or None,
                           index=len(live) + i, launch_type=lk.launch, provider=provider,
                           started_by=deployment["id"], group=f"service:{service.name}",
-                          tags=_propagated_tags(backend, service, td), overrides=None,
+                          tags=_propagated_tags(service, td), overrides=None,
                           platform_version=raw(service, "platform_version"))
-    _event(lk, now, f"(service {service.name}) has started {len(started)} tasks: "
-           + " ".join(f"(task {_short_id(t)})." for t in started))
+    _event(lk, now, f"(service {service.name}) has started {len(started)} tasks: {_tasks_text(started)}")
     return started
 
 
+def _has_instances(backend: Any, cluster: Any) -> bool:
+    return any(ci.status == "ACTIVE" for ci in backend.container_instances.get(cluster.name, {}).values())
+
+
 def settle_backend(backend: Any) -> None:
-    """Settle one account-region: tasks (logs, ENIs), then every service."""
-    if not mock.enabled():
-        return
+    """Settle one account-region: every service, then tasks (logs, ENIs)."""
+    if not enabled():
+        return  # the clock moved while the layer was off: nothing of labkit's to move
     with LOCK:
         for service in list(backend.services.values()):
             reconcile(backend, service)
@@ -223,17 +235,16 @@ def settle_backend(backend: Any) -> None:
 
 
 def settle_account(account: str) -> None:
-    """Settle every region of an account (the clock moved)."""
-    from moto.ecs.models import ecs_backends
-
+    """Settle every region of an account (its clock moved)."""
     regions = dict.get(ecs_backends, account)
-    if not regions:
-        return
-    for backend in list(dict.values(regions)):
+    for backend in list(dict.values(regions)) if regions else []:
         settle_backend(backend)
 
 
-# --- counts laid over moto's Service and Cluster -----------------------------------------------------------
+when_time_moves(settle_account)
+
+
+# --- counts laid over moto's Service and Cluster -----------------------------------------------------------------
 def _count(service: Any, states: tuple[str, ...], deployment: str | None = None) -> int:
     return sum(1 for t in _service_tasks(service._backend, service)
                if life(t).is_live() and life(t).state() in states
@@ -255,23 +266,18 @@ def _deployments(service: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _has_service_life(service: Any) -> bool:
-    return mock.enabled() and service.__dict__.get("_lk") is not None
+def _cluster_backend(cluster: Any) -> Any:
+    return ecs_backends[cluster.arn.split(":")[4]][cluster.region_name]
 
 
 def _cluster_tasks(cluster: Any, states: tuple[str, ...]) -> int:
-    from moto.ecs.models import ecs_backends
-
-    backend = ecs_backends[cluster.arn.split(":")[4]][cluster.region_name]
-    return sum(1 for t in backend.tasks.get(cluster.name, {}).values()
+    return sum(1 for t in _cluster_backend(cluster).tasks.get(cluster.name, {}).values()
                if life(t) is not None and life(t).state() in states)
 
 
 def _cluster_services(cluster: Any) -> int:
-    from moto.ecs.models import ecs_backends
-
-    backend = ecs_backends[cluster.arn.split(":")[4]][cluster.region_name]
-    return sum(1 for s in backend.services.values() if s.cluster_name == cluster.name and s.status == "ACTIVE")
+    return sum(1 for s in _cluster_backend(cluster).services.values()
+               if s.cluster_name == cluster.name and s.status == "ACTIVE")
 
 
 SERVICE_FIELDS: dict[str, Any] = {
@@ -291,151 +297,124 @@ CLUSTER_FIELDS: dict[str, Any] = {
     "pending_tasks_count": lambda c: _cluster_tasks(c, PENDING_STATES),
     "active_services_count": _cluster_services,
 }
+for _name, _compute in SERVICE_FIELDS.items():
+    overlay(Service, _name, _compute, active=lambda s: s.__dict__.get("_lk") is not None)
+for _name, _compute in CLUSTER_FIELDS.items():
+    overlay(Cluster, _name, _compute, active=lambda c: True)
 
 
-# --- installing ---------------------------------------------------------------------------------------------
-_ORIGINAL: dict[str, Any] = {}
-_installed = False
-
-
-def install() -> None:
-    """Wrap RunTask, the service calls and the per-request backend lookup (to settle first), once."""
-    global _installed
-    if _installed:
-        return
-    from moto.ecs.models import Cluster, Service
-    from moto.ecs.models import EC2ContainerServiceBackend as Backend
-    from moto.ecs.responses import EC2ContainerServiceResponse as Response
-
-    _ORIGINAL.update(run_task=Backend.run_task, create_service=Backend.create_service,
-                     update_service=Backend.update_service, delete_service=Backend.delete_service)
-    original_backend_property = Response.ecs_backend
-    original_create_response = Response.create_service
-
-    for name, compute in SERVICE_FIELDS.items():
-        overlay(Service, name, compute, active=_has_service_life)
-    for name, compute in CLUSTER_FIELDS.items():
-        overlay(Cluster, name, compute, active=lambda c: mock.enabled())
-
-    def run_task(self: Any, cluster_str: str, task_definition_str: str, count: int, overrides: Any,
-                 started_by: str, tags: Any, launch_type: str | None, networking_configuration: Any = None,
-                 group: str | None = None, platform_version: str | None = None,
-                 capacity_provider_strategy: Any = None) -> list[Any]:
-        if not mock.enabled():
-            return _ORIGINAL["run_task"](self, cluster_str, task_definition_str, count, overrides, started_by, tags,
-                                         launch_type, networking_configuration, group, platform_version,
-                                         capacity_provider_strategy)
-        with LOCK:
-            cluster = self._get_cluster(cluster_str)
-            td = self.describe_task_definition(task_definition_str)
-            launch_type, strategy = mock_rules.check_run_task(self, cluster, td, count, launch_type,
-                                                              capacity_provider_strategy, networking_configuration,
-                                                              platform_version)
-            network = normalise_network(self, networking_configuration) if td.network_mode == "awsvpc" else None
-            providers = placement.place(count, strategy) if strategy else [None] * count
-            tasks: list[Any] = []
-            for i, provider in enumerate(providers):
-                tasks += launch(self, cluster, td, network=network, index=i, launch_type=launch_type,
-                                provider=provider, started_by=started_by or "", group=group or f"family:{td.family}",
-                                tags=tags, overrides=overrides, platform_version=platform_version)
-            return tasks
-
-    def create_service(self: Any, cluster_str: str, service_name: str, desired_count: int,
-                       task_definition_str: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        if not mock.enabled():
-            return _ORIGINAL["create_service"](self, cluster_str, service_name, desired_count, task_definition_str,
-                                               *args, **kwargs)
-        with LOCK:
-            extras = getattr(_extras, "value", None) or {}
-            _extras.value = None
-            bound = _bind_create(args, kwargs)
-            cluster = self._get_cluster(cluster_str)
-            td = self.describe_task_definition(task_definition_str) if task_definition_str else None
-            launch_type, strategy = mock_rules.check_create_service(
-                self, cluster, service_name, td, bound.get("launch_type"), extras.get("capacityProviderStrategy"),
-                bound.get("network_configuration"))
-            if td is not None and td.network_mode == "awsvpc":
-                bound["network_configuration"] = normalise_network(self, bound.get("network_configuration"))
-            bound["launch_type"] = launch_type or "FARGATE"
-            service = _ORIGINAL["create_service"](self, cluster_str, service_name, desired_count,
-                                                  td.arn if td else None, **bound)
-            now = mock.now(self.account_id)
-            lk = ServiceLife(account=self.account_id, created=now, launch=launch_type, strategy=strategy)
-            service.__dict__["_lk"] = lk
-            if extras.get("deploymentConfiguration"):
-                service.deployment_configuration = {**DEPLOYMENT_CONFIGURATION, **extras["deploymentConfiguration"]}
-            if td is not None:
-                lk.deployments = [_deployment(service, td.arn, now, lk)]
-            reconcile(self, service)
-            return service
-
-    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
-        if not mock.enabled():
-            return _ORIGINAL["update_service"](self, service_properties)
-        with LOCK:
-            props = dict(service_properties)
-            cluster = self._get_cluster(props.get("cluster", "default"))
-            service = self._get_service(cluster.name, props["service"].split("/")[-1])
-            lk: ServiceLife | None = service.__dict__.get("_lk")
-            td_str = props.get("task_definition")
-            td = self.describe_task_definition(td_str or service.task_definition)
-            strategy = props.get("capacity_provider_strategy")
-            mock_rules.check_update_service(cluster, service, td, strategy, props.get("network_configuration"))
-            if props.get("network_configuration") and td.network_mode == "awsvpc":
-                props["network_configuration"] = normalise_network(self, props["network_configuration"])
-            if td_str:
-                props["task_definition"] = td.arn
-            old_td, old_net = service.task_definition, service.network_configuration
-            result = _ORIGINAL["update_service"](self, props)
-            if lk is None:
-                return result
-            changed = td.arn != old_td or bool(props.get("force_new_deployment"))
-            if strategy and strategy != lk.strategy:
-                lk.strategy, lk.launch, changed = strategy, None, True
-            if props.get("network_configuration") and service.network_configuration != old_net:
-                changed = True
-            now = mock.now(self.account_id)
-            if changed or not lk.deployments:
-                for dep in lk.deployments:
-                    dep["status"] = "ACTIVE"
-                lk.deployments.insert(0, _deployment(service, td.arn, now, lk))
-            reconcile(self, service)
-            return result
-
-    def delete_service(self: Any, cluster_name: str, service_name: str, force: bool) -> Any:
-        result = _ORIGINAL["delete_service"](self, cluster_name, service_name, force)
-        if mock.enabled():
-            with LOCK:
-                reconcile(self, result)
-        return result
-
-    def ecs_backend(self: Any) -> Any:
-        backend = original_backend_property.fget(self)
-        settle_backend(backend)
-        return backend
-
-    def create_service_response(self: Any) -> Any:
-        _extras.value = {"capacityProviderStrategy": self._get_param("capacityProviderStrategy"),
-                         "deploymentConfiguration": self._get_param("deploymentConfiguration")}
-        try:
-            return original_create_response(self)
-        finally:
-            _extras.value = None
-
-    Backend.run_task = run_task
-    Backend.create_service = create_service
-    Backend.update_service = update_service
-    Backend.delete_service = delete_service
-    Response.ecs_backend = property(ecs_backend)
-    Response.create_service = create_service_response
-    _installed = True
+# --- on the API --------------------------------------------------------------------------------------------------
+@patch(Backend.run_task)
+def run_task(fn: Any, self: Any, cluster_str: str, task_definition_str: str, count: int, overrides: Any,
+             started_by: str, tags: Any, launch_type: str | None, networking_configuration: Any = None,
+             group: str | None = None, platform_version: str | None = None,
+             capacity_provider_strategy: Any = None) -> list[Any]:
+    """RunTask as Fargate does it: AWS's refusals, the network filled in, one task per placement."""
+    cluster = self._get_cluster(cluster_str)
+    td = self.describe_task_definition(task_definition_str)
+    launch_type, strategy = rules.check_run_task(self, cluster, td, count, launch_type, capacity_provider_strategy,
+                                                 networking_configuration, platform_version)
+    network = rules.normalise_network(self, networking_configuration) if td.network_mode == "awsvpc" else None
+    providers = placement.place(count, strategy) if strategy else [None] * count
+    tasks: list[Any] = []
+    for i, provider in enumerate(providers):
+        tasks += launch(self, cluster, td, network=network, index=i, launch_type=launch_type, provider=provider,
+                        started_by=started_by or "", group=group or f"family:{td.family}", tags=tags,
+                        overrides=overrides, platform_version=platform_version)
+    return tasks
 
 
 _CREATE_ARGS = ("load_balancers", "scheduling_strategy", "tags", "deployment_controller", "launch_type",
                 "service_registries", "platform_version", "propagate_tags", "network_configuration", "role_arn")
 
 
-def _bind_create(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    bound = dict(zip(_CREATE_ARGS, args, strict=False))
-    bound.update(kwargs)
-    return bound
+@patch(Backend.create_service)
+def create_service(fn: Any, self: Any, cluster_str: str, service_name: str, desired_count: int,
+                   task_definition_str: str | None = None, *args: Any,
+                   capacity_provider_strategy: list[dict[str, Any]] | None = None,
+                   deployment_configuration: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """CreateService with what moto's signature lacks (the strategy, the deployment configuration) as keywords."""
+    moto_args = {**dict(zip(_CREATE_ARGS, args, strict=False)), **kwargs}
+    cluster = self._get_cluster(cluster_str)
+    td = self.describe_task_definition(task_definition_str) if task_definition_str else None
+    launch_type, strategy = rules.check_create_service(self, cluster, service_name, td, moto_args.get("launch_type"),
+                                                       capacity_provider_strategy,
+                                                       moto_args.get("network_configuration"))
+    if td is not None and td.network_mode == "awsvpc":
+        moto_args["network_configuration"] = rules.normalise_network(self, moto_args.get("network_configuration"))
+    moto_args["launch_type"] = launch_type or "FARGATE"
+    service = fn(self, cluster_str, service_name, desired_count, td.arn if td else None, **moto_args)
+    now = account_now(self.account_id)
+    lk = ServiceLife(account=self.account_id, created=now, launch=launch_type, strategy=strategy)
+    service.__dict__["_lk"] = lk
+    if deployment_configuration:
+        service.deployment_configuration = {**DEPLOYMENT_CONFIGURATION, **deployment_configuration}
+    if td is not None:
+        lk.deployments = [_deployment(service, td.arn, now, lk)]
+    reconcile(self, service)
+    return service
+
+
+@patch(Backend.update_service)
+def update_service(fn: Any, self: Any, service_properties: dict[str, Any]) -> Any:
+    """UpdateService: AWS's refusals, then a new deployment when the task definition, strategy or network changes."""
+    props = dict(service_properties)
+    cluster = self._get_cluster(props.get("cluster", "default"))
+    service = self._get_service(cluster.name, props["service"].split("/")[-1])
+    lk: ServiceLife | None = service.__dict__.get("_lk")
+    td = self.describe_task_definition(props.get("task_definition") or service.task_definition)
+    strategy = props.get("capacity_provider_strategy")
+    rules.check_update_service(cluster, service, td, strategy, props.get("network_configuration"))
+    if props.get("network_configuration") and td.network_mode == "awsvpc":
+        props["network_configuration"] = rules.normalise_network(self, props["network_configuration"])
+    if props.get("task_definition"):
+        props["task_definition"] = td.arn
+    old_td, old_net = service.task_definition, service.network_configuration
+    result = fn(self, props)
+    if lk is None:
+        return result  # a service made while the layer was off stays moto's
+    changed = td.arn != old_td or bool(props.get("force_new_deployment"))
+    if strategy and strategy != lk.strategy:
+        lk.strategy, lk.launch, changed = strategy, None, True
+    if props.get("network_configuration") and service.network_configuration != old_net:
+        changed = True
+    if changed or not lk.deployments:
+        for dep in lk.deployments:
+            dep["status"] = "ACTIVE"
+        lk.deployments.insert(0, _deployment(service, td.arn, account_now(self.account_id), lk))
+    reconcile(self, service)
+    return result
+
+
+@patch(Backend.delete_service)
+def delete_service(fn: Any, self: Any, cluster_name: str, service_name: str, force: bool) -> Any:
+    """DeleteService: the service goes INACTIVE and its scheduler stops its tasks."""
+    service = fn(self, cluster_name, service_name, force)
+    reconcile(self, service)  # INACTIVE now: its scheduler stops its tasks
+    return service
+
+
+def find_task(backend: Any, cluster_name: str, task_str: str) -> Any:
+    """The task of a cluster named by id or ARN, or None."""
+    task_id = task_str.split("/")[-1]
+    for arn, task in backend.tasks.get(cluster_name, {}).items():
+        if arn == task_str or arn.split("/")[-1] == task_id:
+            return task
+    return None
+
+
+@patch(Backend.stop_task)
+def stop_task(fn: Any, self: Any, cluster_str: str, task_str: str, reason: str | None) -> Any:
+    """StopTask: the task's stop sequence begins on the clock; an unknown task is AWS's error, not a crash."""
+    cluster = self._get_cluster(cluster_str)
+    task = find_task(self, cluster.name, task_str or "")
+    if task is None:
+        raise rules.invalid("The referenced task was not found.")
+    lk = life(task)
+    if lk is None:
+        return fn(self, cluster_str, task_str, reason)
+    if task.container_instance_arn and lk.is_live():
+        fn(self, cluster_str, task_str, reason)
+    request_stop(task, code="UserInitiated", reason=reason or "Task stopped by user")
+    settle_backend(self)
+    return task

@@ -1,17 +1,12 @@
 """The Fargate task lifecycle on the simulated clock, and the fields moto's `describe_tasks` lacks.
 
-A task's state is a function of simulated time, so it never depends on how often it is described.
-Durations are labkit's choice (AWS publishes none; a start of 30-45 s is typical, see
-`facts()["lifecycle"]`), counted from `createdAt`:
-
-    PROVISIONING 0 s -> PENDING 10 s (image pull 10-28 s) -> ACTIVATING 30 s -> RUNNING 35 s (startedAt)
-
-and from the moment a stop begins (stop_task, scale-in, the end of a Spot warning):
-
-    DEACTIVATING 0 s -> STOPPING 5 s (stoppingAt) -> DEPROVISIONING 10 s (executionStoppedAt) -> STOPPED 20 s
+A task's state is a function of simulated time (the timings are `labkit.model.lifecycle`'s), so it never depends
+on how often it is described. Each moto task labkit starts carries a `Life`: when it was created, when it was
+told to stop and why, its size, capacity provider and network interface. The fields DescribeTasks shows are
+computed from it (`TASK_FIELDS`, `CONTAINER_FIELDS`, laid over moto's Task and Container).
 
 A task whose subnet has no way to its image's registry (see `labkit.model.pulls`) stays PENDING while the pull
-retries, and at 70 s gives up: it stops with stopCode TaskFailedToStart and CannotPullContainerError, never
+retries, and at PULL_GIVES_UP it stops with stopCode TaskFailedToStart and CannotPullContainerError, never
 having started. Its desired status stays RUNNING until then, as on AWS.
 
 At RUNNING, containers with the awslogs driver write a few startup lines to their log stream
@@ -20,24 +15,34 @@ At RUNNING, containers with the awslogs driver write a few startup lines to thei
 
 from __future__ import annotations
 
-import ipaddress
-import random
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from labkit import mock
+from moto.ecs.models import Container, Task
+from moto.moto_api._internal import mock_random
+
+from labkit.data import facts
+from labkit.mock import ec2
+from labkit.mock.accounts import now as account_now
+from labkit.mock.logs import write_startup_logs
+from labkit.mock.patch import overlay, raw
+from labkit.mock.pulls import pull_failure
+from labkit.mock.state import enabled
 from labkit.model import pulls
-
-LOCK = threading.RLock()  # one lock for the whole mock layer (moto's server answers on several threads)
-
-START = (("PROVISIONING", 0), ("PENDING", 10), ("ACTIVATING", 30), ("RUNNING", 35))
-PULL_STARTED, PULL_STOPPED, STARTED = 10, 28, 35
-PULL_GIVES_UP = 70  # labkit's choice, as above: AWS documents the error, not how long the retries take
-STOP = (("DEACTIVATING", 0), ("STOPPING", 5), ("DEPROVISIONING", 10), ("STOPPED", 20))
-STOPPING_AT, EXECUTION_STOPPED, STOPPED_AT = 5, 10, 20
-PLATFORM_VERSION = "1.4.0"
+from labkit.model.lifecycle import (
+    EXECUTION_STOPPED,
+    PLATFORM_VERSION,
+    PULL_GIVES_UP,
+    PULL_STARTED,
+    PULL_STOPPED,
+    START,
+    STARTED,
+    STOP,
+    STOPPED_AT,
+    STOPPING_AT,
+    phase,
+)
 
 
 @dataclass
@@ -63,17 +68,15 @@ class Life:
     logged: bool = False
     eni_deleted: bool = False
     attachment_id: str = ""
-    runtime_ids: list[str] = field(default_factory=list)
 
     def now(self) -> datetime:
-        return mock.now(self.account)
+        return account_now(self.account)
 
     def state(self, now: datetime | None = None) -> str:
         now = now or self.now()
         if self.stop_begins is not None and now >= self.stop_begins:
-            elapsed = (now - self.stop_begins).total_seconds()
-            return _phase(STOP, elapsed)
-        return _phase(START[:2] if self.pull_fails else START, (now - self.created).total_seconds())
+            return phase(STOP, (now - self.stop_begins).total_seconds())
+        return phase(START[:2] if self.pull_fails else START, (now - self.created).total_seconds())
 
     def at(self, offset: float, now: datetime | None = None) -> datetime | None:
         """createdAt + offset, if that moment has come and came before any stop began."""
@@ -87,6 +90,7 @@ class Life:
         return when
 
     def after_stop(self, offset: float, now: datetime | None = None) -> datetime | None:
+        """The moment the stop began + offset, if it has come."""
         if self.stop_begins is None:
             return None
         when = self.stop_begins + timedelta(seconds=offset)
@@ -105,65 +109,17 @@ class Life:
         return not self.stop_due()
 
 
-def _phase(table: tuple[tuple[str, int], ...], elapsed: float) -> str:
-    current = table[0][0]
-    for name, begins in table:
-        if elapsed >= begins:
-            current = name
-    return current
-
-
 def life(task: Any) -> Life | None:
-    """The labkit timeline of a moto task (None for tasks made while the layer was off)."""
+    """The labkit timeline of a moto task (None for tasks made while the layer was off, or while it is off)."""
     found = task.__dict__.get("_lk")
-    return found if found is not None and mock.enabled() else None
+    return found if found is not None and enabled() else None
 
 
-# --- properties laid over moto's Task, Container -------------------------------------------------------
-def _class_attr(cls: type, name: str) -> Any:
-    for klass in cls.__mro__:
-        if name in klass.__dict__:
-            return klass.__dict__[name]
-    return None
-
-
+# --- the fields DescribeTasks shows, computed from a task's Life ----------------------------------------------
 def _is_labkit(obj: Any) -> bool:
-    return life(_owner(obj)) is not None
-
-
-def overlay(cls: type, name: str, compute: Any, active: Any = _is_labkit) -> None:
-    """Make `cls.name` computed for labkit's objects (`active(obj)`), and moto's own attribute otherwise."""
-    raw = f"_lk_raw_{name}"
-    base = _class_attr(cls, name)
-
-    def fget(self: Any) -> Any:
-        if active(self):
-            return compute(self)
-        if isinstance(base, property):
-            return base.fget(self)
-        return self.__dict__.get(raw)
-
-    def fset(self: Any, value: Any) -> None:
-        if isinstance(base, property):
-            if base.fset is not None:
-                base.fset(self, value)
-        else:
-            self.__dict__[raw] = value
-
-    setattr(cls, name, property(fget, fset))
-
-
-def raw(obj: Any, name: str) -> Any:
-    """moto's own value of an overlaid attribute."""
-    return obj.__dict__.get(f"_lk_raw_{name}")
-
-
-def _owner(obj: Any) -> Any:
-    return obj.__dict__.get("_lk_task", obj)
-
-
-def _task_status(task: Any) -> str:
-    return task._lk.state()
+    """A task labkit started, or a container of one."""
+    task = obj.__dict__.get("_lk_task", obj)
+    return task.__dict__.get("_lk") is not None
 
 
 def _desired(task: Any) -> str:
@@ -177,6 +133,7 @@ def _fargate_or(value_if_fargate: Any, name: str) -> Any:
 
 
 def _version(task: Any) -> int:
+    """DescribeTasks' `version`: one more for every state change so far."""
     lk: Life = task._lk
     elapsed = (lk.now() - lk.created).total_seconds()
     version = 1 + sum(1 for _, begins in START[1:] if elapsed >= begins and lk.at(begins) is not None)
@@ -193,7 +150,7 @@ def _attachments(task: Any) -> list[dict[str, Any]]:
     status = {"PROVISIONING": "PRECREATED", "DEPROVISIONING": "DELETED", "STOPPED": "DELETED"}.get(state, "ATTACHED")
     details = [{"name": "subnetId", "value": lk.subnet_id}, {"name": "networkInterfaceId", "value": lk.eni_id},
                {"name": "macAddress", "value": task.__dict__.get("_lk_mac", "")},
-               {"name": "privateDnsName", "value": _dns_name(lk.private_ip or "", task.region_name)},
+               {"name": "privateDnsName", "value": ec2.dns_name(lk.private_ip or "", task.region_name)},
                {"name": "privateIPv4Address", "value": lk.private_ip}]
     return [{"id": lk.attachment_id, "type": "ElasticNetworkInterface", "status": status, "details": details}]
 
@@ -202,9 +159,19 @@ def _stop_code(task: Any) -> str | None:
     lk: Life = task._lk
     if not lk.stop_due():
         return None
-    if lk.warning_code and lk.state() in ("RUNNING",):
+    if lk.warning_code and lk.state() == "RUNNING":
         return lk.warning_code
     return lk.stop_code
+
+
+def resolved_platform_version(obj: Any) -> str:
+    """The platform version a task or service runs on: the one it was given, or what LATEST means."""
+    given = raw(obj, "platform_version")
+    return given if given not in (None, "", "LATEST") else PLATFORM_VERSION
+
+
+def _default_ephemeral(task: Any) -> dict[str, int]:
+    return {"sizeInGiB": int(facts()["limits"]["ephemeral_storage"]["default_gib"])}
 
 
 def _container_status(container: Any) -> str:
@@ -239,7 +206,7 @@ def _container_runtime(container: Any) -> str | None:
 
 
 TASK_FIELDS: dict[str, Any] = {
-    "status": _task_status,
+    "status": lambda t: t._lk.state(),
     "desired_status": _desired,
     "created_at": lambda t: t._lk.created,
     "pull_started_at": lambda t: t._lk.at(PULL_STARTED),
@@ -258,11 +225,10 @@ TASK_FIELDS: dict[str, Any] = {
     "health_status": lambda t: "UNKNOWN",
     "attachments": _attachments,
     "launch_type": _fargate_or(lambda t: "FARGATE", "launch_type"),
-    "platform_version": _fargate_or(lambda t: raw(t, "platform_version") if raw(t, "platform_version") not in
-                                    (None, "", "LATEST") else PLATFORM_VERSION, "platform_version"),
+    "platform_version": _fargate_or(resolved_platform_version, "platform_version"),
     "platform_family": _fargate_or(lambda t: "Linux", "platform_family"),
     "capacity_provider_name": lambda t: t._lk.capacity_provider,
-    "ephemeral_storage": _fargate_or(lambda t: {"sizeInGiB": _default_ephemeral()}, "ephemeral_storage"),
+    "ephemeral_storage": _fargate_or(_default_ephemeral, "ephemeral_storage"),
     "version": _version,
 }
 CONTAINER_FIELDS: dict[str, Any] = {
@@ -272,32 +238,31 @@ CONTAINER_FIELDS: dict[str, Any] = {
     "network_interfaces": _container_nics,
     "runtime_id": _container_runtime,
 }
+for _name, _compute in TASK_FIELDS.items():
+    overlay(Task, _name, _compute, active=_is_labkit)
+for _name, _compute in CONTAINER_FIELDS.items():
+    overlay(Container, _name, _compute, active=_is_labkit)
 
 
-def _default_ephemeral() -> int:
-    from labkit.data import facts
-
-    return int(facts()["limits"]["ephemeral_storage"]["default_gib"])
-
-
-def _dns_name(ip: str, region: str) -> str:
-    dashed = ip.replace(".", "-")
-    return f"ip-{dashed}.ec2.internal" if region == "us-east-1" else f"ip-{dashed}.{region}.compute.internal"
-
-
-# --- creating and stopping tasks ------------------------------------------------------------------------
+# --- creating and stopping tasks -------------------------------------------------------------------------------
 def annotate(task: Any, backend: Any, task_definition: Any, *, fargate: bool, capacity_provider: str | None,
              overrides: dict[str, Any] | None, created: datetime | None = None) -> None:
     """Give a freshly made moto task its timeline, size, containers and a network interface in its subnet."""
-    from moto.ecs.models import Container
-    from moto.moto_api._internal import mock_random
-
     overrides = overrides or {}
-    lk = Life(account=backend.account_id, created=created or mock.now(backend.account_id), fargate=fargate,
-              capacity_provider=capacity_provider if fargate else None,
-              attachment_id=str(mock_random.uuid4()))
+    lk = Life(account=backend.account_id, created=created or account_now(backend.account_id), fargate=fargate,
+              capacity_provider=capacity_provider if fargate else None, attachment_id=str(mock_random.uuid4()))
     lk.cpu = str(overrides.get("cpu") or task_definition.cpu or _sum(task_definition, "cpu") or "") or None
     lk.memory = str(overrides.get("memory") or task_definition.memory or _sum(task_definition, "memory") or "") or None
+    task.containers = _containers(task, backend, task_definition)
+    if task.attachments:
+        _adopt_eni(task, backend, lk)
+    task.__dict__["_lk"] = lk
+    if fargate and lk.subnet_id:
+        _fail_if_unpullable(task, backend, task_definition, lk)
+
+
+def _containers(task: Any, backend: Any, task_definition: Any) -> list[Any]:
+    """One moto Container per container definition (moto makes one for the whole task)."""
     containers = []
     for cdef in task_definition.container_definitions:
         c = Container(task_definition)
@@ -314,18 +279,23 @@ def annotate(task: Any, backend: Any, task_definition: Any, *, fargate: bool, ca
                            f"{task.cluster_name}/{task.id}/{mock_random.uuid4()}")
         c.health_status = "UNKNOWN"
         containers.append(c)
-    task.containers = containers
-    if task.attachments:
-        _adopt_eni(task, backend, lk)
-    task.__dict__["_lk"] = lk
-    if fargate and lk.subnet_id:
-        _fail_if_unpullable(task, backend, task_definition, lk)
+    return containers
+
+
+def _adopt_eni(task: Any, backend: Any, lk: Life) -> None:
+    """Give the ENI moto made an address inside its subnet and AWS's description, and remember it."""
+    details = {d["name"]: d["value"] for d in task.attachments[0]["details"]}
+    arn = f"arn:aws:ecs:{task.region_name}:{backend.account_id}:attachment/{lk.attachment_id}"
+    address = ec2.adopt_eni(backend.account_id, task.region_name, details.get("networkInterfaceId"),
+                            seed=task.id, attachment_arn=arn)
+    if address is not None:
+        lk.eni_id, lk.private_ip, lk.subnet_id = address.eni_id, address.private_ip, address.subnet_id
+        lk.availability_zone = address.availability_zone
+        task.__dict__["_lk_mac"] = address.mac
 
 
 def _fail_if_unpullable(task: Any, backend: Any, task_definition: Any, lk: Life) -> None:
     """Set a task that cannot reach its registry to fail its start when the pull gives up."""
-    from labkit.mock.pulls import pull_failure
-
     conf = (task.network_configuration or {}).get("awsvpcConfiguration") or {}
     public_ip = str(conf.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
     images = [cdef.get("image") or "" for cdef in task_definition.container_definitions]
@@ -343,37 +313,6 @@ def _sum(task_definition: Any, key: str) -> int:
     return total
 
 
-def _adopt_eni(task: Any, backend: Any, lk: Life) -> None:
-    """Give the ENI moto made an address inside its subnet and AWS's description, and remember it."""
-    from moto.ec2 import ec2_backends
-
-    details = {d["name"]: d["value"] for d in task.attachments[0]["details"]}
-    ec2 = ec2_backends[backend.account_id][task.region_name]
-    eni = ec2.enis.get(details.get("networkInterfaceId"))
-    if eni is None:
-        return
-    subnet = eni.subnet
-    network = ipaddress.IPv4Network(subnet.cidr_block)
-    used = {getattr(e, "private_ip_address", None) for e in ec2.enis.values()}
-    rng = random.Random(task.id)
-    ip = None
-    for _ in range(64):
-        candidate = str(network.network_address + rng.randrange(4, max(5, network.num_addresses - 1)))
-        if candidate not in used:
-            ip = candidate
-            break
-    ip = ip or str(network.network_address + 4)
-    eni.private_ip_address = ip
-    eni.private_ip_addresses = [{"Primary": True, "PrivateIpAddress": ip}]
-    eni.private_dns_name = _dns_name(ip, task.region_name)
-    eni.description = f"arn:aws:ecs:{task.region_name}:{backend.account_id}:attachment/{lk.attachment_id}"
-    eni.requester_managed = True
-    eni.interface_type = "interface"
-    lk.eni_id, lk.private_ip, lk.subnet_id = eni.id, ip, subnet.id
-    lk.availability_zone = subnet.availability_zone
-    task.__dict__["_lk_mac"] = eni.mac_address
-
-
 def request_stop(task: Any, *, code: str, reason: str, when: datetime | None = None,
                  delay_seconds: float = 0, warning_code: str | None = None) -> None:
     """Set a task's desired status to STOPPED at `when` (default now); its stop sequence begins after `delay`."""
@@ -386,7 +325,7 @@ def request_stop(task: Any, *, code: str, reason: str, when: datetime | None = N
     lk.stop_code, lk.stopped_reason, lk.warning_code = code, reason, warning_code
 
 
-# --- settling: what happens when time passes -------------------------------------------------------------
+# --- settling: what happens when time passes -------------------------------------------------------------------
 def settle_tasks(backend: Any) -> None:
     """Write startup logs of tasks that reached RUNNING and delete the network interfaces of stopped ones."""
     for cluster_tasks in backend.tasks.values():
@@ -394,41 +333,10 @@ def settle_tasks(backend: Any) -> None:
             lk = life(task)
             if lk is None:
                 continue
-            state = lk.state()
-            if not lk.logged and lk.at(STARTED) is not None:
+            started = lk.at(STARTED)
+            if not lk.logged and started is not None:
                 lk.logged = True
-                from labkit.mock.logs import write_startup_logs
-
-                write_startup_logs(task, backend, lk)
-            if state == "STOPPED" and lk.eni_id and not lk.eni_deleted:
+                write_startup_logs(task, backend, started, lk.cpu, lk.memory)
+            if lk.state() == "STOPPED" and lk.eni_id and not lk.eni_deleted:
                 lk.eni_deleted = True
-                _delete_eni(backend, task.region_name, lk.eni_id)
-
-
-def _delete_eni(backend: Any, region: str, eni_id: str) -> None:
-    from moto.ec2 import ec2_backends
-
-    ec2_backends[backend.account_id][region].enis.pop(eni_id, None)
-
-
-# --- installing -----------------------------------------------------------------------------------------
-_installed = False
-
-
-def install() -> None:
-    """Lay the lifecycle properties over moto's Task and Container classes (once)."""
-    global _installed
-    if _installed:
-        return
-    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
-    from moto.ecs.models import Container, Task
-
-    for name, compute in TASK_FIELDS.items():
-        overlay(Task, name, compute)
-    for name, compute in CONTAINER_FIELDS.items():
-        overlay(Container, name, compute)
-    # moto reads eni.private_dns_name, which exists only when the VPC has DNS hostnames on (create_vpc's
-    # default is off): AttributeError on run_task. A class default answers None, as EC2 does.
-    if not hasattr(NetworkInterface, "private_dns_name"):
-        NetworkInterface.private_dns_name = None  # type: ignore[attr-defined]
-    _installed = True
+                ec2.delete_eni(backend.account_id, task.region_name, lk.eni_id)
