@@ -17,7 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.data import facts
 from labkit.errors import InvalidInput, LabkitError
+from labkit.lab.guardrails import progress
 from labkit.lab.session import Lab
 from labkit.lab.tagging import ROLE_PATH, TAG_LAB, of_lab
 from labkit.model.rules import problems
@@ -575,8 +577,6 @@ def wait_steady(lab: Lab, cluster: Cluster | str, service: Service | str,
     in real mode, by default, each poll is shown to the learner as a notice (labkit.lab.guardrails.progress).
     """
     if on_progress is None and lab.mode == "real":
-        from labkit.lab.guardrails import progress
-
         on_progress = progress(lab)
     for attempt in range(POLL_ATTEMPTS):
         current = describe_service(lab, cluster, service)
@@ -618,8 +618,6 @@ def _task_result(raw: dict[str, Any]) -> Task:
 def run_task(lab: Lab, cluster: Cluster | str, task_definition: TaskDefinition | str, *, network: Network,
              count: int = 1, spot: bool = False, wait: bool = True) -> list[Task]:
     """Run one-off tasks (on FARGATE, or FARGATE_SPOT with spot=True); by default wait until they run."""
-    from labkit.data import facts
-
     limit = int(facts()["limits"]["tasks_per_run_task"]["value"])
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limit:
         raise InvalidInput(f"count={count!r}; run_task starts 1 to {limit} tasks per call.")

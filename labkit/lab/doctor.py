@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from labkit.lab.connect import MODE_ENV, MODES, current_mode
+from labkit.mock import versions
 from labkit.model.text import ShownAsText
 
 GRAPHVIZ_FIX = (
@@ -104,8 +105,6 @@ def doctor() -> Report:
     for label, dist in (("boto3", "boto3"), ("moto", "moto"), ("JupyterLab", "jupyterlab"),
                         ("ipywidgets", "ipywidgets"), ("nbval", "nbval"), ("graphviz (Python)", "graphviz")):
         checks.append(_package_check(label, dist))
-    from labkit.mock import versions
-
     pinned = versions.moto_mismatch()
     if pinned:
         checks.append(Check("moto version", pinned, False, versions.MOTO_FIX))

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from labkit.data import facts
 from labkit.lab.tagging import of_lab
+from labkit.model.pricing import fargate_cost
 from labkit.model.text import ShownAsText
 from labkit.model.units import gb, round_to_total, vcpu
 
@@ -116,9 +118,6 @@ def _seconds(task: dict[str, Any], now: datetime) -> float:
 
 def bill(lab: Any) -> Bill:
     """Price every Fargate task the lab can see (in a shared account: the ones tagged with its id)."""
-    from labkit.data import facts
-    from labkit.model.pricing import fargate_cost
-
     ecs = lab.client("ecs")
     now = lab.clock.now()
     charges: list[TaskCharge] = []

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from labkit.errors import InvalidInput
-from labkit.lab import meter, services, tagging, teardown
+from labkit.lab import guardrails, meter, services, tagging, teardown
 
 ACCOUNT_HEADER = "x-moto-account-id"  # moto picks the account of a request from this header
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
@@ -102,8 +102,6 @@ class Lab:
         from botocore.config import Config
 
         if self.mode == "real":
-            from labkit.lab import guardrails
-
             client = self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
             tagging.install(self, client, services.row(service_name).tags)
             guardrails.install(self, client)

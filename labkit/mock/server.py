@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from labkit import mock
 from labkit.errors import InvalidInput, LabkitError
 
 HOST = "127.0.0.1"
@@ -65,8 +66,6 @@ class ControlAPI:
 
     @staticmethod
     def handle(action: str, body: dict[str, Any]) -> dict[str, Any]:
-        from labkit import mock
-
         if action == "ping":
             return {"server": "labkit", "api": 1}
         if action == "accounts":
@@ -129,8 +128,6 @@ def start_server(port: int = 0) -> ServerHandle:
         raise InvalidInput(f"port {port!r}: give a TCP port from 1 to 65535, or 0 for any free port.")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
-
-    from labkit import mock
 
     mock.apply()
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AmazonECSTaskExecutionRolePolicy & co.
@@ -201,8 +198,6 @@ def serve_forever(target: int | ServerHandle = DEFAULT_PORT, announce: Callable[
     that `aws ecs wait ...` in a terminal works as on AWS. `announce(text)` hears how to reach it. A server
     started here is stopped on the way out; a handle passed in is left for its owner to stop.
     """
-    from labkit import mock
-
     mock.follow_wall_time(True)
     handle = start_server(target) if isinstance(target, int) else target
     _write_state(handle.url)

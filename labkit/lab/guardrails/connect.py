@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit import mock
+from labkit.data import facts
 from labkit.errors import GuardrailError
 from labkit.lab.guardrails.calls import size_or_none
 from labkit.lab.guardrails.notices import say
 from labkit.lab.guardrails.spend import Charge, Ledger, ledger, service_key, task_key
 from labkit.lab.tagging import of_lab
-from labkit.model import placement
+from labkit.model import placement, pricing
 
 MOCK_RUNNING = ("this kernel runs mock mode: moto answers every AWS call made in it (with fake credentials), so "
                 "a real lab here would not reach AWS. Restart the kernel and connect in real mode before any mock "
@@ -25,8 +27,6 @@ def masked_account(account_id: str) -> str:
 
 def priced_regions() -> list[str]:
     """The regions labkit has Fargate prices for (real mode refuses others: it could not show costs)."""
-    from labkit.model import pricing
-
     return pricing.regions()
 
 
@@ -34,8 +34,6 @@ def mock_running(lab: Any) -> bool:
     """Whether the in-process mock would answer this lab's calls instead of AWS (not for a lab given an endpoint)."""
     if lab.endpoint_url:
         return False  # a local endpoint: moto's in-process mock does not intercept it
-    from labkit import mock
-
     return mock.in_process()
 
 
@@ -49,8 +47,6 @@ def check_connect(lab: Any) -> None:
                              f"could not show what you spend. Use one of: {', '.join(regions)}.")
     account = _account(lab)
     book = ledger(lab)
-    from labkit.data import facts
-
     where = f" at {lab.endpoint_url}" if lab.endpoint_url else ""
     say(lab, f"Real AWS{where}: account {masked_account(account)}, region {lab.region}, lab {lab.id}, budget "
              f"${lab.budget_usd:.2f}. Everything is tagged labkit:lab={lab.id}; lab.teardown() removes it. "

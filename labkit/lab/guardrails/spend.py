@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from labkit.model.pricing import fargate_cost
 from labkit.model.units import short_name, size_text
 
 #: A lab's projection assumes what runs now keeps running this long (a lesson, with margin).
@@ -41,8 +42,6 @@ class Charge:
         on-demand rate: Spot prices move, and the budget must hold whatever they do."""
         if not self.tasks:
             return 0.0
-        from labkit.model.pricing import fargate_cost
-
         return fargate_cost(self.vcpu, self.memory_gb, max(seconds, 0.0), tasks=self.tasks, region=region,
                             arch=self.arch, os=self.os, ephemeral_gb=self.ephemeral_gb).total
 
