@@ -269,6 +269,115 @@ class Cost(ShownAsText):
         return data
 
 
+def _check_eks(platform: str, spot: bool, os_name: str, arch: str) -> None:
+    """EKS on Fargate runs Linux X86_64 Pods, and never on Spot."""
+    f = facts()
+    if platform != "EKS":
+        return
+    if spot:
+        raise InvalidInput(f"Fargate Spot is not available on EKS ({f['discounts']['spot_available']}). "
+                           "Use spot=False, or platform='ECS'.")
+    if os_name == "WINDOWS" or arch == "ARM64":
+        refused = [n for n in f["eks"]["not_supported"] if n.startswith(("No Arm", "No Windows"))]
+        raise InvalidInput(f"EKS on Fargate runs Linux X86_64 Pods only ({'; '.join(refused)}). "
+                           "Use os='LINUX', arch='X86_64', or platform='ECS'.")
+
+
+def _check_storage(ephemeral_gb: Any, platform: str, os_name: str) -> float:
+    """Ephemeral storage within the platform's maximum (Windows tasks keep the free default)."""
+    f = facts()
+    max_storage = (f["eks"]["ephemeral_storage"]["max_gib"] if platform == "EKS"
+                   else f["limits"]["ephemeral_storage"]["max_gib"])
+    gb = _real(ephemeral_gb, "ephemeral_gb", allow_zero=True, example=f"GB of ephemeral storage, at most {max_storage}")
+    if gb > max_storage:
+        raise InvalidInput(f"ephemeral_gb {gb:g} is above the {platform} Fargate maximum of "
+                           f"{max_storage} GB; choose at most {max_storage}.")
+    free = f["billing"]["free_storage_gb"]
+    if os_name == "WINDOWS" and gb > free and not f["windows"]["ephemeral_storage_configurable"]:
+        raise InvalidInput("Windows tasks on Fargate cannot configure ephemeral storage; ephemeral_gb must "
+                           f"be at most the default {free} GB.")
+    return gb
+
+
+def _check_savings_plan(savings_plan_pct: Any, spot: bool) -> float:
+    """A Savings Plan percentage within what AWS says it saves at most, and never with Spot."""
+    max_pct = facts()["discounts"]["savings_plan_max_discount_pct"]
+    pct = _real(savings_plan_pct, "savings_plan_pct", allow_zero=True, example=f"a percentage from 0 to {max_pct}")
+    if pct > max_pct:
+        raise InvalidInput(f"savings_plan_pct {pct:g} is above the {max_pct}% that AWS says Compute Savings "
+                           f"Plans save at most on Fargate; choose 0 to {max_pct}.")
+    if pct and spot:
+        raise InvalidInput("Savings Plans do not apply to Fargate Spot; use savings_plan_pct=0 with "
+                           "spot=True.")
+    return pct
+
+
+def _inputs(vcpu: Any, memory_gb: Any, seconds: Any, tasks: Any, region: str, arch: Any, os: Any,
+            ephemeral_gb: Any, spot: Any, savings_plan_pct: Any, platform: Any) -> dict[str, Any]:
+    """Every input of `fargate_cost` checked and normalised, or InvalidInput saying what to give instead."""
+    if not isinstance(spot, bool):
+        raise InvalidInput(f"spot {spot!r} must be True or False.")
+    checked = {"vcpu": _real(vcpu, "vcpu", example="vCPUs such as 0.25 or 1"),
+               "memory_gb": _real(memory_gb, "memory_gb", example="GB such as 0.5 or 2"),
+               "seconds": _real(seconds, "seconds", allow_zero=True, example="the run time of one task in seconds"),
+               "tasks": _count(tasks, "tasks"), "region": region, "arch": _arch(arch), "os": normalize_os(os),
+               "spot": spot, "platform": _platform(platform)}
+    _check_eks(checked["platform"], spot, checked["os"], checked["arch"])
+    checked["ephemeral_gb"] = _check_storage(ephemeral_gb, checked["platform"], checked["os"])
+    checked["savings_plan_pct"] = _check_savings_plan(savings_plan_pct, spot)
+    order = ("vcpu", "memory_gb", "seconds", "tasks", "region", "arch", "os", "ephemeral_gb", "spot",
+             "savings_plan_pct", "platform")
+    return {key: checked[key] for key in order}
+
+
+def _extra_storage_gb(i: dict[str, Any], r: Rates) -> float:
+    """GB of ephemeral storage above the free amount, which only then has a price."""
+    free = facts()["billing"]["free_storage_gb"]
+    extra = max(0.0, i["ephemeral_gb"] - free)
+    if extra and r.storage_gb_hour is None:
+        having = [k for k, v in facts()["prices"]["fargate"].items() if "storage_gb_hour" in v]
+        raise InvalidInput(f"labkit has no ephemeral storage price for {i['region']}; use ephemeral_gb <= {free} "
+                           f"(free), or a region with one: {', '.join(having)}.")
+    return extra
+
+
+def _breakdown(i: dict[str, Any], r: Rates, hours: float, extra_gb: float,
+               amounts: dict[str, float]) -> list[tuple[str, str, float]]:
+    """The lines of a cost, each with the arithmetic that makes it (the lines add up to the total)."""
+    free = facts()["billing"]["free_storage_gb"]
+    h = f"{num(hours)} h"
+    rows = [("vCPU", f"{num(i['vcpu'])} vCPU x {h} x ${r.vcpu_hour:g}/vCPU-h", amounts["cpu"]),
+            ("memory", f"{num(i['memory_gb'])} GB x {h} x ${r.gb_hour:g}/GB-h", amounts["memory"])]
+    if i["os"] == "WINDOWS":
+        rows.append(("OS licence", f"{num(i['vcpu'])} vCPU x {h} x ${r.os_license_vcpu_hour:g}/vCPU-h",
+                     amounts["licence"]))
+    storage_detail = (f"{num(extra_gb)} GB above the free {free} GB x {h} x ${r.storage_gb_hour:g}/GB-h"
+                      if extra_gb else f"{num(i['ephemeral_gb'])} GB, within the free {free} GB")
+    rows.append(("storage", storage_detail, amounts["storage"]))
+    if i["savings_plan_pct"]:
+        rows.append(("Savings Plan", f"-{i['savings_plan_pct']:g}% of vCPU and memory", -amounts["discount"]))
+    return rows
+
+
+def _caveats(i: dict[str, Any], r: Rates, extra_gb: float) -> tuple[str, ...]:
+    """How far to trust the number: the rates' own caveats, the minimum, unconfirmed storage, Savings Plans."""
+    f = facts()
+    minimum = f["billing"]["minimum_seconds"][i["os"]]
+    caveats = list(r.caveats)
+    if i["seconds"] < minimum:
+        caveats.append(f"Each task run is billed at least {minimum} s ({i['os'].title()} minimum); "
+                       f"{num(i['seconds'])} s was rounded up.")
+    storage_sources = f["prices"]["fargate"][i["region"]].get("storage_sources", [])
+    if extra_gb and "PRICING-PAGE" not in storage_sources:
+        names = cite({"sources": storage_sources}).rsplit(" (", 1)[0]
+        caveats.append(f"The {i['region']} storage rate is UNCONFIRMED: it comes from {names}.")
+    if i["savings_plan_pct"]:
+        caveats.append(f"Savings Plan: labkit takes {i['savings_plan_pct']:g}% off vCPU and memory; AWS says "
+                       f"'up to' {f['discounts']['savings_plan_max_discount_pct']}%, and the real rate depends on "
+                       "term, payment option and region. " + f["discounts"]["savings_plan_note"])
+    return tuple(dict.fromkeys(caveats))
+
+
 def fargate_cost(vcpu: float, memory_gb: float, seconds: float, *, tasks: int = 1, region: str = "us-east-1",
                  arch: str = "X86_64", os: str = "LINUX", ephemeral_gb: float = 20, spot: bool = False,
                  savings_plan_pct: float = 0, platform: str = "ECS") -> Cost:
@@ -277,92 +386,20 @@ def fargate_cost(vcpu: float, memory_gb: float, seconds: float, *, tasks: int = 
     vcpu and memory_gb may be any positive numbers (use `fargate_cost_for_size` to insist on a valid size).
     Storage is charged only above the free amount; a Savings Plan percentage lowers the vCPU and memory lines.
     """
-    f = facts()
-    billing = f["billing"]
-    vcpu = _real(vcpu, "vcpu", example="vCPUs such as 0.25 or 1")
-    memory_gb = _real(memory_gb, "memory_gb", example="GB such as 0.5 or 2")
-    seconds = _real(seconds, "seconds", allow_zero=True, example="the run time of one task in seconds")
-    tasks = _count(tasks, "tasks")
-    platform = _platform(platform)
-    os_name = normalize_os(os)
-    arch = _arch(arch)
-    if not isinstance(spot, bool):
-        raise InvalidInput(f"spot {spot!r} must be True or False.")
-    if platform == "EKS":
-        eks_no = f["eks"]["not_supported"]
-        if spot:
-            raise InvalidInput(f"Fargate Spot is not available on EKS ({f['discounts']['spot_available']}). "
-                               "Use spot=False, or platform='ECS'.")
-        if os_name == "WINDOWS" or arch == "ARM64":
-            refused = [n for n in eks_no if n.startswith(("No Arm", "No Windows"))]
-            raise InvalidInput(f"EKS on Fargate runs Linux X86_64 Pods only ({'; '.join(refused)}). "
-                               "Use os='LINUX', arch='X86_64', or platform='ECS'.")
-    max_storage = (f["eks"]["ephemeral_storage"]["max_gib"] if platform == "EKS"
-                   else f["limits"]["ephemeral_storage"]["max_gib"])
-    ephemeral_gb = _real(ephemeral_gb, "ephemeral_gb", allow_zero=True,
-                         example=f"GB of ephemeral storage, at most {max_storage}")
-    if ephemeral_gb > max_storage:
-        raise InvalidInput(f"ephemeral_gb {ephemeral_gb:g} is above the {platform} Fargate maximum of "
-                           f"{max_storage} GB; choose at most {max_storage}.")
-    free = billing["free_storage_gb"]
-    if os_name == "WINDOWS" and ephemeral_gb > free and not f["windows"]["ephemeral_storage_configurable"]:
-        raise InvalidInput("Windows tasks on Fargate cannot configure ephemeral storage; ephemeral_gb must "
-                           f"be at most the default {free} GB.")
-    max_pct = f["discounts"]["savings_plan_max_discount_pct"]
-    pct = _real(savings_plan_pct, "savings_plan_pct", allow_zero=True,
-                example=f"a percentage from 0 to {max_pct}")
-    if pct > max_pct:
-        raise InvalidInput(f"savings_plan_pct {pct:g} is above the {max_pct}% that AWS says Compute Savings "
-                           f"Plans save at most on Fargate; choose 0 to {max_pct}.")
-    if pct and spot:
-        raise InvalidInput("Savings Plans do not apply to Fargate Spot; use savings_plan_pct=0 with "
-                           "spot=True.")
-
-    r = rates(region, arch, os_name, spot)
-    minimum = billing["minimum_seconds"][os_name]
-    billed = max(math.ceil(seconds), minimum)
-    hours = billed * tasks / 3600
-    extra_gb = max(0.0, ephemeral_gb - free)
-    if extra_gb and r.storage_gb_hour is None:
-        having = [k for k, v in f["prices"]["fargate"].items() if "storage_gb_hour" in v]
-        raise InvalidInput(f"labkit has no ephemeral storage price for {region}; use ephemeral_gb <= {free} "
-                           f"(free), or a region with one: {', '.join(having)}.")
-    cpu = vcpu * r.vcpu_hour * hours
-    memory = memory_gb * r.gb_hour * hours
-    licence = vcpu * r.os_license_vcpu_hour * hours
-    storage = extra_gb * (r.storage_gb_hour or 0.0) * hours
-    discount = (cpu + memory) * pct / 100
-    total = cpu + memory + licence + storage - discount
-
-    h = f"{num(hours)} h"
-    rows = [("vCPU", f"{num(vcpu)} vCPU x {h} x ${r.vcpu_hour:g}/vCPU-h", cpu),
-            ("memory", f"{num(memory_gb)} GB x {h} x ${r.gb_hour:g}/GB-h", memory)]
-    if os_name == "WINDOWS":
-        rows.append(("OS licence", f"{num(vcpu)} vCPU x {h} x ${r.os_license_vcpu_hour:g}/vCPU-h", licence))
-    storage_detail = (f"{num(extra_gb)} GB above the free {free} GB x {h} x ${r.storage_gb_hour:g}/GB-h"
-                      if extra_gb else f"{num(ephemeral_gb)} GB, within the free {free} GB")
-    rows.append(("storage", storage_detail, storage))
-    if pct:
-        rows.append(("Savings Plan", f"-{pct:g}% of vCPU and memory", -discount))
-
-    caveats = list(r.caveats)
-    if seconds < minimum:
-        caveats.append(f"Each task run is billed at least {minimum} s ({os_name.title()} minimum); "
-                       f"{num(seconds)} s was rounded up.")
-    storage_sources = f["prices"]["fargate"][region].get("storage_sources", [])
-    if extra_gb and "PRICING-PAGE" not in storage_sources:
-        names = cite({"sources": storage_sources}).rsplit(" (", 1)[0]
-        caveats.append(f"The {region} storage rate is UNCONFIRMED: it comes from {names}.")
-    if pct:
-        caveats.append(f"Savings Plan: labkit takes {pct:g}% off vCPU and memory; AWS says 'up to' "
-                       f"{max_pct}%, and the real rate depends on term, payment option and region. "
-                       + f["discounts"]["savings_plan_note"])
-    inputs = {"vcpu": vcpu, "memory_gb": memory_gb, "seconds": seconds, "tasks": tasks, "region": region,
-              "arch": arch, "os": os_name, "ephemeral_gb": ephemeral_gb, "spot": spot,
-              "savings_plan_pct": pct, "platform": platform}
-    return Cost(cpu=cpu, memory=memory, os_license=licence, storage=storage, savings_plan_discount=discount,
-                total=total, billed_seconds=billed, tasks=tasks, inputs=inputs, rates=r,
-                caveats=tuple(dict.fromkeys(caveats)), breakdown=tuple(rows))
+    i = _inputs(vcpu, memory_gb, seconds, tasks, region, arch, os, ephemeral_gb, spot, savings_plan_pct, platform)
+    r = rates(region, i["arch"], i["os"], spot)
+    billed = max(math.ceil(i["seconds"]), facts()["billing"]["minimum_seconds"][i["os"]])
+    hours = billed * i["tasks"] / 3600
+    extra_gb = _extra_storage_gb(i, r)
+    amounts = {"cpu": i["vcpu"] * r.vcpu_hour * hours, "memory": i["memory_gb"] * r.gb_hour * hours,
+               "licence": i["vcpu"] * r.os_license_vcpu_hour * hours,
+               "storage": extra_gb * (r.storage_gb_hour or 0.0) * hours}
+    amounts["discount"] = (amounts["cpu"] + amounts["memory"]) * i["savings_plan_pct"] / 100
+    total = amounts["cpu"] + amounts["memory"] + amounts["licence"] + amounts["storage"] - amounts["discount"]
+    return Cost(cpu=amounts["cpu"], memory=amounts["memory"], os_license=amounts["licence"],
+                storage=amounts["storage"], savings_plan_discount=amounts["discount"], total=total,
+                billed_seconds=billed, tasks=i["tasks"], inputs=i, rates=r, caveats=_caveats(i, r, extra_gb),
+                breakdown=tuple(_breakdown(i, r, hours, extra_gb, amounts)))
 
 
 def fargate_cost_for_size(cpu_units: Any, memory_mib: Any, seconds: float, **kwargs: Any) -> Cost:
