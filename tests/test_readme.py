@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 # command as the README writes it -> where it is run
-SERVER_TEST = "tests/test_cli_ops.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c"
+SERVER_TEST = "tests/test_cli_server.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c"
 RUN_BY = {
     "make lab": "tests/test_make_lab.py::test_make_lab_passes_its_args_to_labkit_lab",
     "make lab ARGS=--no-browser": "tests/test_make_lab.py::test_labkit_lab_serves_the_first_notebook",

@@ -12,8 +12,8 @@ ASSIGNMENT = "capstone.ipynb"
 
 
 def _reference() -> Path:
-    from labkit.cli import course_root
     from labkit.course.student import SOURCE_DIR
+    from labkit.data import course_root
 
     return course_root() / SOURCE_DIR / ASSIGNMENT
 
