@@ -64,6 +64,8 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
+        from labkit.mock import fast_start
+        fast_start.install()  # first: before moto makes its botocore Sessions
         warn_if_moto_differs()
         from labkit.mock import eks as mock_eks
         from labkit.mock import waiters as mock_waiters
