@@ -113,6 +113,8 @@ def test_every_code_cell_is_timed_in_a_fresh_kernel(tmp_path: Path, monkeypatch:
     one, two, total, slowest, p95, over_200, over_1s = bench.bench_notebooks(2)
     assert [c["cell"] for c in one.cells] == [1, 2] and [c["cell"] for c in two.cells] == [1]
     assert one.cells[0]["source"] == "import time" and one.cells[0]["median"] >= 0.3
+    if Path("/proc/self/stat").exists():  # the kernel's CPU time per cell: sleeping takes none
+        assert 0 <= one.cells[0]["cpu"] < 0.2
     assert total.value == pytest.approx(one.value + two.value, rel=0.5)
     assert slowest.where == "01_one [1] import time" and slowest.value >= 0.3 and len(slowest.samples) == 2
     assert p95.value == slowest.value  # of 3 cells, the 95th percentile is the slowest
@@ -146,8 +148,10 @@ def test_95th_percentile_means_95_percent_of_cells_are_at_or_below_it(values: li
 
 
 def test_cells_table_lists_each_lessons_cells() -> None:
-    row = Row("notebook 04_pricing", "s", [3.0], cells=[{"cell": 1, "source": "import labkit", "median": 1.2},
-                                                         {"cell": 2, "source": "x = 1", "median": 0.01}])
+    row = Row("notebook 04_pricing", "s", [3.0], cells=[
+        {"cell": 1, "source": "import labkit", "median": 1.2, "cpu": 0.5},
+        {"cell": 2, "source": "x = 1", "median": 0.01, "cpu": None}])
     assert bench.cells_table([row]).splitlines() == ["notebook 04_pricing: 2 code cells",
-                                                     "  [ 1]   1.20 s  import labkit", "  [ 2]    10 ms  x = 1"]
+                                                     "  [ 1]   1.20 s  (cpu 500 ms)  import labkit",
+                                                     "  [ 2]    10 ms                x = 1"]
     assert bench.cells_table([row], over=0.2).splitlines()[0] == "notebook 04_pricing: 2 code cells, 1 over 200 ms"

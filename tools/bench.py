@@ -161,10 +161,21 @@ class Cell:
         return f"{self.lesson} [{self.number}] {self.first_line[:40]}"
 
 
-def run_notebook(path: Path, timeout: float = 300) -> list[tuple[Cell, float]]:
+def _cpu_seconds(pid: int | None) -> float | None:
+    """CPU time a process has used so far (Linux's /proc), or None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_notebook(path: Path, timeout: float = 300, cpu: dict[int, float] | None = None) -> list[tuple[Cell, float]]:
     """Execute a notebook top to bottom in a fresh kernel in mock mode, as nbval does; nothing is saved.
 
-    Returns each code cell with its time: from sending it to the kernel to its reply, as a learner waits.
+    Returns each code cell with its time: from sending it to the kernel to its reply, as a learner waits. With
+    `cpu`, also fills it with the CPU seconds the kernel spent on each cell (by number), which a busy machine
+    barely changes: read it beside the wall time when the machine is shared.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -173,10 +184,14 @@ def run_notebook(path: Path, timeout: float = 300) -> list[tuple[Cell, float]]:
 
     class TimedClient(NotebookClient):  # type: ignore[misc]
         async def async_execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
+            pid = getattr(getattr(getattr(self.km, "provisioner", None), "process", None), "pid", None)
+            start, cpu_start = time.perf_counter(), _cpu_seconds(pid)
             result = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
             if cell.cell_type == "code" and cell.source.strip():
                 timed.append((Cell(path.stem, len(timed) + 1, cell.source), time.perf_counter() - start))
+                cpu_end = _cpu_seconds(pid)
+                if cpu is not None and cpu_start is not None and cpu_end is not None:
+                    cpu[len(timed)] = cpu_end - cpu_start
             return result
 
     nb = nbformat.read(path, as_version=4)
@@ -216,6 +231,11 @@ def cell_rows(runs: Sequence[Sequence[tuple[Cell, float]]]) -> list[Row]:
     return rows
 
 
+def _median_or_none(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
 def bench_notebooks(runs: int) -> list[Row]:
     """Each lesson's execution (kernel start included), the whole course (the sum of their medians), and the
     figures of every code cell (see `cell_rows`)."""
@@ -229,19 +249,21 @@ def bench_notebooks(runs: int) -> list[Row]:
     rows: list[Row] = []
     course_runs: list[list[tuple[Cell, float]]] = [[] for _ in range(runs)]  # run k: every cell of the course
     for path in paths:
-        row, lesson_runs = Row(f"notebook {path.stem}", "s"), []
+        row, lesson_runs, lesson_cpu = Row(f"notebook {path.stem}", "s"), [], []
         for _ in range(runs):
             try:
-                start = time.perf_counter()
-                lesson_runs.append(run_notebook(path))
+                start, cpu = time.perf_counter(), {}
+                lesson_runs.append(run_notebook(path, cpu=cpu))
                 row.samples.append(time.perf_counter() - start)
+                lesson_cpu.append(cpu)
             except Exception as err:  # a failing lesson is a row note, not a crashed benchmark
                 row.samples.clear()
                 row.note = _error_note(err, last_line=True)
                 break
         if row.samples:
             row.cells = [{"cell": cell.number, "source": cell.first_line,
-                          "median": statistics.median(run[i][1] for run in lesson_runs)}
+                          "median": statistics.median(run[i][1] for run in lesson_runs),
+                          "cpu": _median_or_none([cpu.get(cell.number) for cpu in lesson_cpu])}
                          for i, (cell, _) in enumerate(lesson_runs[0])]
             for course_run, lesson_run in zip(course_runs, lesson_runs, strict=True):
                 course_run += lesson_run
@@ -396,6 +418,10 @@ def table(rows: Sequence[Row], info: dict[str, Any], previous: dict[str, Any] | 
     return "\n".join([title, "", *lines, "", summary])
 
 
+def _cpu(seconds: float | None) -> str:
+    return "" if seconds is None else f"(cpu {_fmt(seconds, 's')})"
+
+
 def cells_table(rows: Sequence[Row], over: float = 0.0) -> str:
     """Every lesson's code cells with their median time (only those above `over` seconds), for `--cells`."""
     lines = []
@@ -404,7 +430,8 @@ def cells_table(rows: Sequence[Row], over: float = 0.0) -> str:
         if shown:
             lines.append(f"{row.name}: {len(row.cells)} code cells" + (f", {len(shown)} over {_fmt(over, 's')}"
                                                                         if over else ""))
-            lines += [f"  [{c['cell']:>2}] {_fmt(c['median'], 's'):>8}  {c['source']}" for c in shown]
+            lines += [f"  [{c['cell']:>2}] {_fmt(c['median'], 's'):>8}  {_cpu(c.get('cpu')):>12}  {c['source']}"
+                      for c in shown]
     return "\n".join(lines)
 
 
