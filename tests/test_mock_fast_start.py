@@ -2,11 +2,13 @@
 
 What a Session shows (regions, partitions, endpoints, a service's operations, shapes, waiters and paginators) is
 compared with and without the shared Loader; two labs in two regions still see their own region; moto's own
-models keep moto's extras; real mode and a bare `import labkit` never install it.
+models keep moto's extras; moto's objects are frozen out of full collections; real mode and a bare `import labkit`
+never install it.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -75,7 +77,7 @@ def test_sessions_share_one_loader_per_search_path(restore: None, monkeypatch: p
     assert boto3.Session()._loader.search_paths == paths and len(set(paths)) == len(paths)
     fast_start.uninstall()
     assert botocore.session.Session().get_component("data_loader") is not first.get_component("data_loader")
-    assert botocore.session.create_loader is botocore.loaders.create_loader
+    assert botocore.session.create_loader is botocore.loaders.create_loader and not fast_start.installed()
 
 
 def test_ec2_model_and_endpoints_are_parsed_once_for_many_sessions(restore: None,
@@ -115,17 +117,18 @@ def test_motos_own_models_keep_motos_extras() -> None:
 
 
 PROBE = """
-import json, sys
+import gc, json, sys
 import labkit, labkit.deploy, labkit.diagrams, labkit.pricing, labkit.widgets
 from labkit.mock import fast_start
-seen = {"after import": fast_start.installed()}
+state = lambda: [fast_start.installed(), gc.get_freeze_count() > 0]
+seen = {"after import": state()}
 try:
     labkit.connect("real", budget_usd=1)
 except labkit.LabkitError:
     pass
-seen["after real connect"] = fast_start.installed()
+seen["after real connect"] = state()
 labkit.connect("mock")
-seen["after mock connect"] = fast_start.installed()
+seen["after mock connect"] = state()
 print(json.dumps(seen))
 """
 
@@ -137,5 +140,17 @@ def test_only_mock_mode_installs_it() -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"after import": False, "after real connect": False,
-                                       "after mock connect": True}
+    assert json.loads(done.stdout) == {"after import": [False, False], "after real connect": [False, False],
+                                       "after mock connect": [True, True]}
+
+
+def test_moto_is_loaded_and_frozen_so_full_collections_skip_it(restore: None) -> None:
+    fast_start.install()
+    assert gc.get_freeze_count() > 50_000 and all(name in sys.modules for name in fast_start.MOTO_MODULES)
+    frozen = gc.get_freeze_count()
+    garbage = [[]]
+    garbage[0].append(garbage)  # a cycle made after the freeze is still collected
+    del garbage
+    assert gc.collect() >= 1 and gc.get_freeze_count() == frozen
+    fast_start.uninstall()
+    assert gc.get_freeze_count() == 0

@@ -12,13 +12,21 @@ anyone: the same files from the same search paths, parsed once. Each `boto3.Sess
 folder to its Loader's search paths; a shared Loader keeps one copy of each path, so they do not pile up. moto's
 own loader (`moto.core.loaders`, which adds moto's extras to the models it loads) is left alone.
 
-Only mock mode and `labkit server` install it (`labkit.mock.apply()`); real mode's Sessions keep botocore's own
-behaviour. `uninstall()` undoes it (for tests).
+It also keeps Python's full garbage collections short. Loading moto leaves about 300,000 objects (modules,
+classes, service models, moto's data) that live as long as the kernel, and every full collection walked them
+all: about 0.1 s each, three or four times a lesson, in whichever cell happened to trigger it. `install()`
+loads moto's big modules with the collector paused, then freezes everything alive (`gc.freeze()`): later
+collections skip those objects (which are still freed as usual when nothing refers to them).
+
+Only mock mode and `labkit server` install it (`labkit.mock.apply()`); real mode's Sessions and collector keep
+their own behaviour. `uninstall()` undoes it (for tests).
 """
 
 from __future__ import annotations
 
 import functools
+import gc
+import importlib
 import threading
 
 from botocore import loaders
@@ -26,6 +34,8 @@ from botocore import session as botocore_session
 
 _original_create_loader = loaders.create_loader
 _lock = threading.Lock()
+#: the moto modules mock mode always loads, and most of what it loads (labkit.mock imports them next)
+MOTO_MODULES = ("moto.core.models", "moto.ec2.models", "moto.iam.models", "moto.ecs.models")
 
 
 class _Paths(list):  # type: ignore[type-arg]
@@ -50,13 +60,31 @@ def installed() -> bool:
 
 
 def install() -> None:
-    """From now on every new botocore (and boto3) Session uses the shared Loader of its search path."""
+    """Share botocore's Loaders from now on, then load moto and freeze the heap (once per process)."""
     with _lock:
+        if installed():
+            return
         botocore_session.create_loader = shared_loader  # the name botocore.Session calls to make its Loader
+        _load_moto_then_freeze()
+
+
+def _load_moto_then_freeze() -> None:
+    """Import moto's big modules without full collections in between, then freeze what is alive."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for name in MOTO_MODULES:
+            importlib.import_module(name)
+    finally:
+        if was_enabled:
+            gc.enable()
+    gc.freeze()
 
 
 def uninstall() -> None:
-    """New Sessions get Loaders of their own again, as botocore does; the shared ones are dropped."""
+    """New Sessions get Loaders of their own again, as botocore does; the shared ones are dropped and the
+    frozen objects are collected as usual again."""
     with _lock:
         botocore_session.create_loader = _original_create_loader
         shared_loader.cache_clear()
+        gc.unfreeze()
