@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import bench
+from tools import bench, bench_deploy
 from tools.bench import Row
 
 
@@ -116,6 +116,7 @@ def test_every_code_cell_is_timed_in_a_fresh_kernel(tmp_path: Path, monkeypatch:
     if Path("/proc/self/stat").exists():  # the kernel's CPU time per cell: sleeping takes none
         assert 0 <= one.cells[0]["cpu"] < 0.2
     assert total.value == pytest.approx(one.value + two.value, rel=0.5)
+    assert one.value >= sum(c["median"] for c in one.cells)  # kernel start to the last reply
     assert slowest.where == "01_one [1] import time" and slowest.value >= 0.3 and len(slowest.samples) == 2
     assert p95.value == slowest.value  # of 3 cells, the 95th percentile is the slowest
     assert over_200.samples == [1.0, 1.0] and over_1s.samples == [0.0, 0.0]
@@ -155,3 +156,36 @@ def test_cells_table_lists_each_lessons_cells() -> None:
                                                      "  [ 1]   1.20 s  (cpu 500 ms)  import labkit",
                                                      "  [ 2]    10 ms                x = 1"]
     assert bench.cells_table([row], over=0.2).splitlines()[0] == "notebook 04_pricing: 2 code cells, 1 over 200 ms"
+
+
+def test_replay_puts_todays_ids_where_the_recording_has_the_old_ones() -> None:
+    ids: dict[str, str] = {}
+    recorded = {"Vpc": {"VpcId": "vpc-0123456789abcdef0", "State": "available", "CidrBlock": "10.0.0.0/16"},
+                "tasks": [{"taskArn": "arn:aws:ecs:us-east-1:123456789013:task/labkit/1a2b", "lastStatus": "RUNNING"}]}
+    answered = {"Vpc": {"VpcId": "vpc-0fedcba9876543210", "State": "pending", "CidrBlock": "10.0.0.0/16"},
+                "tasks": [{"taskArn": "arn:aws:ecs:us-east-1:123456789020:task/labkit/9f8e", "lastStatus": "PENDING"}]}
+    bench_deploy.learn_ids(recorded, answered, ids)
+    assert ids == {"vpc-0123456789abcdef0": "vpc-0fedcba9876543210",
+                   "arn:aws:ecs:us-east-1:123456789013:task/labkit/1a2b":
+                       "arn:aws:ecs:us-east-1:123456789020:task/labkit/9f8e"}  # states and names are not ids
+    params = {"VpcId": "vpc-0123456789abcdef0", "roleArn": "arn:aws:iam::123456789013:role/x", "desiredStatus":
+              "RUNNING", "tasks": ["arn:aws:ecs:us-east-1:123456789013:task/labkit/1a2b"]}
+    assert bench_deploy.swap_ids(params, ids, ("123456789013", "123456789020")) == {
+        "VpcId": "vpc-0fedcba9876543210", "roleArn": "arn:aws:iam::123456789020:role/x", "desiredStatus": "RUNNING",
+        "tasks": ["arn:aws:ecs:us-east-1:123456789020:task/labkit/9f8e"]}
+
+
+def test_the_raw_deployment_makes_the_calls_labkit_made() -> None:
+    import labkit
+
+    with labkit.connect("mock") as lab:
+        seen, calls = bench_deploy.record_mock_deployment(lab)
+    assert seen["running"] == 3 and seen["account"] == lab.account_id
+    operations = [c.operation for c in calls]
+    assert {"CreateVpc", "RegisterTaskDefinition", "CreateService", "DeleteVpc"} <= set(operations)
+    assert all(c.response is None or "ResponseMetadata" not in c.response for c in calls)
+    replayed = bench_deploy.replay(calls, seen["account"])
+    assert replayed["calls"] == len(calls)
+    # moto alone refuses what it refused to labkit, and stopping the tasks it never started: nothing else
+    refused_before = sum(c.response is None for c in calls)
+    assert refused_before <= replayed["refused"] <= refused_before + operations.count("StopTask")

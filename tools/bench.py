@@ -1,12 +1,12 @@
 """`make bench` (`python -m tools.bench`): how fast the course is, as one table and as JSON.
 
-Rows: `import labkit` in a fresh interpreter; the full mock deployment and its ratio to the same raw moto
-calls; each notebook's execution (a fresh kernel each, kernel start included), the whole course, and every
-code cell's time: the slowest cell, the 95th percentile, how many cells take over 200 ms and over 1 s;
-JupyterLab start to first notebook rendered in Chromium; grading one submission and batch throughput on every
-core. Each figure is the median of several runs, checked against the course's budgets (DESIGN.md,
-"Performance budgets"); a row whose parts are missing says "n/a (why)". The JSON goes to
-`bench-results/latest.json` (with every cell's median time) and is compared with the previous run's.
+Rows: `import labkit` in a fresh interpreter; the full mock deployment and its ratio to the same moto calls
+made with labkit's layer off; each lesson in a fresh kernel (from kernel start to the last cell's reply), the
+whole course, and every code cell's time: the slowest cell, the 95th percentile, how many cells take over
+200 ms and over 1 s; JupyterLab start to first notebook rendered in Chromium; grading one submission and batch
+throughput on every core. Each figure is the median of several runs, checked against the course's budgets
+(DESIGN.md, "Performance budgets"); a row whose parts are missing says "n/a (why)". The JSON goes to
+`bench-results/latest.json` (with every cell's median wall and CPU time) and is compared with the previous run's.
 """
 
 from __future__ import annotations
@@ -113,7 +113,11 @@ def bench_import(runs: int) -> list[Row]:
 
 
 def bench_deploy(runs: int) -> list[Row]:
-    """The full mock deployment through labkit, the same calls on raw moto, and their ratio."""
+    """The full mock deployment through labkit, the same moto calls made with labkit's layer off, and their ratio.
+
+    The first run warms moto's backends up, records labkit's calls, and is not counted; each later run times a
+    deployment in a fresh lab and a replay of the recorded calls in a fresh account.
+    """
     mock, raw = Row("mock deployment", "s"), Row("raw moto deployment", "s")
     ratio = Row("mock / raw moto", "x")
     try:
@@ -122,20 +126,20 @@ def bench_deploy(runs: int) -> list[Row]:
     except ImportError as err:
         why = f"n/a ({err.name or 'tools.bench_deploy'} not there yet)"
         return [Row(r.name, r.unit, note=why) for r in (mock, raw, ratio)]
-    for _ in range(runs + 1):  # the first run warms moto's backends up and is not counted
-        seen: dict[str, Any] = {}
-        try:
-            with labkit.connect("mock") as lab:
-                m = _timed(lambda lab=lab, seen=seen: seen.update(bench_deploy_module.mock_deployment(lab)))
-            r = _timed(bench_deploy_module.raw_moto_deployment)
-        except Exception as err:  # a broken deployment is a row note, not a crashed benchmark
-            return [Row(row.name, row.unit, note=_error_note(err)) for row in (mock, raw, ratio)]
+    try:
+        with labkit.connect("mock") as lab:
+            seen, calls = bench_deploy_module.record_mock_deployment(lab)
         if seen.get("running") != 3:
             why = f"error (the service ran {seen.get('running')} tasks, not 3)"
             return [Row(row.name, row.unit, note=why) for row in (mock, raw, ratio)]
-        mock.samples.append(m)
-        raw.samples.append(r)
-    mock.samples, raw.samples = mock.samples[1:], raw.samples[1:]
+        bench_deploy_module.replay(calls, seen["account"])
+        for _ in range(runs):
+            with labkit.connect("mock") as lab:
+                mock.samples.append(_timed(lambda lab=lab: bench_deploy_module.mock_deployment(lab)))
+            raw.samples.append(_timed(lambda: bench_deploy_module.replay(calls, seen["account"])))
+    except Exception as err:  # a broken deployment is a row note, not a crashed benchmark
+        return [Row(row.name, row.unit, note=_error_note(err)) for row in (mock, raw, ratio)]
+    raw.where = f"the same {len(calls)} calls"
     ratio.samples = [m / r for m, r in zip(mock.samples, raw.samples, strict=True) if r > 0]
     return [mock, raw, ratio]
 
@@ -170,17 +174,28 @@ def _cpu_seconds(pid: int | None) -> float | None:
         return None
 
 
-def run_notebook(path: Path, timeout: float = 300, cpu: dict[int, float] | None = None) -> list[tuple[Cell, float]]:
+@dataclass
+class LessonRun:
+    """One lesson run in a fresh kernel: its time from kernel start to the last cell's reply (the kernel's
+    shutdown afterwards is nobody's wait), and each code cell's time, with the kernel's CPU time where known."""
+
+    seconds: float = 0.0
+    cells: list[tuple[Cell, float]] = field(default_factory=list)
+    cpu: dict[int, float] = field(default_factory=dict)  # cell number -> CPU seconds the kernel spent on it
+
+
+def run_notebook(path: Path, timeout: float = 300) -> LessonRun:
     """Execute a notebook top to bottom in a fresh kernel in mock mode, as nbval does; nothing is saved.
 
-    Returns each code cell with its time: from sending it to the kernel to its reply, as a learner waits. With
-    `cpu`, also fills it with the CPU seconds the kernel spent on each cell (by number), which a busy machine
-    barely changes: read it beside the wall time when the machine is shared.
+    A cell's time runs from sending it to the kernel to its reply, as a learner waits. Its CPU time (the
+    kernel's, from /proc on Linux) barely moves when the machine is busy: read it beside the wall time on a
+    shared machine.
     """
     import nbformat
     from nbclient import NotebookClient
 
-    timed: list[tuple[Cell, float]] = []
+    run = LessonRun()
+    began = time.perf_counter()
 
     class TimedClient(NotebookClient):  # type: ignore[misc]
         async def async_execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
@@ -188,10 +203,11 @@ def run_notebook(path: Path, timeout: float = 300, cpu: dict[int, float] | None 
             start, cpu_start = time.perf_counter(), _cpu_seconds(pid)
             result = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
             if cell.cell_type == "code" and cell.source.strip():
-                timed.append((Cell(path.stem, len(timed) + 1, cell.source), time.perf_counter() - start))
-                cpu_end = _cpu_seconds(pid)
-                if cpu is not None and cpu_start is not None and cpu_end is not None:
-                    cpu[len(timed)] = cpu_end - cpu_start
+                end, cpu_end = time.perf_counter(), _cpu_seconds(pid)
+                run.cells.append((Cell(path.stem, len(run.cells) + 1, cell.source), end - start))
+                run.seconds = end - began
+                if cpu_start is not None and cpu_end is not None:
+                    run.cpu[len(run.cells)] = cpu_end - cpu_start
             return result
 
     nb = nbformat.read(path, as_version=4)
@@ -204,7 +220,7 @@ def run_notebook(path: Path, timeout: float = 300, cpu: dict[int, float] | None 
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return timed
+    return run
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -237,8 +253,8 @@ def _median_or_none(values: Sequence[float | None]) -> float | None:
 
 
 def bench_notebooks(runs: int) -> list[Row]:
-    """Each lesson's execution (kernel start included), the whole course (the sum of their medians), and the
-    figures of every code cell (see `cell_rows`)."""
+    """Each lesson in a fresh kernel (kernel start to the last cell's reply), the whole course (run k is the sum
+    of every lesson's run k), and the figures of every code cell (see `cell_rows`)."""
     paths = lessons()
     if not paths:
         return [Row("whole course", "s", note="n/a (no notebooks/[0-9]*.ipynb yet)")]
@@ -249,24 +265,22 @@ def bench_notebooks(runs: int) -> list[Row]:
     rows: list[Row] = []
     course_runs: list[list[tuple[Cell, float]]] = [[] for _ in range(runs)]  # run k: every cell of the course
     for path in paths:
-        row, lesson_runs, lesson_cpu = Row(f"notebook {path.stem}", "s"), [], []
+        row, lesson_runs = Row(f"notebook {path.stem}", "s"), []
         for _ in range(runs):
             try:
-                start, cpu = time.perf_counter(), {}
-                lesson_runs.append(run_notebook(path, cpu=cpu))
-                row.samples.append(time.perf_counter() - start)
-                lesson_cpu.append(cpu)
+                lesson_runs.append(run_notebook(path))
+                row.samples.append(lesson_runs[-1].seconds)
             except Exception as err:  # a failing lesson is a row note, not a crashed benchmark
                 row.samples.clear()
                 row.note = _error_note(err, last_line=True)
                 break
         if row.samples:
             row.cells = [{"cell": cell.number, "source": cell.first_line,
-                          "median": statistics.median(run[i][1] for run in lesson_runs),
-                          "cpu": _median_or_none([cpu.get(cell.number) for cpu in lesson_cpu])}
-                         for i, (cell, _) in enumerate(lesson_runs[0])]
+                          "median": statistics.median(run.cells[i][1] for run in lesson_runs),
+                          "cpu": _median_or_none([run.cpu.get(cell.number) for run in lesson_runs])}
+                         for i, (cell, _) in enumerate(lesson_runs[0].cells)]
             for course_run, lesson_run in zip(course_runs, lesson_runs, strict=True):
-                course_run += lesson_run
+                course_run += lesson_run.cells
         rows.append(row)
     total = Row("whole course", "s")
     if all(r.samples for r in rows):  # run k of the course is run k of every lesson
