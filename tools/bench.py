@@ -423,7 +423,7 @@ def table(rows: Sequence[Row], info: dict[str, Any], previous: dict[str, Any] | 
     summary = f"over budget: {', '.join(over)}" if over else "every budgeted figure is within budget"
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
     else:
         widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
         fmt = "  ".join(f"{{:{'<' if i in (0, 1) else '>'}{w}}}" for i, w in enumerate(widths))
