@@ -59,8 +59,9 @@ test-notebooks: setup
 test-browser: setup browser-deps
 	$(BIN)/python -m pytest tests/browser -p no:xdist
 
+# `make bench ARGS="--only notebooks --cells"`: any option of `python -m tools.bench --help`.
 bench: setup browser-deps
-	$(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench $(ARGS)
 
 diagrams: setup
 	$(BIN)/labkit diagrams

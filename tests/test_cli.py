@@ -1,14 +1,20 @@
-"""The `labkit` command: usage errors exit 2 with usage and no traceback; doctor reports."""
+"""The `labkit` command: one module per subcommand, usage errors exit 2 with usage and no traceback, doctor
+reports."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from labkit.cli import main
+from labkit import cli
+from labkit.cli import exit_codes, main
+
+PACKAGE = Path(cli.__file__).resolve().parent
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -23,6 +29,31 @@ def test_bad_usage_prints_usage_and_exits_2_without_traceback(args):
     assert "Traceback" not in done.stderr + done.stdout
 
 
+def test_every_subcommand_is_a_module_of_its_own_name():
+    commands = [module.__name__.rpartition(".")[2] for module in cli.SUBCOMMANDS]
+    assert commands == ["doctor", "price", "validate", "diagrams", "grade", "student", "server", "teardown", "lab"]
+    for module in cli.SUBCOMMANDS:
+        assert callable(module.add_parser) and callable(module.run), module.__name__
+    helps = cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(helps) == commands
+
+
+@pytest.mark.parametrize("command", ["doctor", "price", "validate", "diagrams", "grade", "student", "server",
+                                     "teardown", "lab"])
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == exit_codes.EXIT_OK
+    assert capsys.readouterr().out.startswith(f"usage: labkit {command}")
+
+
+def test_exit_codes_are_defined_once():
+    assignments = {path.name for path in PACKAGE.glob("*.py")
+                   if re.search(r"^EXIT_\w+\s*[,=]", path.read_text(encoding="utf-8"), re.MULTILINE)}
+    assert assignments == {"exit_codes.py"}
+    assert (exit_codes.EXIT_OK, exit_codes.EXIT_PROBLEM, exit_codes.EXIT_USAGE) == (0, 1, 2)
+
+
 def test_doctor_json_lists_every_check():
     done = run("doctor", "--json")
     names = [c["name"] for c in json.loads(done.stdout)]
@@ -30,9 +61,3 @@ def test_doctor_json_lists_every_check():
                      "AWS credentials"):
         assert expected in names
     assert done.returncode in (0, 1)
-
-
-def test_lab_refuses_clearly_when_the_course_folder_is_missing(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr("labkit.cli.course_root", lambda: tmp_path)
-    assert main(["lab", "--no-browser"]) == 1
-    assert "00_start_here.ipynb not found" in capsys.readouterr().err

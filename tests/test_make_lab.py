@@ -1,8 +1,8 @@
-"""`make lab ARGS=--no-browser` starts a JupyterLab server that serves the first notebook.
+"""`make lab ARGS=--no-browser` starts a JupyterLab server that serves the first notebook, and the user's own
+Jupyter settings in ARGS win over labkit's.
 
-The test runs what `make lab` runs (`labkit lab`, extra options passed on to jupyter) on 127.0.0.1 with a
-random token, a free port and Jupyter dirs of its own, fetches the first notebook over HTTP, and stops the
-server.
+The tests run what `make lab` runs (`labkit lab`, extra options passed on to jupyter) on loopback with a random
+token, a free port and Jupyter dirs of their own, fetch the first notebook over HTTP, and stop the server.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,9 +73,9 @@ def test_make_lab_passes_its_args_to_labkit_lab() -> None:
     assert any(line.rstrip().endswith("labkit lab --no-browser") for line in lines), dry.stdout
 
 
-@pytest.mark.skipif(not (REPO / FIRST).exists(), reason=f"{FIRST} is not written yet")
-def test_labkit_lab_serves_the_first_notebook(tmp_path: Path) -> None:
-    token, port = secrets.token_hex(24), free_port()
+@contextmanager
+def labkit_lab(tmp_path: Path, *options: str) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """`labkit lab OPTIONS` with Jupyter dirs of its own, stopped (its whole process group) on the way out."""
     env = dict(os.environ)
     for var, name in {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
                       "JUPYTER_RUNTIME_DIR": "runtime", "JUPYTERLAB_SETTINGS_DIR": "settings",
@@ -84,12 +86,20 @@ def test_labkit_lab_serves_the_first_notebook(tmp_path: Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     log = tmp_path / "lab.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "labkit.cli", "lab", "--no-browser", f"--ServerApp.token={token}",
-             f"--ServerApp.port={port}", "--ServerApp.port_retries=0"],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+        proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "lab", *options], cwd=tmp_path, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
     try:
+        yield proc, log
+    finally:
+        stop_process_group(proc, signal.SIGTERM, timeout=15)
+
+
+@pytest.mark.skipif(not (REPO / FIRST).exists(), reason=f"{FIRST} is not written yet")
+def test_labkit_lab_serves_the_first_notebook(tmp_path: Path) -> None:
+    token, port = secrets.token_hex(24), free_port()
+    options = ["--no-browser", f"--ServerApp.token={token}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    with labkit_lab(tmp_path, *options) as (proc, log):
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(proc, base, token, log)
 
@@ -102,5 +112,17 @@ def test_labkit_lab_serves_the_first_notebook(tmp_path: Path) -> None:
         assert model["content"]["cells"][0]["source"] == "".join(on_disk["cells"][0]["source"])
 
         assert get(f"{base}/api/contents/{FIRST}")[0] == 403, "without the token the server must refuse"
-    finally:
-        stop_process_group(proc, signal.SIGTERM, timeout=15)
+
+
+@pytest.mark.skipif(not (REPO / FIRST).exists(), reason=f"{FIRST} is not written yet")
+def test_the_users_jupyter_settings_win_over_labkits(tmp_path: Path) -> None:
+    """`make lab ARGS="--ServerApp.ip ..."`: Jupyter used to refuse ("ip only accepts one value") and exit."""
+    token, port = secrets.token_hex(24), free_port()
+    folder = REPO / "notebooks"
+    options = ["--no-browser", "--ServerApp.ip", "localhost", f"--ServerApp.root_dir={folder}", "--port", str(port),
+               "--ServerApp.port_retries=0", f"--ServerApp.token={token}"]
+    with labkit_lab(tmp_path, *options) as (proc, log):
+        wait_until_serving(proc, f"http://127.0.0.1:{port}", token, log)
+        assert f"http://localhost:{port}/" in tail(log), "the user's ip is the one Jupyter serves on"
+        first = Path(FIRST).relative_to("notebooks").as_posix()
+        assert get(f"http://127.0.0.1:{port}/api/contents/{first}", token)[0] == 200, "the user's root folder"

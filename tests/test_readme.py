@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 # command as the README writes it -> where it is run
-SERVER_TEST = "tests/test_cli_ops.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c"
+SERVER_TEST = "tests/test_cli_server.py::test_server_listens_on_loopback_only_refuses_a_taken_port_and_stops_on_ctrl_c"
 RUN_BY = {
     "make lab": "tests/test_make_lab.py::test_make_lab_passes_its_args_to_labkit_lab",
     "make lab ARGS=--no-browser": "tests/test_make_lab.py::test_labkit_lab_serves_the_first_notebook",
@@ -41,6 +41,7 @@ RUN_BY = {
         "tests/test_aws_cli.py::test_the_cli_lists_what_the_notebook_created",
     "python -m labkit.cli.ops lesson-costs": "tests/test_readme.py::test_the_lesson_costs_command_runs_as_written",
     "python -m tools.bench": "tests/test_bench.py::test_quick_run_prints_one_table_and_writes_json",
+    "python -m tools.bench --only notebooks --cells": "tests/test_bench.py::test_cells_table_lists_each_lessons_cells",
 }
 
 

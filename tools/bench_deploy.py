@@ -1,13 +1,18 @@
 """Two deployments for `make bench` to time side by side: labkit's (mock mode) and the raw moto calls it makes.
 
-Both do the same work: network (VPC, two subnets, security group), an ECR image, a log group, an execution
-role, a cluster, a Fargate task definition, a service of 3 tasks (running, in labkit's case), and teardown.
-The bench runner times them; this module only does the work and returns what it saw.
+labkit's deployment: network (VPC, internet gateway, routes, two subnets, security group), an ECR image, a log
+group, the execution and task roles, a cluster, a Fargate task definition, a service of 3 tasks running, and
+teardown by tag. `record_mock_deployment` runs it and keeps every AWS call it made (operation, parameters,
+answer); `replay` makes the same calls, in the same order, on moto alone (labkit's layer off, an account of its
+own), putting the ids moto gives now where the recording has the old ones. The ratio of the two is what labkit's
+layer costs on top of moto. The bench runner times them; this module only does the work and returns what it saw.
 """
 
 from __future__ import annotations
 
-import json
+import copy
+import re
+from dataclasses import dataclass
 from typing import Any
 
 DOCKERFILE = "FROM public.ecr.aws/nginx/nginx:stable\nEXPOSE 80\n"
@@ -26,59 +31,98 @@ def mock_deployment(lab: Any) -> dict[str, Any]:
     return {"running": service.running_count, "removed": sum(report.counts().values())}
 
 
-def raw_moto_deployment(region: str = "us-east-1") -> dict[str, Any]:
-    """The same AWS calls on moto alone (labkit's layer off, its own account), for comparison."""
+@dataclass(frozen=True)
+class Call:
+    """One AWS call a deployment made: the client's service, the operation, its parameters and its answer."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    response: dict[str, Any] | None  # None when AWS (moto) answered with an error
+
+
+def record_mock_deployment(lab: Any) -> tuple[dict[str, Any], list[Call]]:
+    """`mock_deployment(lab)`, with every AWS call labkit made on the way (through any boto3 client)."""
+    from botocore.client import BaseClient
+
+    calls: list[Call] = []
+    make_api_call = BaseClient._make_api_call
+
+    def recording(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        kept = copy.deepcopy(params)
+        try:
+            response = make_api_call(client, operation, params)
+        except Exception:
+            calls.append(Call(client.meta.service_model.service_name, operation, kept, None))
+            raise
+        answer = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+        calls.append(Call(client.meta.service_model.service_name, operation, kept, copy.deepcopy(answer)))
+        return response
+
+    BaseClient._make_api_call = recording  # type: ignore[method-assign]
+    try:
+        seen = mock_deployment(lab)
+    finally:
+        BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
+    return {**seen, "account": lab.account_id}, calls
+
+
+#: an id or ARN that moto makes up (vpc-0a1b2c3d..., arn:aws:ecs:...:task/...), as opposed to a name or a state
+AN_ID = re.compile(r"arn:aws[\w-]*:.+|[a-z]+-[0-9a-f]{8,17}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+
+
+def learn_ids(recorded: Any, answered: Any, ids: dict[str, str]) -> None:
+    """Walk a recorded answer and today's answer side by side; where an id differs, remember the new one."""
+    if isinstance(recorded, dict) and isinstance(answered, dict):
+        for key, value in recorded.items():
+            if key in answered:
+                learn_ids(value, answered[key], ids)
+    elif isinstance(recorded, list) and isinstance(answered, list):
+        for old, new in zip(recorded, answered, strict=False):  # moto alone may answer with fewer
+            learn_ids(old, new, ids)
+    elif isinstance(recorded, str) and isinstance(answered, str) and recorded != answered \
+            and AN_ID.fullmatch(recorded):
+        ids[recorded] = answered
+
+
+def swap_ids(value: Any, ids: dict[str, str], accounts: tuple[str, str]) -> Any:
+    """`value` with every recorded id replaced by today's, and the recorded account id by today's account."""
+    if isinstance(value, dict):
+        return {k: swap_ids(v, ids, accounts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [swap_ids(v, ids, accounts) for v in value]
+    if isinstance(value, str):
+        return ids.get(value, value.replace(*accounts))
+    return value
+
+
+def replay(calls: list[Call], recorded_account: str, region: str = "us-east-1") -> dict[str, int]:
+    """Make `calls` again on moto alone (labkit's layer off, an account of its own); returns how many moto
+    refused (without labkit's layer some calls fail, e.g. stopping tasks that moto never started)."""
     import boto3
 
     from labkit import mock
-    from labkit.lab import deploy
 
     mock.start()
     account = mock.allocate_account()
     try:
         with mock.disabled():
             session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-
-            def client(name: str) -> Any:
-                c = session.client(name)
-                c.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(
-                    "x-moto-account-id", account))
-                return c
-
-            ec2, ecr, logs, iam, ecs = (client(n) for n in ("ec2", "ecr", "logs", "iam", "ecs"))
-            vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-            ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-            zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-            subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
-                                         AvailabilityZone=z)["Subnet"]["SubnetId"] for i, z in enumerate(zones)]
-            group = ec2.create_security_group(GroupName="bench", Description="bench", VpcId=vpc)["GroupId"]
-            ecr.create_repository(repositoryName="bench-web")
-            manifest, digest = deploy.manifest_for(DOCKERFILE)
-            ecr.put_image(repositoryName="bench-web", imageManifest=manifest, imageTag="latest", imageDigest=digest)
-            logs.create_log_group(logGroupName="/ecs/bench-web")
-            role = iam.create_role(RoleName="bench-exec", AssumeRolePolicyDocument=json.dumps(
-                deploy.TRUST_ECS_TASKS))["Role"]["Arn"]
-            ecs.create_cluster(clusterName="bench", capacityProviders=["FARGATE", "FARGATE_SPOT"])
-            td = ecs.register_task_definition(
-                family="bench-web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
-                memory="512", executionRoleArn=role, containerDefinitions=[{
-                    "name": "web", "image": "bench-web:latest", "memory": 512,
-                    "portMappings": [{"containerPort": 80}]}])["taskDefinition"]["taskDefinitionArn"]
-            net = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}}
-            ecs.create_service(cluster="bench", serviceName="bench-web", taskDefinition=td, desiredCount=3,
-                               launchType="FARGATE", networkConfiguration=net)
-            described = ecs.describe_services(cluster="bench", services=["bench-web"])["services"][0]
-            ecs.update_service(cluster="bench", service="bench-web", desiredCount=0)
-            ecs.delete_service(cluster="bench", service="bench-web", force=True)
-            ecs.delete_cluster(cluster="bench")
-            ecs.deregister_task_definition(taskDefinition=td)
-            ecr.delete_repository(repositoryName="bench-web", force=True)
-            logs.delete_log_group(logGroupName="/ecs/bench-web")
-            iam.delete_role(RoleName="bench-exec")
-            ec2.delete_security_group(GroupId=group)
-            for subnet in subnets:
-                ec2.delete_subnet(SubnetId=subnet)
-            ec2.delete_vpc(VpcId=vpc)
-            return {"running": described["runningCount"], "desired": described["desiredCount"]}
+            clients: dict[str, Any] = {}
+            ids: dict[str, str] = {}
+            refused = 0
+            for call in calls:
+                if call.service not in clients:
+                    clients[call.service] = session.client(call.service)
+                    clients[call.service].meta.events.register("before-sign", lambda request, **_: (
+                        request.headers.__setitem__("x-moto-account-id", account)))
+                try:
+                    response = clients[call.service]._make_api_call(
+                        call.operation, swap_ids(call.params, ids, (recorded_account, account)))
+                except Exception:  # a refusal is an answer too; moto crashes on some inputs without labkit
+                    refused += 1
+                    continue
+                learn_ids(call.response, response, ids)
+            return {"calls": len(calls), "refused": refused}
     finally:
         mock.release_account(account)

@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-EXIT_OK, EXIT_PROBLEM = 0, 1
+from labkit.cli.exit_codes import EXIT_OK, EXIT_PROBLEM
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Add the `diagrams` subcommand to the `labkit` command."""
-    p = sub.add_parser("diagrams", help="redraw the DOT and SVG of each static diagram into diagrams/")
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `labkit diagrams [--out DIR] [--check]`."""
+    p = subparsers.add_parser("diagrams", help="redraw the DOT and SVG of each static diagram into diagrams/")
     p.add_argument(
         "--out", type=Path, default=None, help="folder to write to (default: the course's diagrams/)"
     )
     p.add_argument(
         "--check", action="store_true", help="exit 1 if a committed diagram differs from the code's"
     )
+    return p
 
 
 def run(args: argparse.Namespace) -> int:

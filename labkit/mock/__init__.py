@@ -50,6 +50,9 @@ def apply() -> None:
 
 @functools.cache
 def _apply_once() -> None:
+    from labkit.mock import fast_start
+
+    fast_start.install()  # first: before moto makes its botocore Sessions
     warn_if_moto_differs()
     # Importing a patch module applies its patches (each once); these are all of them.
     from labkit.mock import ec2, eks, iam, waiters  # noqa: F401
