@@ -154,3 +154,21 @@ def test_moto_is_loaded_and_frozen_so_full_collections_skip_it(restore: None) ->
     assert gc.collect() >= 1 and gc.get_freeze_count() == frozen
     fast_start.uninstall()
     assert gc.get_freeze_count() == 0
+
+
+def test_moto_loads_every_model_through_one_loader():
+    """moto made a new Loader (listing botocore's 400-odd service folders) for each model it loaded; one serves."""
+    from moto.core import utils as moto_utils
+
+    from labkit.mock import fast_start
+
+    was = fast_start.installed()
+    fast_start.install()
+    try:
+        assert moto_utils.create_loader() is moto_utils.create_loader() is fast_start.shared_moto_loader()
+        model = moto_utils._load_service_model("ecs", "service-2")
+        assert "RunTask" in model["operations"]
+    finally:
+        if not was:
+            fast_start.uninstall()
+            assert moto_utils.create_loader() is not moto_utils.create_loader()
