@@ -172,3 +172,30 @@ def test_moto_loads_every_model_through_one_loader():
         if not was:
             fast_start.uninstall()
             assert moto_utils.create_loader() is not moto_utils.create_loader()
+
+
+def test_instance_type_offerings_are_read_when_asked_and_answer_as_moto_would(lab):
+    """moto read 95 offerings files at import; each Region's is now read on first use, with the same answer."""
+    from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS
+    from moto.utilities.utils import load_resource
+
+    zones = INSTANCE_TYPE_OFFERINGS["availability-zone"]
+    assert "us-east-1" in zones and "eu-west-1" in zones  # every Region is known before any file is read
+    got = lab.client("ec2").describe_instance_type_offerings(LocationType="availability-zone")["InstanceTypeOfferings"]
+    expected = load_resource("ec2/resources/instance_type_offerings/availability-zone/us-east-1.json")
+    assert len(got) == len(expected) > 0
+    assert {(o["InstanceType"], o["Location"]) for o in got} == {(o["InstanceType"], o["Location"]) for o in expected}
+    assert all(o["LocationType"] == "availability-zone" for o in got)
+    assert zones.get("no-such-region", []) == [] and len(dict(zones.items())) == len(zones)
+
+
+def test_warm_builds_what_first_calls_need_once():
+    from moto.core.utils import get_service_model
+
+    from labkit import mock
+    from labkit.mock import fast_start, iam
+
+    mock.start()
+    assert fast_start.warm.cache_info().currsize == 1  # the mock's start warmed them
+    assert iam.managed_policy_templates.cache_info().currsize >= 1
+    assert get_service_model.cache_info().currsize >= 1

@@ -59,6 +59,7 @@ def _apply_once() -> None:
     from labkit.mock.ecs import capacity, fixes, responses, rules, services, tasks  # noqa: F401
 
     waiters.install()
+    fast_start.warm()  # last: what every lab's first calls need, built with the patches in
 
 
 def start() -> None:

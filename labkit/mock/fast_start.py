@@ -21,6 +21,24 @@ all: about 0.1 s each, three or four times a lesson, in whichever cell happened 
 loads moto's big modules with the collector paused, then freezes everything alive (`gc.freeze()`): later
 collections skip those objects (which are still freed as usual when nothing refers to them).
 
+moto also reads EC2's instance-type offerings at import: 95 compressed JSON files, one per Region and kind of
+location, about 0.1 s, for answers a Fargate course seldom asks (DescribeInstanceTypeOfferings, RunInstances'
+check of the instance type). `install()` has each Region's file read when moto first asks for it instead.
+
+Then `warm()`, once labkit's patches are in, builds what a lab's first calls would otherwise build in whichever
+later cell makes them: moto's AWS-managed IAM policy templates (moto makes an account's IAM backend on any
+request) and the model moto answers EC2 with (EC2's is about 0.1 s to read). A lesson pays them in the cell
+that starts the mock, which reads the offerings no more.
+
+moto also reads EC2's instance-type offerings at import: 95 compressed JSON files, one per Region and kind of
+location, about 0.1 s, for answers a Fargate course seldom asks (DescribeInstanceTypeOfferings, RunInstances'
+check of the instance type). `install()` has each Region's file read when moto first asks for it instead.
+
+Then `warm()`, once labkit's patches are in, builds what a lab's first calls would otherwise build in whichever
+later cell makes them: moto's AWS-managed IAM policy templates (moto makes an account's IAM backend on any
+request) and the model moto answers EC2 with (EC2's is about 0.1 s to read). A lesson pays them in the cell
+that starts the mock, which no longer reads the offerings.
+
 Only mock mode and `labkit server` install it (`labkit.mock.apply()`); real mode's Sessions and collector keep
 their own behaviour. `uninstall()` undoes it (for tests).
 """
@@ -30,7 +48,10 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
+import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from botocore import loaders
 from botocore import session as botocore_session
@@ -82,17 +103,85 @@ def install() -> None:
         moto_utils.create_loader = shared_moto_loader  # the name moto's model loading calls
 
 
-def _load_moto_then_freeze() -> None:
-    """Import moto's big modules without full collections in between, then freeze what is alive."""
+def _without_collections(*steps: Callable[[], object]) -> None:
+    """Run `steps` with the garbage collector paused, then freeze what is alive (later collections skip it)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for name in MOTO_MODULES:
-            importlib.import_module(name)
+        for step in steps:
+            step()
     finally:
         if was_enabled:
             gc.enable()
     gc.freeze()
+
+
+class _Offerings(dict):  # type: ignore[type-arg]
+    """One kind of location's instance-type offerings by Region, each Region's file read when first asked for."""
+
+    def __init__(self, location_type: str, files: dict[str, str], load: Callable[[str], Any]) -> None:
+        super().__init__(dict.fromkeys(files))
+        self._location_type, self._files, self._load = location_type, files, load
+
+    def __getitem__(self, region: str) -> Any:
+        found = super().__getitem__(region)
+        if found is None:
+            found = self._load(self._files[region])
+            for offering in found:
+                offering["LocationType"] = self._location_type
+            super().__setitem__(region, found)
+        return found
+
+    def get(self, region: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[region] if region in self else default
+
+    def values(self) -> Any:  # type: ignore[override]
+        return [self[region] for region in self]
+
+    def items(self) -> Any:  # type: ignore[override]
+        return [(region, self[region]) for region in self]
+
+
+def _import_ec2_offerings_lazily() -> None:
+    """Import moto's EC2 instance types with each Region's offerings file read on first use (see the docstring)."""
+    if "moto.ec2.models.instance_types" in sys.modules:
+        return  # imported already (its offerings read, or made lazy by an earlier install): leave it as it is
+    from moto.utilities import utils as moto_utilities
+
+    load = moto_utilities.load_resource
+    deferred: list[str] = []
+
+    def defer(resource: str) -> Any:
+        if "/instance_type_offerings/" not in resource:
+            return load(resource)
+        deferred.append(resource)
+        return []
+
+    moto_utilities.load_resource = defer  # the name moto.ec2's instance types import, only while they import
+    try:
+        from moto.ec2.models import instance_types
+    finally:
+        moto_utilities.load_resource = load
+    for location_type in list(instance_types.INSTANCE_TYPE_OFFERINGS):
+        files = {path.rsplit("/", 1)[1].split(".")[0]: path for path in deferred
+                 if path.split("/")[-2] == location_type}
+        instance_types.INSTANCE_TYPE_OFFERINGS[location_type] = _Offerings(location_type, files, load)
+
+
+def _load_moto_then_freeze() -> None:
+    """Import moto's big modules without full collections in between, then freeze what is alive."""
+    _without_collections(_import_ec2_offerings_lazily,
+                         *(functools.partial(importlib.import_module, name) for name in MOTO_MODULES))
+
+
+@functools.cache
+def warm() -> None:
+    """Build, once per process, what each lab's first calls need (see the docstring), then freeze it."""
+    from moto.core.utils import get_service_model
+
+    from labkit.mock import iam
+
+    _without_collections(iam.managed_policy_templates, functools.partial(get_service_model, "ec2"))
 
 
 def uninstall() -> None:

@@ -21,7 +21,7 @@ _TEMPLATE_ACCOUNT = "123456789012"  # the templates' account; each copy is given
 
 
 @functools.cache
-def _templates(partition_region: str) -> list[Any]:
+def managed_policy_templates(partition_region: str = "us-east-1") -> list[Any]:
     """moto's AWSManagedPolicy objects, built once per partition (the documents parsed and dumped once)."""
     return [iam_models.AWSManagedPolicy.from_data(name, _TEMPLATE_ACCOUNT, partition_region, data)
             for name, data in json.loads(iam_models.aws_managed_policies_data).items()]
@@ -42,7 +42,7 @@ def init_aws_policies(fn: Any, self: Any) -> list[Any]:
         return []
     region = self.region_name if iam_models.get_partition(self.region_name) != "aws" else "us-east-1"
     policies = []
-    for template in _templates(region):
+    for template in managed_policy_templates(region):
         policy = _clone(template)  # a managed policy's name, id and document are the same in every account
         policy.account_id = self.account_id
         policy.tags = {}
