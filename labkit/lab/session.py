@@ -6,6 +6,7 @@ one of them).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -17,19 +18,14 @@ ACCOUNT_HEADER = "x-moto-account-id"  # moto picks the account of a request from
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                      "aws_session_token": "testing"}
 
-_botocore_lock = threading.Lock()
-_shared_botocore: Any = None
-
-
+@functools.cache
 def _shared_session() -> Any:
-    """One botocore session for all mock/local clients: its loaded service models are reused (fast clients)."""
-    global _shared_botocore
-    with _botocore_lock:
-        if _shared_botocore is None:
-            import botocore.session
+    """One boto3 session for all mock/local clients: its service models and handlers are set up once, and each
+    lab's clients only add their own hooks (the account header, tags, the simulated clock)."""
+    import boto3
+    import botocore.session
 
-            _shared_botocore = botocore.session.get_session()
-        return _shared_botocore
+    return boto3.Session(botocore_session=botocore.session.get_session())
 
 
 class Lab:
@@ -106,9 +102,7 @@ class Lab:
             tagging.install(self, client, services.row(service_name).tags)
             guardrails.install(self, client)
             return client
-        import boto3
-
-        session = boto3.Session(botocore_session=_shared_session())
+        session = _shared_session()
         config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=60)
         client = session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url,
                                 config=config, **DUMMY_CREDENTIALS)
