@@ -184,8 +184,26 @@ def test_the_raw_deployment_makes_the_calls_labkit_made() -> None:
     operations = [c.operation for c in calls]
     assert {"CreateVpc", "RegisterTaskDefinition", "CreateService", "DeleteVpc"} <= set(operations)
     assert all(c.response is None or "ResponseMetadata" not in c.response for c in calls)
-    replayed = bench_deploy.replay(calls, seen["account"])
+    from labkit import mock
+
+    account = mock.allocate_account()
+    try:
+        with mock.disabled():
+            replayed = bench_deploy.replay(calls, seen["account"], account)
+    finally:
+        mock.release_account(account)
     assert replayed["calls"] == len(calls)
     # moto alone refuses what it refused to labkit, and stopping the tasks it never started: nothing else
     refused_before = sum(c.response is None for c in calls)
     assert refused_before <= replayed["refused"] <= refused_before + operations.count("StopTask")
+
+
+def test_the_baseline_is_plain_moto_in_a_process_without_labkit() -> None:
+    import labkit
+
+    with labkit.connect("mock") as lab:
+        seen, calls = bench_deploy.record_mock_deployment(lab)
+    seconds = bench_deploy.time_plain_moto(calls, seen["account"], 2, bench._env())
+    assert len(seconds) == 2 and all(0 < s < 60 for s in seconds)
+    with pytest.raises(RuntimeError, match="without labkit"):
+        bench_deploy.plain_moto_main("unused", 1)  # this process has labkit: it refuses to be the baseline

@@ -3,9 +3,10 @@
 labkit's deployment: network (VPC, internet gateway, routes, two subnets, security group), an ECR image, a log
 group, the execution and task roles, a cluster, a Fargate task definition, a service of 3 tasks running, and
 teardown by tag. `record_mock_deployment` runs it and keeps every AWS call it made (operation, parameters,
-answer); `replay` makes the same calls, in the same order, on moto alone (labkit's layer off, an account of its
-own), putting the ids moto gives now where the recording has the old ones. The ratio of the two is what labkit's
-layer costs on top of moto. The bench runner times them; this module only does the work and returns what it saw.
+answer); `replay` makes the same calls, in the same order, on plain moto (a process that never imports labkit,
+an account of its own each time: moto as a learner without labkit has it), putting the ids moto gives now where
+the recording has the old ones. The ratio of the two is what labkit costs, or saves, against plain moto. The
+bench runner times them; this module only does the work and returns what it saw.
 """
 
 from __future__ import annotations
@@ -96,33 +97,76 @@ def swap_ids(value: Any, ids: dict[str, str], accounts: tuple[str, str]) -> Any:
     return value
 
 
-def replay(calls: list[Call], recorded_account: str, region: str = "us-east-1") -> dict[str, int]:
-    """Make `calls` again on moto alone (labkit's layer off, an account of its own); returns how many moto
-    refused (without labkit's layer some calls fail, e.g. stopping tasks that moto never started)."""
+def replay(calls: list[Call], recorded_account: str, account: str, region: str = "us-east-1") -> dict[str, int]:
+    """Make `calls` again in `account` on whatever answers boto3 here (plain moto, in `plain_moto_main`); returns
+    how many were refused (without labkit's layer some calls fail, e.g. stopping tasks that moto never started)."""
     import boto3
 
-    from labkit import mock
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+    clients: dict[str, Any] = {}
+    ids: dict[str, str] = {}
+    refused = 0
+    for call in calls:
+        if call.service not in clients:
+            clients[call.service] = session.client(call.service)
+            clients[call.service].meta.events.register("before-sign", lambda request, **_: (
+                request.headers.__setitem__("x-moto-account-id", account)))
+        try:
+            response = clients[call.service]._make_api_call(
+                call.operation, swap_ids(call.params, ids, (recorded_account, account)))
+        except Exception:  # a refusal is an answer too; moto crashes on some inputs without labkit
+            refused += 1
+            continue
+        learn_ids(call.response, response, ids)
+    return {"calls": len(calls), "refused": refused}
 
-    mock.start()
-    account = mock.allocate_account()
-    try:
-        with mock.disabled():
-            session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-            clients: dict[str, Any] = {}
-            ids: dict[str, str] = {}
-            refused = 0
-            for call in calls:
-                if call.service not in clients:
-                    clients[call.service] = session.client(call.service)
-                    clients[call.service].meta.events.register("before-sign", lambda request, **_: (
-                        request.headers.__setitem__("x-moto-account-id", account)))
-                try:
-                    response = clients[call.service]._make_api_call(
-                        call.operation, swap_ids(call.params, ids, (recorded_account, account)))
-                except Exception:  # a refusal is an answer too; moto crashes on some inputs without labkit
-                    refused += 1
-                    continue
-                learn_ids(call.response, response, ids)
-            return {"calls": len(calls), "refused": refused}
-    finally:
-        mock.release_account(account)
+
+#: the mock config labkit starts moto with (AWS-managed IAM policies loaded), given to plain moto too
+MOTO_CONFIG = {"iam": {"load_aws_managed_policies": True}}
+
+
+def plain_moto_main(recording: str, runs: int) -> None:
+    """In a process of its own, without labkit: time `runs` replays of the recording on plain moto, each in a
+    fresh account after one warm-up, from a collected heap; print the seconds as JSON (see `time_plain_moto`)."""
+    import gc
+    import json
+    import pickle
+    import sys
+    import time
+
+    from moto import mock_aws
+
+    if any(name == "labkit" or name.startswith("labkit.") for name in sys.modules):
+        raise RuntimeError("the plain moto baseline must run in a process without labkit")
+    with open(recording, "rb") as fh:
+        calls, recorded_account = pickle.load(fh)
+    seconds = []
+    with mock_aws(config=MOTO_CONFIG):
+        for i in range(runs + 1):
+            gc.collect()
+            start = time.perf_counter()
+            replay(calls, recorded_account, f"{200_000_000_000 + i:012d}")
+            if i:
+                seconds.append(time.perf_counter() - start)
+    print(json.dumps(seconds))
+
+
+def time_plain_moto(calls: list[Call], recorded_account: str, runs: int, env: dict[str, str]) -> list[float]:
+    """Seconds of each of `runs` replays on plain moto, in a new Python process that never imports labkit, as a
+    learner with plain moto would run them: moto's own defaults and speed, not labkit's."""
+    import json
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="labkit-bench-") as tmp:
+        recording = f"{tmp}/calls.pickle"
+        with open(recording, "wb") as fh:
+            pickle.dump((calls, recorded_account), fh)
+        code = f"from tools.bench_deploy import plain_moto_main; plain_moto_main({recording!r}, {int(runs)})"
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False,
+                              timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError((done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
