@@ -41,6 +41,7 @@ RUN_BY = {
         "tests/test_aws_cli.py::test_the_cli_lists_what_the_notebook_created",
     "python -m labkit.cli.ops lesson-costs": "tests/test_readme.py::test_the_lesson_costs_command_runs_as_written",
     "python -m tools.bench": "tests/test_bench.py::test_quick_run_prints_one_table_and_writes_json",
+    "python -m labkit.lab.iam_policy": "tests/test_readme.py::test_the_policy_command_runs_and_finds_the_file_current",
     "python -m tools.bench --only notebooks --cells": "tests/test_bench.py::test_cells_table_lists_each_lessons_cells",
 }
 
@@ -96,3 +97,11 @@ def test_labkit_subcommands_exist(sub):
     done = subprocess.run([sys.executable, "-m", "labkit.cli", sub, "--help"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "usage: labkit" in done.stdout
+
+
+def test_the_policy_command_runs_and_finds_the_file_current():
+    """`python -m labkit.lab.iam_policy` as the README gives it: the committed policy is the service rows'."""
+    done = subprocess.run([sys.executable, "-m", "labkit.lab.iam_policy"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "already up to date" in done.stdout and not done.stderr
