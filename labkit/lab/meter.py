@@ -10,15 +10,17 @@ rules, not AWS's bill.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from labkit.data import facts
+from labkit.lab.listing import chunks, paginate
 from labkit.lab.tagging import of_lab
 from labkit.model.pricing import fargate_cost
 from labkit.model.text import ShownAsText
-from labkit.model.units import gb, round_to_total, vcpu
+from labkit.model.units import gb, round_to_total, short_name, vcpu
 
 ONE_OFF = "one-off tasks"
 
@@ -116,44 +118,52 @@ def _seconds(task: dict[str, Any], now: datetime) -> float:
     return max(0.0, (end - start).total_seconds())
 
 
-def bill(lab: Any) -> Bill:
-    """Price every Fargate task the lab can see (in a shared account: the ones tagged with its id)."""
-    ecs = lab.client("ecs")
-    now = lab.clock.now()
-    charges: list[TaskCharge] = []
-    arch_cache: dict[str, tuple[str, str]] = {}
-    clusters = ecs.list_clusters().get("clusterArns", [])
-    for cluster in clusters:
+def _fargate_tasks(lab: Any, ecs: Any) -> Iterator[dict[str, Any]]:
+    """Every Fargate task the lab can see, running or stopped (in a shared account: the ones tagged with its id)."""
+    for cluster in paginate(ecs, "list_clusters", "clusterArns"):
         arns: list[str] = []
         for status in ("RUNNING", "STOPPED"):
-            arns += ecs.list_tasks(cluster=cluster, desiredStatus=status).get("taskArns", [])
-        for i in range(0, len(arns), 100):
-            for task in ecs.describe_tasks(cluster=cluster, tasks=arns[i:i + 100], include=["TAGS"])["tasks"]:
+            arns += paginate(ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus=status)
+        for chunk in chunks(arns, 100):
+            for task in ecs.describe_tasks(cluster=cluster, tasks=chunk, include=["TAGS"])["tasks"]:
                 if task.get("launchType") != "FARGATE" or not task.get("cpu") or not task.get("memory"):
                     continue
                 if lab.shared_account and not of_lab(task.get("tags"), lab.id):
                     continue
-                td = task["taskDefinitionArn"]
-                if td not in arch_cache:
-                    described = ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]
-                    platform = described.get("runtimePlatform") or {}
-                    family = platform.get("operatingSystemFamily", "LINUX")
-                    arch_cache[td] = (platform.get("cpuArchitecture", "X86_64"),
-                                      "WINDOWS" if family.startswith("WINDOWS") else "LINUX")
-                arch, os_name = arch_cache[td]
-                seconds = _seconds(task, now)
-                if task.get("pullStartedAt") is None:
-                    continue  # nothing billed before the image download starts
-                provider = task.get("capacityProviderName") or "FARGATE"
-                storage = (task.get("ephemeralStorage") or {}).get("sizeInGiB",
-                                                                   facts()["billing"]["free_storage_gb"])
-                cost = fargate_cost(vcpu(task["cpu"]), gb(task["memory"]), seconds, region=lab.region,
-                                    arch=arch, os=os_name, ephemeral_gb=storage, spot=provider == "FARGATE_SPOT")
-                charges.append(TaskCharge(service=_service_of(task), task_definition=td.split("/")[-1],
-                                          capacity_provider=provider, cpu=task["cpu"], memory=task["memory"],
-                                          running=task.get("lastStatus") != "STOPPED", seconds=seconds,
-                                          billed_seconds=cost.billed_seconds, cost=cost.total,
-                                          task_arn=task["taskArn"]))
+                yield task
+
+
+def _platform(ecs: Any, task_definition: str, known: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """(architecture, LINUX or WINDOWS) of a task definition, asked of ECS once."""
+    if task_definition not in known:
+        described = ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+        platform = described.get("runtimePlatform") or {}
+        family = platform.get("operatingSystemFamily", "LINUX")
+        known[task_definition] = (platform.get("cpuArchitecture", "X86_64"),
+                                  "WINDOWS" if family.startswith("WINDOWS") else "LINUX")
+    return known[task_definition]
+
+
+def _charge(lab: Any, task: dict[str, Any], platform: tuple[str, str], now: datetime) -> TaskCharge:
+    """What one task costs so far, per labkit.pricing."""
+    seconds = _seconds(task, now)
+    provider = task.get("capacityProviderName") or "FARGATE"
+    storage = (task.get("ephemeralStorage") or {}).get("sizeInGiB", facts()["billing"]["free_storage_gb"])
+    cost = fargate_cost(vcpu(task["cpu"]), gb(task["memory"]), seconds, region=lab.region, arch=platform[0],
+                        os=platform[1], ephemeral_gb=storage, spot=provider == "FARGATE_SPOT")
+    return TaskCharge(service=_service_of(task), task_definition=short_name(task["taskDefinitionArn"]),
+                      capacity_provider=provider, cpu=task["cpu"], memory=task["memory"],
+                      running=task.get("lastStatus") != "STOPPED", seconds=seconds,
+                      billed_seconds=cost.billed_seconds, cost=cost.total, task_arn=task["taskArn"])
+
+
+def bill(lab: Any) -> Bill:
+    """Price every Fargate task the lab can see; nothing is billed before a task's image download starts."""
+    ecs = lab.client("ecs")
+    now = lab.clock.now()
+    platforms: dict[str, tuple[str, str]] = {}
+    charges = [_charge(lab, task, _platform(ecs, task["taskDefinitionArn"], platforms), now)
+               for task in _fargate_tasks(lab, ecs) if task.get("pullStartedAt") is not None]
     charges.sort(key=lambda c: (c.service == ONE_OFF, c.service, c.task_definition, c.capacity_provider,
                                 -c.billed_seconds, c.task_arn))
     elapsed = float(getattr(lab.clock, "elapsed", 0.0))

@@ -28,15 +28,6 @@ check of the instance type). `install()` has each Region's file read when moto f
 Then `warm()`, once labkit's patches are in, builds what a lab's first calls would otherwise build in whichever
 later cell makes them: moto's AWS-managed IAM policy templates (moto makes an account's IAM backend on any
 request) and the model moto answers EC2 with (EC2's is about 0.1 s to read). A lesson pays them in the cell
-that starts the mock, which reads the offerings no more.
-
-moto also reads EC2's instance-type offerings at import: 95 compressed JSON files, one per Region and kind of
-location, about 0.1 s, for answers a Fargate course seldom asks (DescribeInstanceTypeOfferings, RunInstances'
-check of the instance type). `install()` has each Region's file read when moto first asks for it instead.
-
-Then `warm()`, once labkit's patches are in, builds what a lab's first calls would otherwise build in whichever
-later cell makes them: moto's AWS-managed IAM policy templates (moto makes an account's IAM backend on any
-request) and the model moto answers EC2 with (EC2's is about 0.1 s to read). A lesson pays them in the cell
 that starts the mock, which no longer reads the offerings.
 
 Only mock mode and `labkit server` install it (`labkit.mock.apply()`); real mode's Sessions and collector keep

@@ -7,13 +7,14 @@ Only the lab's own resources are kept: those tagged `labkit:lab=<lab id>`, and w
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from labkit.diagrams.live.snapshot import ServiceInfo, Snapshot, TaskInfo
 from labkit.errors import InvalidInput
-from labkit.lab.tagging import TAG_LAB
+from labkit.lab.listing import chunks, paginate
+from labkit.lab.tagging import TAG_LAB, tag_dict
 from labkit.model.units import short_name
 
 Tag = tuple[str, str]
@@ -30,7 +31,7 @@ class Account:
 
     def owns(self, tags: Iterable[dict[str, str]] | None) -> bool:
         """Whether a resource with these tags (ECS's key/value or EC2's Key/Value) belongs to the lab."""
-        return self.tag is None or _has_tag(tags, self.tag)
+        return self.tag is None or tag_dict(tags).get(self.tag[0]) == self.tag[1]
 
     @property
     def tag_filter(self) -> list[dict[str, Any]] | None:
@@ -73,13 +74,7 @@ def read_account(lab: Any) -> Snapshot:
 def lab_tag(lab: Any) -> Tag | None:
     """The lab's own tag (`labkit:lab`, value) from `lab.tags` (a dict or AWS's Key/Value list), if any."""
     tags = getattr(lab, "tags", None)
-    value = None
-    if isinstance(tags, dict):
-        value = tags.get(TAG_LAB)
-    elif isinstance(tags, (list, tuple)):
-        for t in tags:
-            if isinstance(t, dict) and (t.get("Key") or t.get("key")) == TAG_LAB:
-                value = t.get("Value", t.get("value"))
+    value = tag_dict(tags).get(TAG_LAB) if isinstance(tags, (dict, list, tuple)) else None
     return (TAG_LAB, str(value)) if value else None
 
 
@@ -97,7 +92,7 @@ def _account(lab: Any) -> Account:
 def read_clusters(account: Account) -> list[str]:
     """The names of the lab's active ECS clusters, sorted."""
     names = []
-    for chunk in _chunks(_pages(account.ecs, "list_clusters", "clusterArns"), 100):
+    for chunk in chunks(paginate(account.ecs, "list_clusters", "clusterArns"), 100):
         for c in account.ecs.describe_clusters(clusters=chunk, include=["TAGS"]).get("clusters", []):
             if c.get("status", "ACTIVE") == "ACTIVE" and account.owns(c.get("tags")):
                 names.append(c["clusterName"])
@@ -107,7 +102,7 @@ def read_clusters(account: Account) -> list[str]:
 def read_services(account: Account, cluster: str) -> list[ServiceInfo]:
     """The cluster's services that are not deleted, with their counts, capacity and security groups."""
     services = []
-    for chunk in _chunks(_pages(account.ecs, "list_services", "serviceArns", cluster=cluster), 10):
+    for chunk in chunks(paginate(account.ecs, "list_services", "serviceArns", cluster=cluster), 10):
         for s in account.ecs.describe_services(cluster=cluster, services=chunk).get("services", []):
             if s.get("status") != "INACTIVE":
                 services.append(_service_info(cluster, s))
@@ -131,8 +126,8 @@ def _service_info(cluster: str, s: dict[str, Any]) -> ServiceInfo:
 def read_tasks(account: Account, cluster: str) -> list[TaskInfo]:
     """The cluster's tasks meant to run (desired status RUNNING), each with its ENI, IP and subnet."""
     tasks = []
-    arns = _pages(account.ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING")
-    for chunk in _chunks(arns, 100):
+    arns = paginate(account.ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING")
+    for chunk in chunks(arns, 100):
         for t in account.ecs.describe_tasks(cluster=cluster, tasks=chunk).get("tasks", []):
             tasks.append(_task_info(cluster, t))
     return tasks
@@ -196,7 +191,7 @@ def with_security_groups(account: Account, tasks: list[TaskInfo]) -> list[TaskIn
     from botocore.exceptions import ClientError
 
     eni_groups: dict[str, tuple[str, ...]] = {}
-    for chunk in _chunks(sorted({t.eni_id for t in tasks if t.eni_id}), 200):
+    for chunk in chunks(sorted({t.eni_id for t in tasks if t.eni_id}), 200):
         try:
             found = account.ec2.describe_network_interfaces(NetworkInterfaceIds=chunk).get("NetworkInterfaces", [])
         except ClientError:
@@ -264,7 +259,7 @@ def read_repositories(
     used = {img for imgs in images.values() for img in imgs}
     repositories: dict[str, tuple[str, ...]] = {}
     sources: dict[str, list[str]] = {}
-    for repo in _pages(account.ecr, "describe_repositories", "repositories"):
+    for repo in paginate(account.ecr, "describe_repositories", "repositories"):
         uri = repo.get("repositoryUri", "")
         pulled = tuple(sorted({img[len(uri) :].lstrip(":@") or "latest" for img in used if _from(uri, img)}))
         for td, imgs in images.items():
@@ -289,23 +284,3 @@ def _repository_is_the_labs(account: Account, repo: dict[str, Any]) -> bool:
         return account.owns(account.ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
     except ClientError:
         return False
-
-
-# ------------------------------------------------------------------------------------------------- paging
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _pages(client: Any, op: str, key: str, **kwargs: Any) -> list[Any]:
-    out: list[Any] = []
-    for page in client.get_paginator(op).paginate(**kwargs):
-        out.extend(page.get(key, []))
-    return out
-
-
-def _has_tag(tags: Iterable[dict[str, str]] | None, tag: Tag) -> bool:
-    return any(
-        (t.get("key") or t.get("Key")) == tag[0] and (t.get("value") or t.get("Value")) == tag[1]
-        for t in tags or ()
-    )

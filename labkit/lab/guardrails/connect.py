@@ -11,6 +11,7 @@ from labkit.errors import GuardrailError
 from labkit.lab.guardrails.calls import size_or_none
 from labkit.lab.guardrails.notices import say
 from labkit.lab.guardrails.spend import Charge, Ledger, ledger, service_key, task_key
+from labkit.lab.listing import chunks, paginate
 from labkit.lab.tagging import of_lab
 from labkit.model import placement, pricing
 
@@ -82,10 +83,9 @@ def _adopt_running(lab: Any, book: Ledger) -> str:
     """Put what this lab id already runs (a restarted kernel, say) in the ledger; returns what was found, in words."""
     ecs = lab.client("ecs")
     services = tasks = 0
-    for page in ecs.get_paginator("list_clusters").paginate():
-        for cluster in page.get("clusterArns", []):
-            services += _adopt_services(lab, book, ecs, cluster)
-            tasks += _adopt_tasks(lab, book, ecs, cluster)
+    for cluster in paginate(ecs, "list_clusters", "clusterArns"):
+        services += _adopt_services(lab, book, ecs, cluster)
+        tasks += _adopt_tasks(lab, book, ecs, cluster)
     words = [f"{n} {kind}{'' if n == 1 else 's'}" for n, kind in ((services, "service"), (tasks, "task")) if n]
     return " and ".join(words)
 
@@ -94,31 +94,27 @@ def _adopt_services(lab: Any, book: Ledger, ecs: Any, cluster: str) -> int:
     """The lab's active services of one cluster with tasks to run, put in the ledger; returns how many."""
     now = lab.clock.now()
     found = 0
-    for page in ecs.get_paginator("list_services").paginate(cluster=cluster):
-        arns = page.get("serviceArns", [])
-        for i in range(0, len(arns), 10):
-            for svc in ecs.describe_services(cluster=cluster, services=arns[i:i + 10],
-                                             include=["TAGS"]).get("services", []):
-                if svc.get("status") != "ACTIVE" or not svc.get("desiredCount") or not of_lab(svc.get("tags"), lab.id):
-                    continue
-                size = size_or_none(lab, svc["taskDefinition"])
-                if size is None:
-                    continue
-                spot = placement.on_spot(svc["desiredCount"], svc.get("capacityProviderStrategy"))
-                book.start(Charge(what=service_key(cluster, svc["serviceName"]), on_demand=svc["desiredCount"] - spot,
-                                  spot=spot, started=now, **size))
-                found += 1
+    for chunk in chunks(paginate(ecs, "list_services", "serviceArns", cluster=cluster), 10):
+        for svc in ecs.describe_services(cluster=cluster, services=chunk, include=["TAGS"]).get("services", []):
+            if svc.get("status") != "ACTIVE" or not svc.get("desiredCount") or not of_lab(svc.get("tags"), lab.id):
+                continue
+            size = size_or_none(lab, svc["taskDefinition"])
+            if size is None:
+                continue
+            spot = placement.on_spot(svc["desiredCount"], svc.get("capacityProviderStrategy"))
+            book.start(Charge(what=service_key(cluster, svc["serviceName"]), on_demand=svc["desiredCount"] - spot,
+                              spot=spot, started=now, **size))
+            found += 1
     return found
 
 
 def _adopt_tasks(lab: Any, book: Ledger, ecs: Any, cluster: str) -> int:
     """The lab's running tasks of one cluster outside its services, put in the ledger; returns how many."""
     now = lab.clock.now()
-    arns = [a for p in ecs.get_paginator("list_tasks").paginate(cluster=cluster, desiredStatus="RUNNING")
-            for a in p.get("taskArns", [])]
+    arns = paginate(ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING")
     found = 0
-    for i in range(0, len(arns), 100):
-        for task in ecs.describe_tasks(cluster=cluster, tasks=arns[i:i + 100], include=["TAGS"]).get("tasks", []):
+    for chunk in chunks(arns, 100):
+        for task in ecs.describe_tasks(cluster=cluster, tasks=chunk, include=["TAGS"]).get("tasks", []):
             if not of_lab(task.get("tags"), lab.id) or str(task.get("group", "")).startswith("service:"):
                 continue
             size = size_or_none(lab, task["taskDefinitionArn"])

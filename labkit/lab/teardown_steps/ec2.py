@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.lab.teardown_steps.run import Run, paginate
+from labkit.lab.listing import paginate
+from labkit.lab.teardown_steps.run import Run
 
 #: TagSpecifications resource type -> the kind teardown reports (the row's tagging names the same types)
 KIND_OF_TYPE = {"vpc": "VPC", "subnet": "subnet", "security-group": "security group", "route-table": "route table",

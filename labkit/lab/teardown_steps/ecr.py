@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit.lab.listing import paginate
 from labkit.lab.tagging import tag_dict
-from labkit.lab.teardown_steps.run import Run, paginate, quietly
+from labkit.lab.teardown_steps.run import Run, quietly
 
 
 def remove(ecr: Any, run: Run) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit.lab.listing import chunks, paginate
 from labkit.lab.tagging import tag_dict
 from labkit.lab.teardown_steps import scaling
-from labkit.lab.teardown_steps.run import Run, chunks, paginate
+from labkit.lab.teardown_steps.run import Run
 from labkit.model.units import short_name
 
 

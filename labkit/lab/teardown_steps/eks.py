@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.lab.teardown_steps.run import Run, paginate, quietly
+from labkit.lab.listing import paginate
+from labkit.lab.teardown_steps.run import Run, quietly
 
 
 def remove(eks: Any, run: Run) -> None:

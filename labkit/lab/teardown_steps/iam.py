@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit.lab.listing import paginate
 from labkit.lab.tagging import ROLE_PATH, tag_dict
-from labkit.lab.teardown_steps.run import Run, paginate, quietly
+from labkit.lab.teardown_steps.run import Run, quietly
 
 
 def remove(iam: Any, run: Run) -> None:

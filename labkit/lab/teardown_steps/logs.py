@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.lab.teardown_steps.run import Run, paginate, quietly
+from labkit.lab.listing import paginate
+from labkit.lab.teardown_steps.run import Run, quietly
 
 
 def remove(logs: Any, run: Run) -> None:

@@ -5,7 +5,7 @@ The steps share it, and the small helpers they all use (paging, chunks, reads of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,18 +78,3 @@ def quietly(read: Callable[[], Any]) -> Any:
         return read()
     except ClientError:
         return None
-
-
-def chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def paginate(client: Any, op: str, key: str, **kwargs: Any) -> list[Any]:
-    """Every item under `key` of a listing call, across its pages."""
-    if client.can_paginate(op):
-        out: list[Any] = []
-        for page in client.get_paginator(op).paginate(**kwargs):
-            out.extend(page.get(key, []))
-        return out
-    return getattr(client, op)(**kwargs).get(key, [])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.lab.teardown_steps.run import Run, paginate
+from labkit.lab.listing import paginate
+from labkit.lab.teardown_steps.run import Run
 
 
 def remove_for(aas: Any, resource_id: str, run: Run) -> None:
