@@ -172,7 +172,8 @@ def warm() -> None:
 
     from labkit.mock import iam
 
-    _without_collections(iam.managed_policy_templates, functools.partial(get_service_model, "ec2"))
+    _without_collections(functools.partial(iam.managed_policy_templates, "us-east-1"),
+                         functools.partial(get_service_model, "ec2"))
 
 
 def uninstall() -> None:

@@ -21,7 +21,7 @@ _TEMPLATE_ACCOUNT = "123456789012"  # the templates' account; each copy is given
 
 
 @functools.cache
-def managed_policy_templates(partition_region: str = "us-east-1") -> list[Any]:
+def managed_policy_templates(partition_region: str) -> list[Any]:
     """moto's AWSManagedPolicy objects, built once per partition (the documents parsed and dumped once)."""
     return [iam_models.AWSManagedPolicy.from_data(name, _TEMPLATE_ACCOUNT, partition_region, data)
             for name, data in json.loads(iam_models.aws_managed_policies_data).items()]
