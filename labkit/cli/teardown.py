@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from labkit.cli.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
+from labkit.errors import GuardrailError
 from labkit.model.units import short_name
 
 
@@ -40,7 +41,6 @@ def _teardown_session(args: argparse.Namespace) -> Any:
     import boto3
     from botocore.exceptions import BotoCoreError
 
-    from labkit.errors import GuardrailError
     from labkit.lab.session import DUMMY_CREDENTIALS
 
     try:
@@ -60,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
     """Tear down by tag and print what was removed (or, with --dry-run, what would be); 1 if anything is left."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from labkit.errors import GuardrailError
     from labkit.lab.guardrails import masked_account
     from labkit.lab.tagging import LAB_ID_PATTERN
     from labkit.lab.teardown import teardown_by_tag
