@@ -48,8 +48,9 @@ def test_no_route_out_the_task_stays_pending_then_fails_to_start(lab, register, 
         lab.client("ecs").get_waiter("tasks_running").wait(cluster="labkit", tasks=[arn])
     lab.client("ecs").get_waiter("tasks_stopped").wait(cluster="labkit", tasks=[arn])
     task = _describe(lab, arn)
-    reason = ("CannotPullContainerError: API error (500): Get https://registry-1.docker.io/v2/: net/http: "
-              "request canceled while waiting for connection")
+    reason = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+              "docker.io/library/nginx:1.27: failed to do request: Head "
+              "\"https://registry-1.docker.io/v2/library/nginx/manifests/1.27\": dial tcp 203.0.113.10:443: i/o timeout")
     assert (task["lastStatus"], task["stopCode"], task["stoppedReason"]) == ("STOPPED", "TaskFailedToStart", reason)
     assert task["containers"][0]["reason"] == reason and "exitCode" not in task["containers"][0]
     assert "startedAt" not in task and task["pullStoppedAt"] > task["pullStartedAt"]
@@ -128,3 +129,32 @@ def test_a_service_that_cannot_pull_counts_failed_tasks_and_never_gets_stable(la
     stopped = ecs.list_tasks(cluster="labkit", serviceName="web", desiredStatus="STOPPED")["taskArns"]
     assert {t["stopCode"] for t in ecs.describe_tasks(cluster="labkit", tasks=stopped)["tasks"]} == {
         "TaskFailedToStart"}
+
+
+def _run_image(lab, register, vpc, image: str, **run: str) -> dict:
+    group = lab.client("ec2").create_security_group(GroupName=f"g{len(image)}", Description="g",
+                                                    VpcId=vpc["vpc"])["GroupId"]
+    td = register(containers=[{"name": "web", "image": image}],
+                  executionRoleArn=f"arn:aws:iam::{lab.account_id}:role/exec")
+    config = {"awsvpcConfiguration": {"subnets": [vpc["subnet"]], "securityGroups": [group]}}
+    arn = lab.client("ecs").run_task(cluster="labkit", taskDefinition=td, launchType="FARGATE",
+                                     networkConfiguration=config, **run)["tasks"][0]["taskArn"]
+    lab.client("ecs").get_waiter("tasks_stopped").wait(cluster="labkit", tasks=[arn])
+    return _describe(lab, arn)
+
+
+def test_a_private_ecr_image_on_1_4_0_fails_on_the_registry_auth(lab, register, vpc):
+    image = f"{lab.account_id}.dkr.ecr.us-east-1.amazonaws.com/api:latest"
+    task = _run_image(lab, register, vpc, image)
+    assert task["stopCode"] == "TaskFailedToStart" and "startedAt" not in task
+    assert task["stoppedReason"] == (
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        "failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send "
+        "request failed caused by: Post \"https://api.ecr.us-east-1.amazonaws.com/\": dial tcp 203.0.113.10:443: "
+        "i/o timeout. Please check your task network configuration.")
+
+
+def test_platform_1_3_0_still_pulls_with_docker_and_says_so(lab, register, vpc):
+    task = _run_image(lab, register, vpc, "nginx:1.27", platformVersion="1.3.0")
+    assert task["stoppedReason"] == ("CannotPullContainerError: API error (500): Get https://registry-1.docker.io/v2/: "
+                                     "net/http: request canceled while waiting for connection")

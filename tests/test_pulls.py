@@ -62,8 +62,27 @@ def test_private_ecr_images_come_through_all_three_endpoints_and_nothing_else_do
     assert pulls.pull_problem("private", None, False, "public.ecr.aws/nginx/nginx", every, "us-east-1") != ""
 
 
-def test_the_reason_is_aws_text_for_the_image_s_registry():
+def test_the_reason_is_aws_text_for_the_image_s_registry_and_platform_version():
     assert pulls.cannot_pull_reason("nginx") == (
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+        "docker.io/library/nginx:latest: failed to do request: Head "
+        "\"https://registry-1.docker.io/v2/library/nginx/manifests/latest\": dial tcp 203.0.113.10:443: i/o timeout")
+    private = pulls.cannot_pull_reason(ECR)
+    assert private.startswith("ResourceInitializationError: unable to pull secrets or registry auth: execution "
+                              "resource retrieval failed: unable to retrieve ecr registry auth: ")
+    assert "https://api.ecr.us-east-1.amazonaws.com/" in private and "123456789012" not in private
+    assert pulls.cannot_pull_reason("nginx", "1.3.0") == (
         "CannotPullContainerError: API error (500): Get https://registry-1.docker.io/v2/: net/http: request "
         "canceled while waiting for connection")
-    assert "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/" in pulls.cannot_pull_reason(ECR)
+
+
+@pytest.mark.parametrize(("image", "ref", "url"), [
+    ("nginx:1.27", "docker.io/library/nginx:1.27", "https://registry-1.docker.io/v2/library/nginx/manifests/1.27"),
+    ("bitnami/nginx", "docker.io/bitnami/nginx:latest", "https://registry-1.docker.io/v2/bitnami/nginx/manifests/latest"),
+    ("public.ecr.aws/nginx/nginx:stable", "public.ecr.aws/nginx/nginx:stable",
+     "https://public.ecr.aws/v2/nginx/nginx/manifests/stable"),
+    ("localhost:5000/app", "localhost:5000/app:latest", "https://localhost:5000/v2/app/manifests/latest"),
+    ("ghcr.io/o/app@sha256:ab12", "ghcr.io/o/app@sha256:ab12", "https://ghcr.io/v2/o/app/manifests/sha256:ab12"),
+])
+def test_image_ref_is_what_containerd_resolves(image: str, ref: str, url: str):
+    assert pulls.image_ref(image) == (ref, url)

@@ -19,6 +19,7 @@ _in_use: set[str] = set()
 _known: set[str] = set()
 _clocks: dict[str, SimulatedClock] = {}
 _listeners: list[Callable[[str], None]] = []
+_wiped: list[Callable[[str], None]] = []  # what else an account keeps outside moto (its Fargate quotas)
 _follow_wall = False  # a labkit server's clocks also run with wall time (see labkit.mock.server)
 
 
@@ -60,6 +61,8 @@ def wipe_account(account: str) -> None:
                 dict.__delitem__(backend_dict, account)
     with LOCK:
         found = _clocks.get(account)
+        for listener in list(_wiped):
+            listener(account)
     if found is not None:
         found.restart()  # outside LOCK: a moving clock takes its own lock first, then LOCK
 
@@ -74,6 +77,12 @@ def when_time_moves(listener: Callable[[str], None]) -> None:
     """Call `listener(account)` after any account's clock moves (registered once)."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def when_wiped(listener: Callable[[str], None]) -> None:
+    """Call `listener(account)` when an account is wiped, for what it keeps outside moto (registered once)."""
+    if listener not in _wiped:
+        _wiped.append(listener)
 
 
 def _moved(account: str) -> None:

@@ -1,6 +1,7 @@
 """The awslogs log driver in mock mode: when a task reaches RUNNING, each container that logs with awslogs
 writes a few honest startup lines to `prefix/container/task-id` in its group, stamped at startedAt (no
-process really runs). A missing group is made only when the task asks for it (`awslogs-create-group`).
+process really runs). A missing group is made only when the task asks for it (`awslogs-create-group`) and its
+execution role may (`labkit.mock.ecs.logging_checks`, which stops the task at start otherwise).
 """
 
 from __future__ import annotations

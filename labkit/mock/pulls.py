@@ -1,7 +1,8 @@
 """Whether a mock Fargate task can pull its images: the task's subnet, routes and endpoints read from moto's EC2.
 
 moto starts every task whatever its network; on AWS a task in a subnet with no way to its registry stops
-with CannotPullContainerError. The decision itself is `labkit.model.pulls.pull_problem`, shared with the debugging
+without starting: on platform version 1.4.0 with a ResourceInitializationError (private ECR: the registry's
+credentials) or a CannotPullContainerError (any other registry), as `labkit.model.pulls.cannot_pull_reason` says. The decision itself is `labkit.model.pulls.pull_problem`, shared with the debugging
 lesson's checks; this module only reads the facts it needs from moto's EC2 backend.
 """
 
@@ -46,7 +47,8 @@ def _endpoints(ec2: Any, subnet: Any, table: Any, region: str) -> set[str]:
     return found
 
 
-def pull_failure(account: str, region: str, subnet_id: str, public_ip: bool, images: Iterable[str]) -> str | None:
+def pull_failure(account: str, region: str, subnet_id: str, public_ip: bool, images: Iterable[str],
+                 platform_version: str = "1.4.0") -> str | None:
     """AWS's stop reason when a task in `subnet_id` cannot pull one of `images`; None when it can pull them all."""
     ec2 = ec2_backend(account, region)
     subnet = find_subnet(ec2, subnet_id)
@@ -60,5 +62,5 @@ def pull_failure(account: str, region: str, subnet_id: str, public_ip: bool, ima
     endpoints = _endpoints(ec2, subnet, table, region)
     for image in images:
         if image and pulls.pull_problem("task's", default, public_ip, image, endpoints, region):
-            return pulls.cannot_pull_reason(image)
+            return pulls.cannot_pull_reason(image, platform_version)
     return None

@@ -16,9 +16,9 @@ from typing import Any
 
 from labkit.data import cite, facts
 from labkit.errors import InvalidInput
-from labkit.model.sizes import is_valid_size, normalize_os, size_hint
+from labkit.model.sizes import is_valid_size, normalize_os, size_hint, smallest_size_for
 from labkit.model.text import ShownAsText
-from labkit.model.units import num, parse_cpu, parse_memory, round_to_total, usd, usd_places
+from labkit.model.units import num, parse_cpu, parse_memory, round_to_total, size_text, usd, usd_places
 
 __all__ = [
     "Comparison",
@@ -30,9 +30,11 @@ __all__ = [
     "ec2_cost",
     "fargate_cost",
     "fargate_cost_for_size",
+    "billed_size",
     "monthly",
     "rates",
     "regions",
+    "registered_memory_mib",
     "tasks_per_instance",
 ]
 
@@ -312,6 +314,26 @@ def _check_savings_plan(savings_plan_pct: Any, spot: bool) -> float:
     return pct
 
 
+def billed_size(vcpu: float, memory_gb: float, os: str = "LINUX") -> tuple[float, float, str]:
+    """(vCPU, GB, note): the size Fargate bills for this need, the smallest valid size that holds it.
+
+    A valid size comes back as it is, with no note; another pair (0.3 vCPU / 1 GB) comes back as the size a task
+    would have to register, with a sentence that says so (as the AWS Pricing Calculator rounds up).
+    """
+    per_vcpu, per_gb = facts()["units"]["cpu_units_per_vcpu"], facts()["units"]["mib_per_gb"]
+    need_cpu = math.ceil(Fraction(repr(float(vcpu))) * per_vcpu)
+    need_mem = math.ceil(Fraction(repr(float(memory_gb))) * per_gb)
+    cpu, mem = smallest_size_for(need_cpu, need_mem, os)
+    if (Fraction(cpu, per_vcpu), Fraction(mem, per_gb)) == (Fraction(repr(float(vcpu))),
+                                                          Fraction(repr(float(memory_gb)))):
+        return float(vcpu), float(memory_gb), ""
+    fit = size_text(cpu / per_vcpu, mem / per_gb)
+    return (cpu / per_vcpu, mem / per_gb,
+            f"{size_text(vcpu, memory_gb)} is not a Fargate size: a task that needs it must register {fit} "
+            f"(cpu {cpu}, memory {mem}), the smallest size that holds it, and that is what Fargate bills and "
+            "labkit prices here.")
+
+
 def _inputs(vcpu: Any, memory_gb: Any, seconds: Any, tasks: Any, region: str, arch: Any, os: Any,
             ephemeral_gb: Any, spot: Any, savings_plan_pct: Any, platform: Any) -> dict[str, Any]:
     """Every input of `fargate_cost` checked and normalised, or InvalidInput saying what to give instead."""
@@ -323,11 +345,16 @@ def _inputs(vcpu: Any, memory_gb: Any, seconds: Any, tasks: Any, region: str, ar
                "tasks": _count(tasks, "tasks"), "region": region, "arch": _arch(arch), "os": normalize_os(os),
                "spot": spot, "platform": _platform(platform)}
     _check_eks(checked["platform"], spot, checked["os"], checked["arch"])
+    checked["vcpu"], checked["memory_gb"], checked["size_note"] = billed_size(checked["vcpu"], checked["memory_gb"],
+                                                                              checked["os"])
+    if checked["size_note"]:
+        checked["requested"] = {"vcpu": float(vcpu), "memory_gb": float(memory_gb)}
     checked["ephemeral_gb"] = _check_storage(ephemeral_gb, checked["platform"], checked["os"])
     checked["savings_plan_pct"] = _check_savings_plan(savings_plan_pct, spot)
     order = ("vcpu", "memory_gb", "seconds", "tasks", "region", "arch", "os", "ephemeral_gb", "spot",
              "savings_plan_pct", "platform")
-    return {key: checked[key] for key in order}
+    extra = ("size_note", "requested") if checked["size_note"] else ()
+    return {key: checked[key] for key in order + extra}
 
 
 def _extra_storage_gb(i: dict[str, Any], r: Rates) -> float:
@@ -363,7 +390,7 @@ def _caveats(i: dict[str, Any], r: Rates, extra_gb: float) -> tuple[str, ...]:
     """How far to trust the number: the rates' own caveats, the minimum, unconfirmed storage, Savings Plans."""
     f = facts()
     minimum = f["billing"]["minimum_seconds"][i["os"]]
-    caveats = list(r.caveats)
+    caveats = ([i["size_note"]] if i.get("size_note") else []) + list(r.caveats)
     if i["seconds"] < minimum:
         caveats.append(f"Each task run is billed at least {minimum} s ({i['os'].title()} minimum); "
                        f"{num(i['seconds'])} s was rounded up.")
@@ -383,7 +410,8 @@ def fargate_cost(vcpu: float, memory_gb: float, seconds: float, *, tasks: int = 
                  savings_plan_pct: float = 0, platform: str = "ECS") -> Cost:
     """What `tasks` Fargate tasks of this size cost when each runs `seconds` (per-second, with the minimum).
 
-    vcpu and memory_gb may be any positive numbers (use `fargate_cost_for_size` to insist on a valid size).
+    vcpu and memory_gb may be any positive numbers: a pair Fargate does not offer is priced as the smallest
+    valid size that holds it, with a caveat that says so (`fargate_cost_for_size` refuses such a pair instead).
     Storage is charged only above the free amount; a Savings Plan percentage lowers the vCPU and memory lines.
     """
     i = _inputs(vcpu, memory_gb, seconds, tasks, region, arch, os, ephemeral_gb, spot, savings_plan_pct, platform)
@@ -494,8 +522,7 @@ def ec2_cost(instance_type: str, hours: float, count: int = 1, region: str = "us
         known = sorted({r["region"] for r in facts()["prices"]["ec2"]})
         raise InvalidInput(f"labkit has no EC2 prices for region {region!r}; it has them for "
                            f"{', '.join(known)} only.")
-    caveats = ("Instance price only: EBS volumes, data transfer and the memory the OS and ECS agent keep for "
-               "themselves are not counted.",)
+    caveats = ("Instance price only: EBS volumes and data transfer are not counted.",)
     if row.get("burstable"):
         caveats += (f"{instance_type} is burstable: sustained full CPU use may cost extra CPU credits.",)
     return Ec2Cost(instance_type=instance_type, hours=hours, count=count, region=region,
@@ -504,15 +531,34 @@ def ec2_cost(instance_type: str, hours: float, count: int = 1, region: str = "us
                    as_of=row["as_of"], caveats=caveats)
 
 
-def tasks_per_instance(instance_type: str, vcpu: float, memory_gb: float) -> int:
-    """How many tasks of this size fit on one instance, by vCPU and by memory (whichever runs out first).
+def registered_memory_mib(instance_type: str, reserved_mib: int | None = None) -> int:
+    """The MiB of memory ECS registers for tasks on one instance: less than installed, as the kernel keeps some.
 
-    It counts the instance's whole vCPU and memory; in practice the OS and the ECS agent keep some memory.
+    Scaled from AWS's one example (facts()["ecs_container_instance"], an estimate for other types), less
+    ECS_RESERVED_MEMORY (`reserved_mib`, default the agent's default).
     """
     row = _instance(instance_type)
-    need_cpu = Fraction(_real(vcpu, "vcpu", example="vCPUs such as 0.25 or 1"))
-    need_mem = Fraction(_real(memory_gb, "memory_gb", example="GB such as 0.5 or 2"))
-    return int(min(Fraction(row["vcpu"]) // need_cpu, Fraction(row["memory_gib"]) // need_mem))
+    known = facts()["ecs_container_instance"]
+    example = known["memory_example"]
+    installed = Fraction(repr(float(row["memory_gib"]))) * facts()["units"]["mib_per_gb"]
+    registered = math.floor(installed * example["registered_mib"] / example["installed_mib"])
+    if reserved_mib is None:
+        reserved_mib = known["reserved_memory_default_mib"]
+    reserved = _real(reserved_mib, "reserved_mib", allow_zero=True, example="MiB such as 0 or 256")
+    return max(0, registered - math.ceil(reserved))
+
+
+def tasks_per_instance(instance_type: str, vcpu: float, memory_gb: float) -> int:
+    """How many tasks of this size ECS places on one instance, by CPU and by memory (whichever runs out first).
+
+    CPU counts whole (1024 units per vCPU); memory counts what ECS registers (`registered_memory_mib`), not the
+    instance's installed memory: two 1 vCPU / 2 GB tasks do not fit on a 4 GiB c5.large.
+    """
+    row = _instance(instance_type)
+    need_cpu = Fraction(repr(_real(vcpu, "vcpu", example="vCPUs such as 0.25 or 1")))
+    need_mem = Fraction(repr(_real(memory_gb, "memory_gb", example="GB such as 0.5 or 2")))
+    by_memory = Fraction(registered_memory_mib(instance_type), facts()["units"]["mib_per_gb"]) // need_mem
+    return int(min(Fraction(row["vcpu"]) // need_cpu, by_memory))
 
 
 @dataclass(frozen=True)
@@ -538,8 +584,10 @@ class Comparison(ShownAsText):
         lines = [f"Fargate vs EC2: {self.tasks} tasks of {num(self.vcpu)} vCPU / {num(self.memory_gb)} GB "
                  f"over {num(self.hours)} h ({self.fargate.inputs['region']})",
                  f"  Fargate, running {self.utilisation:.0%} of the time: {usd(self.fargate.total, d)}",
-                 f"  EC2, {self.instances} x {self.instance_type} ({self.tasks_per_instance} tasks each), "
-                 f"always on: {usd(self.ec2.total, d)}"]
+                 f"  EC2, {self.instances} x {self.instance_type} ({self.tasks_per_instance} task{'' if self.tasks_per_instance == 1 else 's'} each), "
+                 f"always on: {usd(self.ec2.total, d)}",
+                 f"  (a {self.instance_type} has {num(self.ec2.memory_gib * 1024)} MiB; ECS registers about "
+                 f"{registered_memory_mib(self.instance_type):,} MiB of it for tasks)"]
         if self.cheaper == "EQUAL":
             lines.append("They cost the same.")
         else:
@@ -582,7 +630,8 @@ def compare(vcpu: float, memory_gb: float, tasks: int, instance_type: str, *, ho
     per = tasks_per_instance(instance_type, vcpu, memory_gb)
     if per == 0:
         raise InvalidInput(f"a task of {num(vcpu)} vCPU / {num(memory_gb)} GB does not fit on a "
-                           f"{instance_type} ({row['vcpu']} vCPU, {num(row['memory_gib'])} GiB); "
+                           f"{instance_type} ({row['vcpu']} vCPU, {num(row['memory_gib'])} GiB, of which ECS "
+                           f"registers about {registered_memory_mib(instance_type):,} MiB for tasks); "
                            "choose a bigger instance type.")
     instances = math.ceil(tasks / per)
     ec2 = ec2_cost(instance_type, hours, instances, region)

@@ -8,6 +8,11 @@ ECR (`ecr.api`, `ecr.dkr`) and S3, where ECR keeps image layers (AWS re:Post, "R
 cannotpullcontainererror error for ECS tasks on Fargate"; ECS Developer Guide, "CannotPullContainer task
 errors", awsdocs/amazon-ecs-developer-guide, task_cannot_pull_image.md, 2023). The lab's mock and the
 debugging lesson's checks both decide with `pull_problem`, so they cannot disagree.
+
+What AWS says depends on the platform version (`cannot_pull_reason`): on 1.4.0 a private ECR image fails first
+on the registry's credentials (a ResourceInitializationError), any other image on the manifest (a containerd
+CannotPullContainerError); 1.3.0 (Docker) says "API error (500)". The texts are in `facts()["errors"]`, with
+where they come from.
 """
 
 from __future__ import annotations
@@ -16,10 +21,14 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from labkit.data import facts
+
 STOP_CODE = "TaskFailedToStart"
-# AWS's text for a pull that never got an answer, from the ECS Developer Guide page cited above.
-REASON = ("CannotPullContainerError: API error (500): Get https://{host}/v2/: net/http: request canceled while "
-          "waiting for connection")
+# Platform version 1.3.0's (Docker's) text for a pull that never got an answer, from the ECS Developer Guide page
+# cited above; 1.4.0's texts are facts()["errors"]["registry_auth_timeout"] and ["pull_timeout"].
+DOCKER_REASON = ("CannotPullContainerError: API error (500): Get https://{host}/v2/: net/http: request canceled "
+                 "while waiting for connection")
+DOCKER_PLATFORMS = ("1.3.0",)
 ECR_ENDPOINTS = ("ecr.api", "ecr.dkr", "s3")  # what a private subnet needs for private ECR images
 DOCKER_HUB = "registry-1.docker.io"
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
@@ -75,6 +84,33 @@ def pull_problem(subnet: str, default_route: str | None, public_ip: bool, image:
     return ""
 
 
-def cannot_pull_reason(image: str) -> str:
-    """AWS's stoppedReason (and container reason) for a task that could not reach `image`'s registry."""
-    return REASON.format(host=registry_host(image))
+def image_ref(image: str) -> tuple[str, str]:
+    """(the reference containerd resolves, the manifest URL it asks): "nginx:1.27" is docker.io/library/nginx:1.27."""
+    host = registry_host(image)
+    path = image.split("/", 1)[1] if host != DOCKER_HUB else image
+    if "@" in path:
+        repository, _, reference = path.partition("@")
+    else:
+        head, _, tail = path.rpartition(":")
+        repository, reference = (head, tail) if head and "/" not in tail else (path, "latest")
+    if host == DOCKER_HUB:
+        repository = repository if "/" in repository else f"library/{repository}"
+        ref = f"docker.io/{repository}"
+    else:
+        ref = f"{host}/{repository}"
+    ref += f"@{reference}" if reference.startswith("sha256:") else f":{reference}"
+    return ref, f"https://{host}/v2/{repository}/manifests/{reference}"
+
+
+def cannot_pull_reason(image: str, platform_version: str = "1.4.0") -> str:
+    """AWS's stoppedReason for a task that could not reach `image`'s registry, on this Fargate platform version."""
+    if platform_version in DOCKER_PLATFORMS:
+        return DOCKER_REASON.format(host=registry_host(image))
+    errors = facts()["errors"]
+    region = private_ecr_region(image)
+    if region:
+        entry = errors["registry_auth_timeout"]
+        return str(entry["reason"]).format(region=region, address=entry["address"])
+    entry = errors["pull_timeout"]
+    ref, url = image_ref(image)
+    return str(entry["reason"]).format(ref=ref, url=url, address=entry["address"])

@@ -2,6 +2,7 @@
 
 As in moto, responses only parse: the rules and their refusals live in the backend's patched methods.
 - Before any ECS call the account-region is settled, so that what it shows is what AWS shows at this moment.
+- RunTask: moto answers `failures: []`; here the backend's failures (a vCPU quota reached) are in the answer.
 - CreateService: moto's parser drops `capacityProviderStrategy` and `deploymentConfiguration`; here every
   parameter reaches the backend as a keyword (`services.create_service` decides what they mean).
 - The safety net: a raw Python error left in an ECS call (a moto gap labkit has not met yet) becomes a
@@ -51,6 +52,16 @@ def create_service(fn: Any, self: Any) -> ActionResult:
         deployment_configuration=self._get_param("deploymentConfiguration"),
     )
     return ActionResult({"service": service})
+
+
+@patch(Response.run_task)
+def run_task(fn: Any, self: Any) -> ActionResult:
+    """RunTask as moto parses it, with the failures the backend reports (`quotas.Started.failures`)."""
+    result = fn(self)
+    answer = result.result
+    if isinstance(answer, dict):
+        answer["failures"] = list(getattr(answer.get("tasks"), "failures", answer.get("failures") or []))
+    return result
 
 
 @patch(BaseResponse.call_action, owner=Response)  # ECS's only: other services keep moto's own

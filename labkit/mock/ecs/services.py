@@ -26,7 +26,7 @@ from moto.moto_api._internal import mock_random
 
 from labkit.mock.accounts import now as account_now
 from labkit.mock.accounts import when_time_moves
-from labkit.mock.ecs import rules
+from labkit.mock.ecs import quotas, rules
 from labkit.mock.ecs.tasks import annotate, life, request_stop, resolved_platform_version, settle_tasks
 from labkit.mock.patch import original, overlay, patch, raw
 from labkit.mock.state import LOCK, enabled
@@ -211,13 +211,25 @@ def _start(backend: Any, service: Any, lk: ServiceLife, deployment: dict[str, An
     providers = placement.place(n, lk.strategy, _provider_counts(live)) if lk.strategy else [None] * n
     started = []
     for i, provider in enumerate(providers):
+        if quotas.refusal(backend, td, rules.uses_fargate(lk.launch, lk.strategy), provider):
+            _placement_problem(lk, now, quotas.service_event(service.name))
+            continue
         started += launch(backend, cluster, td, network=service.network_configuration or None,
                           index=len(live) + i, launch_type=lk.launch, provider=provider,
                           started_by=deployment["id"], group=f"service:{service.name}",
                           tags=_propagated_tags(service, td), overrides=None,
                           platform_version=raw(service, "platform_version"))
-    _event(lk, now, f"(service {service.name}) has started {len(started)} tasks: {_tasks_text(started)}")
+    if started:
+        lk.last_placement_problem = None
+        _event(lk, now, f"(service {service.name}) has started {len(started)} tasks: {_tasks_text(started)}")
     return started
+
+
+def _placement_problem(lk: ServiceLife, now: datetime, problem: str) -> None:
+    """A service event saying why a task could not be placed, once until the service places one again."""
+    if lk.last_placement_problem != problem:
+        lk.last_placement_problem = problem
+        _event(lk, now, problem)
 
 
 def _has_instances(backend: Any, cluster: Any) -> bool:
@@ -317,11 +329,16 @@ def run_task(fn: Any, self: Any, cluster_str: str, task_definition_str: str, cou
     network = rules.normalise_network(self, networking_configuration) if td.network_mode == "awsvpc" else None
     providers = placement.place(count, strategy) if strategy else [None] * count
     tasks: list[Any] = []
+    failures: list[dict[str, str]] = []
     for i, provider in enumerate(providers):
+        refused = quotas.refusal(self, td, rules.uses_fargate(launch_type, strategy), provider, overrides)
+        if refused:
+            failures.append({"arn": td.arn, "reason": refused})
+            continue
         tasks += launch(self, cluster, td, network=network, index=i, launch_type=launch_type, provider=provider,
                         started_by=started_by or "", group=group or f"family:{td.family}", tags=tags,
                         overrides=overrides, platform_version=platform_version)
-    return tasks
+    return quotas.Started(tasks, failures)
 
 
 _CREATE_ARGS = ("load_balancers", "scheduling_strategy", "tags", "deployment_controller", "launch_type",

@@ -25,6 +25,7 @@ from moto.moto_api._internal import mock_random
 from labkit.data import facts
 from labkit.mock import ec2
 from labkit.mock.accounts import now as account_now
+from labkit.mock.ecs import logging_checks
 from labkit.mock.logs import write_startup_logs
 from labkit.mock.patch import overlay, raw
 from labkit.mock.pulls import pull_failure
@@ -299,7 +300,9 @@ def _fail_if_unpullable(task: Any, backend: Any, task_definition: Any, lk: Life)
     conf = (task.network_configuration or {}).get("awsvpcConfiguration") or {}
     public_ip = str(conf.get("assignPublicIp") or "DISABLED").upper() == "ENABLED"
     images = [cdef.get("image") or "" for cdef in task_definition.container_definitions]
-    reason = pull_failure(backend.account_id, task.region_name, lk.subnet_id, public_ip, images)
+    reason = (pull_failure(backend.account_id, task.region_name, lk.subnet_id, public_ip, images,
+                           resolved_platform_version(task))
+              or logging_checks.start_failure(backend.account_id, task.region_name, task, task_definition))
     if reason:
         lk.pull_fails = True
         request_stop(task, code=pulls.STOP_CODE, reason=reason, when=lk.created + timedelta(seconds=PULL_GIVES_UP))
