@@ -137,3 +137,32 @@ def test_bad_counts_and_ports_are_invalid_input(lab, stack, call, match):
     network, _, td, cluster = stack
     with pytest.raises(InvalidInput, match=match):
         call(lab, network, td, cluster)
+
+
+def test_the_course_makes_the_log_group_itself_and_its_tasks_run(lab, stack):
+    network, _image, td, cluster = stack
+    container = lab.client("ecs").describe_task_definition(taskDefinition=td.arn)["taskDefinition"][
+        "containerDefinitions"][0]
+    assert "awslogs-create-group" not in container["logConfiguration"]["options"]  # the role could not create it
+    assert [g["logGroupName"] for g in lab.client("logs").describe_log_groups()["logGroups"]] == ["/ecs/web"]
+    [task] = deploy.run_task(lab, cluster, td, network=network)
+    assert task.last_status == "RUNNING"
+
+
+def test_ensure_log_group_is_made_once_recorded_and_checked(lab):
+    assert deploy.ensure_log_group(lab, "/lesson/app") == deploy.ensure_log_group(lab, "/lesson/app")
+    assert len(lab.client("logs").describe_log_groups()["logGroups"]) == 1
+    assert ("log group", "/lesson/app") in lab.created
+    with pytest.raises(InvalidInput, match="log group"):
+        deploy.ensure_log_group(lab, "no spaces please")
+
+
+def test_run_task_past_the_vcpu_quota_says_what_to_do_and_keeps_the_started_tasks(lab, stack):
+    from labkit.errors import LabkitError
+
+    network, image, _td, cluster = stack
+    big = deploy.register_task(lab, "big", image, cpu=1024, memory=2048)
+    with pytest.raises(LabkitError, match=r"started 6 of 7 task\(s\): You've reached the limit on the number of vCPUs"
+                                          r".*lab.set_quota"):
+        deploy.run_task(lab, cluster, big, network=network, count=7)
+    assert sum(1 for kind, _ in lab.created if kind == "task") == 6

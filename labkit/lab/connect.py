@@ -39,6 +39,9 @@ class InProcessControl:
                        count: int) -> list[str]:
         return mock.interrupt_spot(account, region, cluster, service, count)
 
+    def set_quota(self, account: str, on_demand_vcpu: float | None, spot_vcpu: float | None) -> dict[str, float]:
+        return mock.set_quota(account, on_demand_vcpu, spot_vcpu)
+
     def wipe(self, account: str) -> None:
         mock.wipe_account(account)
 

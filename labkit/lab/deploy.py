@@ -39,6 +39,7 @@ __all__ = [
     "deploy_service",
     "describe_service",
     "ensure_cluster",
+    "ensure_log_group",
     "ensure_network",
     "ensure_roles",
     "logs",
@@ -449,20 +450,29 @@ def register_task(lab: Lab, family: str, image: Image | str, *, cpu: int | str, 
     if found:
         first = found[0]
         raise InvalidInput(f"{first.message} ({first.field}: {first.hint})")
-    if log_group:
-        _ensure_log_group(lab, log_group)
+    if log_group:  # first: awslogs does not start a task whose group is missing
+        ensure_log_group(lab, log_group)
     td = lab.client("ecs").register_task_definition(**request)["taskDefinition"]
     lab.record("task definition", td["taskDefinitionArn"])
     return TaskDefinition(family=family, revision=td["revision"], cpu=str(cpu), memory=str(memory), image=uri,
                           arch=arch, port=port, log_group=log_group, arn=td["taskDefinitionArn"])
 
 
-def _ensure_log_group(lab: Lab, name: str) -> None:
+def ensure_log_group(lab: Lab, name: str) -> str:
+    """The CloudWatch Logs group `name`, made with the lab's tags if it is missing; returns its name.
+
+    Make a task's awslogs group before the task runs: Fargate does not start a task whose group is missing, and
+    `awslogs-create-group` needs logs:CreateLogGroup, which AmazonECSTaskExecutionRolePolicy does not grant.
+    """
+    if not isinstance(name, str) or not re.match(r"^[.\-_/#A-Za-z0-9]{1,512}$", name):
+        raise InvalidInput(f"log group {name!r}: use up to 512 letters, digits and . - _ / # (for example "
+                           "'/ecs/web').")
     logs = lab.client("logs")
     if any(g["logGroupName"] == name for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]):
-        return
+        return name
     logs.create_log_group(logGroupName=name, tags=lab.tag_list("dict"))
     lab.record("log group", name)
+    return name
 
 
 # --- cluster, services, tasks ----------------------------------------------------------------------------------
@@ -631,12 +641,14 @@ def run_task(lab: Lab, cluster: Cluster | str, task_definition: TaskDefinition |
     else:
         args["launchType"] = "FARGATE"
     result = ecs.run_task(**args)
+    arns = [t["taskArn"] for t in result["tasks"]]
+    for arn in arns:  # before any refusal below: teardown must find the tasks that did start
+        lab.record("task", arn)
     if result.get("failures"):
         reasons = "; ".join(sorted({f.get("reason", "?") for f in result["failures"]}))
-        raise LabkitError(f"run_task could not start every task: {reasons}")
-    arns = [t["taskArn"] for t in result["tasks"]]
-    for arn in arns:
-        lab.record("task", arn)
+        raise LabkitError(f"run_task started {len(arns)} of {count} task(s): {reasons}. Stop tasks you no longer "
+                          "need, or raise the account's Fargate vCPU quota (Service Quotas on AWS; lab.set_quota "
+                          "in mock and local modes).")
     if wait and arns:
         ecs.get_waiter("tasks_running").wait(cluster=cluster_name, tasks=arns)
     described = ecs.describe_tasks(cluster=cluster_name, tasks=arns)["tasks"] if arns else []

@@ -68,6 +68,9 @@ class HttpControl:
     def advance(self, account: str, seconds: float) -> datetime:
         return datetime.fromisoformat(self.call("advance", account_id=account, seconds=seconds)["now"])
 
+    def set_quota(self, account: str, on_demand_vcpu: float | None, spot_vcpu: float | None) -> dict[str, float]:
+        return self.call("quota", account_id=account, on_demand_vcpu=on_demand_vcpu, spot_vcpu=spot_vcpu)["quotas"]
+
     def interrupt_spot(self, account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:
         return self.call("interrupt-spot", account_id=account, region=region, cluster=cluster, service=service,
                          count=count)["task_arns"]

@@ -131,6 +131,18 @@ class Lab:
             raise InvalidInput(f"interrupt_spot count={count!r}; expected a whole number of tasks, 1 or more.")
         return self._control.interrupt_spot(self.account_id, self.region, cluster, service, count)
 
+    def set_quota(self, on_demand_vcpu: float | None = None, spot_vcpu: float | None = None) -> dict[str, float]:
+        """Mock/local: the account's Fargate vCPU quotas, as a quota increase sets them (None keeps one).
+
+        A new account starts with AWS's defaults (labkit.data, limits); past them RunTask starts no task and a
+        service cannot place one. Returns {"FARGATE": vCPUs, "FARGATE_SPOT": vCPUs}. On AWS, ask Service Quotas.
+        """
+        if self.mode == "real":
+            raise InvalidInput("set_quota exists in mock and local modes only; on AWS, request a quota increase "
+                               "for 'Fargate On-Demand vCPU resource count' or 'Fargate Spot vCPU resource count' "
+                               "in Service Quotas.")
+        return self._control.set_quota(self.account_id, on_demand_vcpu, spot_vcpu)
+
     def reset(self) -> None:
         """Mock/local: wipe every resource of this lab's account and restart its clock."""
         self._need_simulation("reset")

@@ -10,7 +10,8 @@ this door (only `server`, which serves the whole layer, goes through it):
 - `accounts` and `clock`: accounts per lab and their simulated clocks;
 - `ecs/`: `rules` (Fargate's refusals on the API), `tasks` (the lifecycle on the simulated clock and the fields
   DescribeTasks lacks), `services` (scheduling, deployments, RunTask, StopTask), `capacity` (Spot
-  interruptions), `fixes` (moto crashes and listings), `responses` (parse only; settle; the safety net);
+  interruptions), `quotas` (the account's Fargate vCPU quotas), `logging_checks` (a task's awslogs group at
+  start), `fixes` (moto crashes and listings), `responses` (parse only; settle; the safety net);
 - `ec2` (task network interfaces, leftover tags), `iam` (managed policies made cheap), `eks` (Fargate profile
   refusals), `logs` (awslogs startup lines), `pulls` (can a task reach its registry), `waiters` (boto3 waiters
   in simulated time), `server` (local mode), `versions` (the pinned moto).
@@ -36,8 +37,8 @@ from labkit.mock.state import LOCK, disabled, enabled, in_process, start_moto
 from labkit.mock.versions import warn_if_moto_differs
 
 __all__ = ["DEFAULT_ACCOUNT", "MOCK_CONFIG", "account_for_index", "allocate_account", "apply", "clock", "disabled",
-           "enabled", "follow_wall_time", "in_process", "interrupt_spot", "now", "release_account", "start",
-           "warn_if_moto_differs", "wipe_account"]
+           "enabled", "follow_wall_time", "in_process", "interrupt_spot", "now", "quotas", "release_account",
+           "set_quota", "start", "warn_if_moto_differs", "wipe_account"]
 
 MOCK_CONFIG = {"iam": {"load_aws_managed_policies": True}}
 
@@ -56,7 +57,7 @@ def _apply_once() -> None:
     warn_if_moto_differs()
     # Importing a patch module applies its patches (each once); these are all of them.
     from labkit.mock import ec2, eks, iam, waiters  # noqa: F401
-    from labkit.mock.ecs import capacity, fixes, responses, rules, services, tasks  # noqa: F401
+    from labkit.mock.ecs import capacity, fixes, logging_checks, quotas, responses, rules, services, tasks  # noqa: F401
 
     waiters.install()
     fast_start.warm()  # last: what every lab's first calls need, built with the patches in
@@ -74,3 +75,20 @@ def interrupt_spot(account: str, region: str, cluster: str, service: str | None 
     from labkit.mock.ecs import capacity
 
     return capacity.interrupt_spot(account, region, cluster, service, count)
+
+
+def set_quota(account: str, on_demand_vcpu: float | None = None, spot_vcpu: float | None = None) -> dict[str, float]:
+    """Set an account's Fargate vCPU quotas, as a quota increase on AWS does (None keeps one); returns them.
+
+    Every account starts with AWS's defaults for a new account (labkit.data, limits); wiping it resets them.
+    """
+    from labkit.mock.ecs import quotas
+
+    return quotas.set_quota(account, on_demand_vcpu, spot_vcpu)
+
+
+def quotas(account: str) -> dict[str, float]:
+    """An account's Fargate vCPU quotas: {"FARGATE": vCPUs, "FARGATE_SPOT": vCPUs}."""
+    from labkit.mock.ecs import quotas as module
+
+    return module.quotas(account)

@@ -70,7 +70,7 @@ class ControlAPI:
             return {"server": "labkit", "api": 1}
         if action == "accounts":
             return {"account_id": mock.allocate_account(shared=bool(body.get("shared")))}
-        if action not in ("release", "wipe", "clock", "advance", "interrupt-spot"):
+        if action not in ("release", "wipe", "clock", "advance", "interrupt-spot", "quota"):
             raise InvalidInput(f"unknown labkit control action {action!r}.")
         account = str(body.get("account_id", ""))
         if not account.isdigit() or len(account) != 12:
@@ -88,6 +88,8 @@ class ControlAPI:
             clock = mock.clock(account)
             clock.advance(float(body.get("seconds", 0)))
             return {"now": clock.now().isoformat(), "elapsed": clock.elapsed}
+        if action == "quota":
+            return {"quotas": mock.set_quota(account, body.get("on_demand_vcpu"), body.get("spot_vcpu"))}
         if action == "interrupt-spot":
             arns = mock.interrupt_spot(account, str(body["region"]), str(body["cluster"]), body.get("service"),
                                        int(body.get("count", 1)))

@@ -209,9 +209,10 @@ def _start(backend: Any, service: Any, lk: ServiceLife, deployment: dict[str, An
             _event(lk, now, problem)
         return []
     providers = placement.place(n, lk.strategy, _provider_counts(live)) if lk.strategy else [None] * n
-    started = []
+    started, refused = [], False
     for i, provider in enumerate(providers):
         if quotas.refusal(backend, td, rules.uses_fargate(lk.launch, lk.strategy), provider):
+            refused = True
             _placement_problem(lk, now, quotas.service_event(service.name))
             continue
         started += launch(backend, cluster, td, network=service.network_configuration or None,
@@ -220,7 +221,8 @@ def _start(backend: Any, service: Any, lk: ServiceLife, deployment: dict[str, An
                           tags=_propagated_tags(service, td), overrides=None,
                           platform_version=raw(service, "platform_version"))
     if started:
-        lk.last_placement_problem = None
+        if not refused:
+            lk.last_placement_problem = None
         _event(lk, now, f"(service {service.name}) has started {len(started)} tasks: {_tasks_text(started)}")
     return started
 
