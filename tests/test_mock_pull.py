@@ -50,7 +50,8 @@ def test_no_route_out_the_task_stays_pending_then_fails_to_start(lab, register, 
     task = _describe(lab, arn)
     reason = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
               "docker.io/library/nginx:1.27: failed to do request: Head "
-              "\"https://registry-1.docker.io/v2/library/nginx/manifests/1.27\": dial tcp 203.0.113.10:443: i/o timeout")
+              "\"https://registry-1.docker.io/v2/library/nginx/manifests/1.27\": "
+              "dial tcp 203.0.113.10:443: i/o timeout")
     assert (task["lastStatus"], task["stopCode"], task["stoppedReason"]) == ("STOPPED", "TaskFailedToStart", reason)
     assert task["containers"][0]["reason"] == reason and "exitCode" not in task["containers"][0]
     assert "startedAt" not in task and task["pullStoppedAt"] > task["pullStartedAt"]

@@ -2,8 +2,9 @@
 
 moto starts every task whatever its network; on AWS a task in a subnet with no way to its registry stops
 without starting: on platform version 1.4.0 with a ResourceInitializationError (private ECR: the registry's
-credentials) or a CannotPullContainerError (any other registry), as `labkit.model.pulls.cannot_pull_reason` says. The decision itself is `labkit.model.pulls.pull_problem`, shared with the debugging
-lesson's checks; this module only reads the facts it needs from moto's EC2 backend.
+credentials) or a CannotPullContainerError (any other registry), as `labkit.model.pulls.cannot_pull_reason`
+says. The decision itself is `labkit.model.pulls.pull_problem`, shared with the debugging lesson's checks; this
+module only reads the facts it needs from moto's EC2 backend.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ Table = tuple[tuple[str, int], ...]
 START: Table = (("PROVISIONING", 0), ("PENDING", 10), ("ACTIVATING", 30), ("RUNNING", 35))
 STOP: Table = (("DEACTIVATING", 0), ("STOPPING", 5), ("DEPROVISIONING", 10), ("STOPPED", 20))
 PULL_STARTED, PULL_STOPPED, STARTED = 10, 28, 35  # seconds after createdAt
-PULL_GIVES_UP = 70  # seconds after createdAt: an unpullable image stops the task with CannotPullContainerError
+PULL_GIVES_UP = 70  # seconds after createdAt: a task that cannot pull (or log) stops, never having started
 STOPPING_AT, EXECUTION_STOPPED, STOPPED_AT = 5, 10, 20  # seconds after the stop began
 PLATFORM_VERSION = "1.4.0"  # what LATEST means for a Linux task (AWS's current platform version)
 

@@ -584,7 +584,8 @@ class Comparison(ShownAsText):
         lines = [f"Fargate vs EC2: {self.tasks} tasks of {num(self.vcpu)} vCPU / {num(self.memory_gb)} GB "
                  f"over {num(self.hours)} h ({self.fargate.inputs['region']})",
                  f"  Fargate, running {self.utilisation:.0%} of the time: {usd(self.fargate.total, d)}",
-                 f"  EC2, {self.instances} x {self.instance_type} ({self.tasks_per_instance} task{'' if self.tasks_per_instance == 1 else 's'} each), "
+                 f"  EC2, {self.instances} x {self.instance_type} ({self.tasks_per_instance} "
+                 f"task{'' if self.tasks_per_instance == 1 else 's'} each), "
                  f"always on: {usd(self.ec2.total, d)}",
                  f"  (a {self.instance_type} has {num(self.ec2.memory_gib * 1024)} MiB; ECS registers about "
                  f"{registered_memory_mib(self.instance_type):,} MiB of it for tasks)"]

@@ -226,24 +226,27 @@ def _role_accepted(answer: Any, ctx: Context) -> None:
 register_quiz(Quiz(
     "debugging.pull_cause",
     "Why the image was not pulled",
-    question=("The `api` task stopped with CannotPullContainerError and a message about a request canceled "
-              "while waiting for a connection. It runs in a private subnet with no public IP. What is the cause?"),
+    question=("The `api` task (a private ECR image, platform version 1.4.0) stopped with stopCode TaskFailedToStart "
+              "and \"ResourceInitializationError: unable to pull secrets or registry auth: ... unable to retrieve "
+              "ecr registry auth: ... dial tcp ...:443: i/o timeout\". It runs in a private subnet with no public "
+              "IP. What is the cause?"),
     choices={
         "A": "The image tag does not exist in the repository.",
         "B": "Nothing routes the task's network interface to the registry: no public IP with an internet "
              "gateway, no NAT gateway, no VPC endpoints.",
         "C": "The task size is too small for the image.",
-        "D": "The task role has no permission to read from S3.",
+        "D": "The task execution role may not call ecr:GetAuthorizationToken.",
     },
     correct=frozenset({"B"}),
-    explanation=("A timeout is a network symptom: the pull request never reached the registry. Pulls go out "
-                 "through the task's own ENI, in the subnet you chose."),
+    explanation=("A timeout is a network symptom: the call for the registry's credentials never got an answer. "
+                 "On platform version 1.4.0 the task fetches them, then pulls, through its own ENI, in the subnet "
+                 "you chose."),
     hint="Is the message about something missing, a permission, or a connection that never got an answer?",
     wrong_hints={
         "A": "A missing image gives a 'not found' error from the registry; here the request never got an answer.",
         "C": "A size Fargate does not offer is refused when you register the task definition, before any pull.",
-        "D": "The task role is for your code once it runs. The pull happens before, with the execution role, "
-             "and it timed out: that is the network, not a permission.",
+        "D": "A missing permission answers at once, with AccessDeniedException. Here the call never got an "
+             "answer (i/o timeout): that is the network, not a permission.",
     },
 ))
 
@@ -376,7 +379,7 @@ class PullPath(ShownAsText):
         ip = "with a public IP" if self.public_ip else "without a public IP"
         way = self.default_route or "no way out"
         verdict = ("the registry is reachable" if self.reachable
-                   else "the task will stop with CannotPullContainerError")
+                   else "the task will stop before it starts (TaskFailedToStart: it cannot reach the registry)")
         return f"{self.subnet} subnet, {ip}: default route -> {way}; {verdict}."
 
 

@@ -41,8 +41,7 @@ def _group_exists(account: str, region: str, group: str) -> bool:
 
 def _documents(role: Any) -> Iterator[Any]:
     """The policy documents that apply to a moto IAM role: inline ones, and the default version of attached ones."""
-    for document in dict(getattr(role, "policies", {}) or {}).values():
-        yield document
+    yield from dict(getattr(role, "policies", {}) or {}).values()
     for policy in dict(getattr(role, "managed_policies", {}) or {}).values():
         for version in getattr(policy, "versions", []) or []:
             if getattr(version, "is_default", False):

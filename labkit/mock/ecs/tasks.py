@@ -6,8 +6,9 @@ told to stop and why, its size, capacity provider and network interface. The fie
 computed from it (`TASK_FIELDS`, `CONTAINER_FIELDS`, laid over moto's Task and Container).
 
 A task whose subnet has no way to its image's registry (see `labkit.model.pulls`) stays PENDING while the pull
-retries, and at PULL_GIVES_UP it stops with stopCode TaskFailedToStart and CannotPullContainerError, never
-having started. Its desired status stays RUNNING until then, as on AWS.
+retries, and at PULL_GIVES_UP it stops with stopCode TaskFailedToStart and AWS's reason (`labkit.model.pulls`),
+never having started; so does a task whose awslogs group is missing (`logging_checks`). Its desired status
+stays RUNNING until then, as on AWS.
 
 At RUNNING, containers with the awslogs driver write a few startup lines to their log stream
 (`prefix/container/task-id`); once STOPPED, the task's network interface is deleted.
