@@ -235,6 +235,7 @@ WRONG = [  # exercise, typical wrong answer, words of the message, words of the 
     ("pricing.break_even", lambda: _break_even() * 100, "percentage", "0.42 for 42%"),
     ("pricing.break_even", lambda: 1 / _break_even(), "inverse", "EC2's monthly cost"),
     ("pricing.break_even", lambda: 0.1, "below the break-even", "tasks_per_instance"),
+    ("pricing.break_even", lambda: pe._installed_memory_break_even(), "whole memory", "registered_memory_mib"),
     ("pricing.quiz_spot", lambda: ["A", "C"], "1 correct choice(s) missing", "single stateful task"),
     ("pricing.quiz_spot", lambda: "A B D", "should not be picked", "Linux tasks only"),
     ("pricing.quiz_hourly", lambda: 0.5, "Not quite", "vCPU-hour"),

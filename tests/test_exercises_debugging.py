@@ -65,7 +65,7 @@ def test_another_invalid_size_gets_aws_message():
     ("B", True, ""),
     ("A", False, "'not found'"),
     ("C", False, "refused when you register"),
-    ("D", False, "execution role"),
+    ("D", False, "AccessDeniedException"),
 ])
 def test_pull_cause(answer, passed, hint):
     verdict = labkit.check("debugging.pull_cause", answer)

@@ -6,13 +6,14 @@ moves every exercise with it. The workloads below are the exercises' statements 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
 from labkit.course.exercises._lab import check_steady, check_strategy, find_service, name_of
 from labkit.data import facts
-from labkit.model.pricing import break_even_utilisation, fargate_cost, monthly
+from labkit.model.pricing import break_even_utilisation, compare, ec2_cost, fargate_cost, monthly
 from labkit.model.units import usd
 
 
@@ -36,7 +37,7 @@ WEB = Workload("web", vcpu=0.5, memory_gb=1, tasks=2, ephemeral_gb=50)
 REPORTS = Workload("reports", vcpu=1, memory_gb=2, tasks=1, os="WINDOWS")
 SHORT_TASK = {"vcpu": 0.25, "memory_gb": 0.5, "seconds": 20}
 WINDOWS_TASK = {"vcpu": 1, "memory_gb": 2, "seconds": 120}
-BREAK_EVEN = {"vcpu": 1, "memory_gb": 4, "tasks": 2, "instance_type": "m5.large"}
+BREAK_EVEN = {"vcpu": 0.5, "memory_gb": 1, "tasks": 4, "instance_type": "t3.medium"}
 SPOT_SERVICE = {"count": 4,
                 "strategy": {"FARGATE": {"base": 1, "weight": 1}, "FARGATE_SPOT": {"base": 0, "weight": 3}}}
 
@@ -174,9 +175,19 @@ BREAK = register(Exercise(
     "pricing.break_even", "When EC2 becomes cheaper", points=1,
     prompt=(f"{BREAK_EVEN['tasks']} tasks of {BREAK_EVEN['vcpu']} vCPU / {BREAK_EVEN['memory_gb']} GB could "
             f"run on Fargate only while there is work, or on always-on {BREAK_EVEN['instance_type']} "
-            "instances. Above what fraction of the month (0 to 1) running is EC2 cheaper?"),
+            "instances (leave CPU credits aside). Above what fraction of the month (0 to 1) running is EC2 "
+            "cheaper?"),
     hints=("EC2 costs the same busy or idle; Fargate's cost grows with the time the tasks run.",),
 ))
+
+
+def _installed_memory_break_even() -> float:
+    """The break-even a learner gets by packing tasks into the instance's installed memory, not what ECS registers."""
+    b = BREAK_EVEN
+    row = next(r for r in facts()["prices"]["ec2"] if r["instance_type"] == b["instance_type"])
+    per = min(int(row["vcpu"] // b["vcpu"]), int(row["memory_gib"] // b["memory_gb"]))
+    full = compare(b["vcpu"], b["memory_gb"], b["tasks"], b["instance_type"])
+    return ec2_cost(b["instance_type"], full.hours, math.ceil(b["tasks"] / per)).total / full.fargate.total
 
 
 @BREAK.check("the break-even utilisation")
@@ -189,6 +200,10 @@ def _break_even(answer: Any, ctx: Context) -> None:
         return
     if 1 < got <= 100 and abs(got / 100 - expected) <= tolerance:
         raise Wrong("That looks like a percentage.", hint="Give a fraction between 0 and 1 (0.42 for 42%).")
+    if abs(got - _installed_memory_break_even()) <= tolerance < abs(_installed_memory_break_even() - expected):
+        raise Wrong(f"That packs the tasks into the {b['instance_type']}'s whole memory.",
+                    hint="ECS registers less memory than an instance has installed (the kernel keeps some), so "
+                         "fewer tasks fit: labkit.pricing.registered_memory_mib and tasks_per_instance count it.")
     if got > 0 and abs(1 / got - expected) <= tolerance:
         raise Wrong("That is the inverse: Fargate's cost over EC2's.",
                     hint="Break-even = EC2's monthly cost / Fargate's cost when the tasks run all month.")
