@@ -74,6 +74,7 @@ def test_price_spot(capsys: pytest.CaptureFixture[str]) -> None:
         ["--cpu", "1", "--memory", "2", "--savings-plan", "90"],
         ["--cpu", "1", "--memory", "2", "--hours", "1", "--seconds", "1"],
         ["--cpu", "1", "--memory", "2", "--platform", "EKS", "--spot"],
+        ["--cpu", "64", "--memory", "2"],  # no Fargate size holds it
     ],
 )
 def test_price_bad_input_is_a_usage_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
@@ -90,3 +91,21 @@ def test_price_bad_options_give_usage_without_traceback(
 ) -> None:
     code, _, err = run(capsys, "price", *argv)
     assert code == 2 and "usage: labkit" in err and "Traceback" not in err
+
+
+def test_a_pair_fargate_does_not_offer_says_so_and_prices_the_size_it_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "price", "--cpu", "0.3", "--memory", "1", "--hours", "1")
+    assert code == 0 and err == ""
+    assert ("Caveat: 0.3 vCPU / 1 GB is not a Fargate size: a task that needs it must register 0.5 vCPU / 1 GB "
+            "(cpu 512, memory 1024), the smallest size that holds it") in out
+    assert "0.5 vCPU x 1 h" in out
+    _, as_json, _ = run(capsys, "price", "--cpu", "0.3", "--memory", "1", "--hours", "1", "--json")
+    data = json.loads(as_json)
+    assert data["total"] == pytest.approx(fargate_cost(0.5, 1, 3600).total)
+    assert data["inputs"]["requested"] == {"vcpu": 0.3, "memory_gb": 1.0} and data["inputs"]["vcpu"] == 0.5
+
+
+def test_a_windows_price_carries_its_dispute(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "price", "--cpu", "1", "--memory", "2", "--hours", "1", "--os", "WINDOWS")
+    assert "Caveat: us-east-1 Windows/X86 rates are DISPUTED" in out
+    assert facts()["prices"]["fargate"]["us-east-1"]["windows_x86"]["status"] == "DISPUTED"

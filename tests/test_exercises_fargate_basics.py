@@ -7,6 +7,7 @@ import copy
 import pytest
 
 import labkit
+import labkit.data
 import labkit.fargate
 from labkit.course.exercises import fargate_basics
 
@@ -31,6 +32,16 @@ def test_size_table_text_is_stable_and_dated():
     assert text == str(fargate_basics.size_table())
     assert "as of" in text.splitlines()[-1]
     assert "<table>" in fargate_basics.size_table()._repr_html_()
+
+
+def test_the_newest_size_is_labelled_unconfirmed_wherever_it_is_listed():
+    label = "new in 2026: ARM64, EKS and Region support unconfirmed"
+    [newest] = [r for r in labkit.data.facts()["task_sizes"]["rows"] if r.get("label")]
+    assert newest["cpu"] == 32768 and newest["label"] == label and "UNCONFIRMED" in newest["caveat"]
+    lines = str(fargate_basics.size_table()).splitlines()
+    assert [line for line in lines if label in line] == [line for line in lines if line.lstrip().startswith("32768")]
+    assert label in fargate_basics.size_table()._repr_html_()
+    assert label in labkit.fargate.size_hint(32768, 61440)
 
 
 # ---------------------------------------------------------------- fargate_basics.network_mode

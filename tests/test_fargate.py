@@ -75,14 +75,10 @@ def test_every_documented_size_is_valid(row: dict[str, Any]) -> None:
     for memory in row["memory"]:
         assert is_valid_size(row["cpu"], memory)
         assert (row["cpu"], memory) in valid_sizes()
+        notes = [f"it needs Linux platform version {row['min_platform_version']} or later"] * bool(
+            row["min_platform_version"]) + [row["label"]] * bool(row.get("label"))
         assert size_hint(row["cpu"], memory).endswith(
-            "is a valid Fargate size for LINUX"
-            + (
-                f" (it needs Linux platform version {row['min_platform_version']} or later)."
-                if row["min_platform_version"]
-                else "."
-            )
-        )
+            "is a valid Fargate size for LINUX" + (f" ({'; '.join(notes)})." if notes else "."))
 
 
 def _outside(row: dict[str, Any]) -> list[int]:

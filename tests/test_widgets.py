@@ -65,6 +65,7 @@ def test_pricing_explorer_offers_only_what_windows_allows():
     cpus = {c for c, _ in valid_sizes("WINDOWS")}
     assert {value for _label, value in e.vcpu.options} == cpus
     assert e.cost.inputs["os"] == "WINDOWS" and e.cost.os_license > 0
+    assert "Windows/X86 rates are DISPUTED" in e.output.value  # the caveat travels with the disputed price
 
 
 def test_task_size_picker_offers_only_valid_sizes():
@@ -76,5 +77,7 @@ def test_task_size_picker_offers_only_valid_sizes():
         assert offered == [m for c, m in valid_sizes("LINUX") if c == cpu]
         assert is_valid_size(*p.size)
     assert "valid Fargate size" in p.summary.value
+    p.cpu.value = 32768  # the newest size says what is not confirmed about it
+    assert "ARM64, EKS and Region support unconfirmed" in p.summary.value
     assert {c for _l, c in widgets.task_size_picker("WINDOWS").cpu.options} == \
         {c for c, _ in valid_sizes("WINDOWS")}

@@ -458,10 +458,13 @@ def pricing_breakdown(cost: Any) -> Diagram:
     sum_text += " - Savings Plan discount" if abs(discount) > _CENT else ""
     sum_text += " + adjustments" if abs(other) > _CENT else ""
     title = "Where the money goes"
+    # rates AWS's own pages do not confirm (Windows, other regions) travel with the picture of what they cost
+    caveats = tuple(getattr(getattr(cost, "rates", None), "caveats", ()) or ())
     summary = (
         f"{title}:\n"
         + "\n".join(line for _, line in rows)
         + f"\nTotal: {usd(total, usd_places(total))} (= {sum_text})."
+        + "".join(f"\nCaveat: {c}" for c in caveats)
     )
     biggest = max(shown, key=lambda p: values[p[0]])[1] if parts_sum > 0 else "nothing"
     desc = (

@@ -114,10 +114,13 @@ def size_hint(cpu: Any, memory: Any, os: str = "LINUX") -> str:
             pass
         return hint + "."
     text = f"{_size_text(units, mem)} is a valid Fargate size for {name}"
+    notes = []
     version = row.get("min_platform_version")
     if version and name == "LINUX":
-        text += f" (it needs Linux platform version {version} or later)"
-    return text + "."
+        notes.append(f"it needs Linux platform version {version} or later")
+    if row.get("label"):  # what AWS has not confirmed about a size yet (facts: the row's caveat)
+        notes.append(row["label"])
+    return text + (f" ({'; '.join(notes)})" if notes else "") + "."
 
 
 def _size_text(cpu: int, memory: int) -> str:

@@ -36,6 +36,14 @@ class SizeRow:
     memory_text: str
     os: tuple[str, ...]
     min_platform_version: str | None
+    label: str | None = None  # what is not confirmed about the size yet (the data row's label)
+
+    @property
+    def note(self) -> str:
+        """" (platform 1.4.0+)", with the row's label when it has one."""
+        parts = ([f"platform {self.min_platform_version}+"] if self.min_platform_version else [])
+        parts += [self.label] if self.label else []
+        return f" ({'; '.join(parts)})" if parts else ""
 
 
 @dataclass(frozen=True)
@@ -48,8 +56,7 @@ class SizeTable(ShownAsText):
     def __str__(self) -> str:
         lines = [f"{'cpu':>6}  {'vCPU':>5}  {'memory (MiB)':<46}  OS"]
         for r in self.rows:
-            note = f" (platform {r.min_platform_version}+)" if r.min_platform_version else ""
-            lines.append(f"{r.cpu:>6}  {r.vcpu:>5}  {r.memory_text:<46}  {', '.join(r.os)}{note}")
+            lines.append(f"{r.cpu:>6}  {r.vcpu:>5}  {r.memory_text:<46}  {', '.join(r.os)}{r.note}")
         lines.append(f"(as of {self.as_of})")
         return "\n".join(lines)
 
@@ -57,8 +64,7 @@ class SizeTable(ShownAsText):
         body = "".join(
             f"<tr><td>{r.cpu}</td><td>{html.escape(r.vcpu)}</td>"
             f"<td style='text-align:left'>{html.escape(r.memory_text)}</td>"
-            f"<td style='text-align:left'>{html.escape(', '.join(r.os))}"
-            f"{html.escape(f' (platform {r.min_platform_version}+)' if r.min_platform_version else '')}</td></tr>"
+            f"<td style='text-align:left'>{html.escape(', '.join(r.os))}{html.escape(r.note)}</td></tr>"
             for r in self.rows)
         return ("<table><thead><tr><th>cpu (units)</th><th>vCPU</th><th style='text-align:left'>memory (MiB)</th>"
                 f"<th style='text-align:left'>OS</th></tr></thead><tbody>{body}</tbody></table>"
@@ -83,7 +89,7 @@ def size_table() -> SizeTable:
         memory = sorted(m for c, m in valid_sizes("LINUX") if c == cpu)
         oses = tuple(name for name, cpus in (("Linux", linux), ("Windows", windows)) if cpu in cpus)
         rows.append(SizeRow(cpu, num(vcpu(cpu)), tuple(memory), _memory_text(memory), oses,
-                            row.get("min_platform_version")))
+                            row.get("min_platform_version"), row.get("label")))
     return SizeTable(tuple(rows), data["as_of"])
 
 
