@@ -76,7 +76,7 @@ def test_every_documented_size_is_valid(row: dict[str, Any]) -> None:
         assert is_valid_size(row["cpu"], memory)
         assert (row["cpu"], memory) in valid_sizes()
         notes = [f"it needs Linux platform version {row['min_platform_version']} or later"] * bool(
-            row["min_platform_version"]) + [row["label"]] * bool(row.get("label"))
+            row["min_platform_version"]) + ([row["label"]] if row.get("label") else [])
         assert size_hint(row["cpu"], memory).endswith(
             "is a valid Fargate size for LINUX" + (f" ({'; '.join(notes)})." if notes else "."))
 
