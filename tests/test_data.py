@@ -76,6 +76,26 @@ def test_disputed_and_unconfirmed_entries_explain_their_pick() -> None:
             assert node.get("note") or node.get("caveat"), f"{path} is {node['status']} without a note"
 
 
+@pytest.mark.parametrize("key", ["vcpu_quota", "log_group_missing", "log_group_denied", "registry_auth_timeout",
+                                 "pull_timeout"])
+def test_every_aws_text_names_its_sources_date_and_whose_words_it_is(key: str) -> None:
+    entry = facts()["errors"][key]
+    assert entry["sources"] and "2026-12-05" in entry["as_of"], key
+    assert entry["reason"] and entry["note"], key
+    if "USER-REPORTS" in entry["sources"]:  # copies of real output, not an AWS page: the note says so
+        assert "not AWS's own page" in entry["note"] or "not an AWS page" in entry["note"] or \
+            "not AWS's page" in entry["note"], key
+
+
+def test_new_and_changed_facts_are_dated_when_read() -> None:
+    f = facts()
+    for entry in (f["limits"]["fargate_on_demand_vcpu_quota"], f["limits"]["fargate_spot_vcpu_quota"],
+                  f["ecs_container_instance"], f["arm64"], f["discounts"], f["task_sizes"]["rows"][-1]):
+        assert "2026-12-05" in entry["as_of"]
+    assert f["limits"]["fargate_on_demand_vcpu_quota"]["value"] == 6 == f["limits"]["fargate_spot_vcpu_quota"]["value"]
+    assert f["arm64"]["spot"] is True and "AWS-WHATSNEW-2024-09" in f["arm64"]["sources"]
+
+
 def test_facts_is_cached_and_shared() -> None:
     assert facts() is facts()
 

@@ -522,3 +522,47 @@ def test_the_cost_title_counts_pods_on_eks_and_tasks_on_ecs():
     eks = str(fargate_cost(1, 2, 3600, tasks=3, platform="EKS")).splitlines()[1]
     assert ecs == "1 task x 3,600 s billed per task = 1 task-hour"
     assert eks == "3 pods x 3,600 s billed per pod = 3 pod-hours"
+
+
+# ---------------------------------------------------------------- what ECS registers, and sizes Fargate does not offer
+
+
+def test_ecs_registers_less_memory_than_installed_as_aws_example_says() -> None:
+    from labkit.model.pricing import registered_memory_mib
+
+    example = facts()["ecs_container_instance"]["memory_example"]
+    assert (example["installed_mib"], example["registered_mib"]) == (8192, 7985)  # AWS's m4.large
+    assert registered_memory_mib("m5.large") == 7985  # the same 8 GiB installed
+    assert registered_memory_mib("c5.large") < 4096
+    assert registered_memory_mib("m5.large", reserved_mib=256) == 7985 - 256  # ECS_RESERVED_MEMORY comes off it
+    with pytest.raises(InvalidInput, match="reserved_mib"):
+        registered_memory_mib("m5.large", reserved_mib=-1)
+
+
+def test_two_one_vcpu_two_gb_tasks_do_not_fit_a_c5_large_and_the_break_even_moves() -> None:
+    assert tasks_per_instance("c5.large", 1, 2) == 1
+    result = compare(1, 2, 12, "c5.large")
+    assert (result.tasks_per_instance, result.instances) == (1, 12)
+    assert result.break_even_utilisation > 1 and result.cheaper == "FARGATE"  # not "EC2 cheaper above 86%"
+    assert "ECS registers about 3,992 MiB" in str(result)
+
+
+def test_a_pair_fargate_does_not_offer_is_priced_as_the_size_that_holds_it() -> None:
+    from labkit.model.pricing import billed_size
+
+    assert billed_size(1, 2) == (1.0, 2.0, "")
+    vcpu, gb, note = billed_size(0.3, 1)
+    assert (vcpu, gb) == (0.5, 1.0) and note.startswith("0.3 vCPU / 1 GB is not a Fargate size")
+    assert billed_size(1, 1)[:2] == (1.0, 2.0)  # 1 vCPU comes with at least 2 GB
+    assert billed_size(0.25, 1, "WINDOWS")[:2] == (1.0, 2.0)  # Windows starts at 1 vCPU
+    cost = fargate_cost(0.3, 1, 3600)
+    assert cost.total == fargate_cost(0.5, 1, 3600).total and cost.caveats[0] == note
+    with pytest.raises(InvalidInput, match="no Fargate size"):
+        fargate_cost(64, 1, 3600)
+
+
+def test_a_savings_plan_caveat_says_the_maximum_is_the_three_year_term() -> None:
+    discounts = facts()["discounts"]
+    assert discounts["savings_plan_max_discount_term_years"] == 3
+    caveat = fargate_cost(1, 2, 3600, savings_plan_pct=20).caveats[-1]
+    assert "'up to' 50% (the 3-year maximum)" in caveat and "1-year plan saves less" in caveat

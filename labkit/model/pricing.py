@@ -400,7 +400,9 @@ def _caveats(i: dict[str, Any], r: Rates, extra_gb: float) -> tuple[str, ...]:
         caveats.append(f"The {i['region']} storage rate is UNCONFIRMED: it comes from {names}.")
     if i["savings_plan_pct"]:
         caveats.append(f"Savings Plan: labkit takes {i['savings_plan_pct']:g}% off vCPU and memory; AWS says "
-                       f"'up to' {f['discounts']['savings_plan_max_discount_pct']}%, and the real rate depends on "
+                       f"'up to' {f['discounts']['savings_plan_max_discount_pct']}% (the "
+                       f"{f['discounts']['savings_plan_max_discount_term_years']}-year maximum), and the real rate "
+                       "depends on "
                        "term, payment option and region. " + f["discounts"]["savings_plan_note"])
     return tuple(dict.fromkeys(caveats))
 

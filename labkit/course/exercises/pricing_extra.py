@@ -55,7 +55,8 @@ def _arm_saving(answer: Any, ctx: Context) -> None:
 def _plan_explanation() -> str:
     d = facts()["discounts"]
     years = " or ".join(str(y) for y in d["savings_plan_terms_years"])
-    return (f"A Compute Savings Plan takes up to {d['savings_plan_max_discount_pct']}% off in return for a "
+    return (f"A Compute Savings Plan takes up to {d['savings_plan_max_discount_pct']}% off (the most, on a "
+            f"{d['savings_plan_max_discount_term_years']}-year term; a 1-year plan takes less) in return for a "
             f"{years}-year commitment to spend a fixed amount per hour. It pays off for a steady baseline that "
             "runs the whole term; short or uncertain work is better on demand, and interruptible work on Spot.")
 
