@@ -544,7 +544,7 @@ def test_two_one_vcpu_two_gb_tasks_do_not_fit_a_c5_large_and_the_break_even_move
     result = compare(1, 2, 12, "c5.large")
     assert (result.tasks_per_instance, result.instances) == (1, 12)
     assert result.break_even_utilisation > 1 and result.cheaper == "FARGATE"  # not "EC2 cheaper above 86%"
-    assert "ECS registers about 3,992 MiB" in str(result)
+    assert "ECS registers about 3,992 of the c5.large's 4,096 MiB for tasks" in str(result)
 
 
 def test_a_pair_fargate_does_not_offer_is_priced_as_the_size_that_holds_it() -> None:

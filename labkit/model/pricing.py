@@ -589,8 +589,8 @@ class Comparison(ShownAsText):
                  f"  EC2, {self.instances} x {self.instance_type} ({self.tasks_per_instance} "
                  f"task{'' if self.tasks_per_instance == 1 else 's'} each), "
                  f"always on: {usd(self.ec2.total, d)}",
-                 f"  (a {self.instance_type} has {num(self.ec2.memory_gib * 1024)} MiB; ECS registers about "
-                 f"{registered_memory_mib(self.instance_type):,} MiB of it for tasks)"]
+                 f"  (ECS registers about {registered_memory_mib(self.instance_type):,} of the "
+                 f"{self.instance_type}'s {num(self.ec2.memory_gib * 1024)} MiB for tasks)"]
         if self.cheaper == "EQUAL":
             lines.append("They cost the same.")
         else:
