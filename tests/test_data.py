@@ -90,8 +90,9 @@ def test_every_aws_text_names_its_sources_date_and_whose_words_it_is(key: str) -
 def test_new_and_changed_facts_are_dated_when_read() -> None:
     f = facts()
     for entry in (f["limits"]["fargate_on_demand_vcpu_quota"], f["limits"]["fargate_spot_vcpu_quota"],
-                  f["ecs_container_instance"], f["arm64"], f["discounts"], f["task_sizes"]["rows"][-1]):
+                  f["ecs_container_instance"], f["arm64"], f["task_sizes"]["rows"][-1]):
         assert "2026-12-05" in entry["as_of"]
+    assert "2026-12-05" in f["discounts"]["savings_plan_as_of"]  # the Savings Plan facts; Spot's are older
     assert f["limits"]["fargate_on_demand_vcpu_quota"]["value"] == 6 == f["limits"]["fargate_spot_vcpu_quota"]["value"]
     assert f["arm64"]["spot"] is True and "AWS-WHATSNEW-2024-09" in f["arm64"]["sources"]
 
