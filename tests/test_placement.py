@@ -107,6 +107,7 @@ _serial = itertools.count()
 def spot_lab():
     """One lab for the property test: a network with a way out, a task definition; a new cluster per example."""
     with labkit.connect("mock") as lab:
+        lab.set_quota(on_demand_vcpu=10_000, spot_vcpu=10_000)  # every example's tasks keep running in one account
         net = deploy.ensure_network(lab)
         td = lab.client("ecs").register_task_definition(
             family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
