@@ -102,7 +102,12 @@ def test_hidden_checks_are_announced_until_registered_then_run(toy):
     toy.hidden = True
     v = check("toy.sum", 5)
     assert v.passed and v.hidden_pending
-    assert str(v) == "✓ Add two numbers: public checks passed (4/4 points); hidden checks run at grading."
+    assert v.score == 0  # nothing is scored before the hidden checks have run
+    assert str(v) == "✓ Add two numbers: the checks here pass; more checks run at grading, where the points are given."
+    assert "points)" not in str(v)
+    wrong = check("toy.sum", 6)
+    assert str(wrong).startswith("✗ Add two numbers: not yet (points are given at grading).")
+    assert "/4 points" not in str(wrong) and "(more checks run at grading)" in str(wrong)
 
     @hidden_check("toy.sum", "an odd answer")
     def _odd(answer, ctx):
@@ -110,9 +115,111 @@ def test_hidden_checks_are_announced_until_registered_then_run(toy):
             raise Wrong("Even.")
 
     v = check("toy.sum", 5)
-    assert v.passed and not v.hidden_pending and v.parts[-1].hidden
+    assert v.passed and not v.hidden_pending and v.parts[-1].hidden and v.score == 4
     v = check("toy.sum", 6)
     assert v.parts[-1].hidden and not v.parts[-1].passed
+
+
+@pytest.fixture
+def shape_only():
+    """A value exercise whose only public check is the answer's shape; its value is judged by a hidden check."""
+    e = register(Exercise("toy.value", "A value", points=2, hidden=True))
+
+    @e.check("a number of dollars", required=True)
+    def _shape(answer, ctx):
+        ex.number(answer, "a number")
+
+    yield e
+    for table in (ex._REGISTRY, ex._HIDDEN, ex._RESULTS):
+        table.pop("toy.value", None)
+
+
+def test_a_shape_only_check_shows_no_tick_and_no_points(shape_only):
+    v = check("toy.value", 1.0)
+    assert v.shape_only and v.hidden_pending and v.score == 0
+    assert str(v) == ("○ A value: answer received (a number of dollars); its value is checked at grading, "
+                      "and its points are given there.")
+    assert "✓" not in str(v) and "points)" not in str(v)
+    assert "#57606a" in v._repr_html_()
+    assert str(check("toy.value", "lots")).startswith("✗ A value: not yet (points are given at grading).")
+
+
+def test_a_shape_check_earns_nothing_once_the_value_is_judged(shape_only):
+    @hidden_check("toy.value", "the value", weight=3)
+    def _value(answer, ctx):
+        if answer != 7:
+            raise Wrong("Not the value.")
+
+    wrong = check("toy.value", 1.0)
+    assert not wrong.passed and wrong.score == 0 and str(wrong).startswith("✗ A value: not yet (0/2 points).")
+    right = check("toy.value", 7)
+    assert right.passed and right.score == 2 and str(right) == "✓ A value: passed (2/2 points)."
+
+
+@pytest.fixture
+def starting():
+    """An exercise whose starting code passes a requirement (the shape) and fails the one check that scores."""
+    e = register(Exercise("toy.fix", "Fix it", points=3, hints=("Look at the first word.", "It is a colour.")))
+
+    @e.check("a text", required=True)
+    def _text(answer, ctx):
+        if not isinstance(answer, str):
+            raise Wrong("Expected text.", stop=True)
+
+    @e.check("the colour is fixed")
+    def _fixed(answer, ctx):
+        if not answer.startswith("blue"):
+            raise Wrong("Still the starting colour.")
+
+    @e.check("kept the sky", required=True)
+    def _kept(answer, ctx):
+        if not answer.endswith("sky"):
+            raise Wrong("The sky is gone.", hint=("Keep the second word.", "Keep 'sky' at the end."))
+
+    yield e
+    for table in (ex._REGISTRY, ex._HIDDEN, ex._RESULTS):
+        table.pop("toy.fix", None)
+
+
+def test_requirements_earn_nothing_so_the_starting_code_scores_zero(starting):
+    start = check("toy.fix", "green sky")
+    assert [p.passed for p in start.parts] == [True, False, True]
+    assert start.score == 0 and not start.passed
+    assert check("toy.fix", "blue sky").score == 3
+
+
+def test_a_failing_requirement_scores_zero_until_it_passes(starting):
+    v = check("toy.fix", "blue sea")
+    assert v.parts[1].passed and not v.parts[2].passed
+    assert v.score == 0 and "✗ kept the sky: The sky is gone." in str(v)
+
+
+def test_hints_come_in_tiers_one_more_per_miss_and_start_again_after_a_pass(starting):
+    assert check("toy.fix", "green sky").hint == "Look at the first word."
+    assert check("toy.fix", "red sky").hint == "It is a colour."
+    assert check("toy.fix", "red sky").hint == "It is a colour."  # the last tier stays
+    assert check("toy.fix", ...).hint == "It is a colour."  # no answer is not a miss
+    assert check("toy.fix", "blue sky").passed
+    assert check("toy.fix", "blue sea").hint == "Keep the second word."
+    assert check("toy.fix", "blue sea").hint == "Keep 'sky' at the end."
+
+
+def test_misses_are_counted_per_lab_and_forgotten_by_reset(starting):
+    class Lab:
+        def __init__(self, ident):
+            self.id = ident
+
+    check("toy.fix", "green sky", lab=Lab("a"))
+    assert check("toy.fix", "green sky", lab=Lab("a")).hint == "It is a colour."
+    assert check("toy.fix", "green sky", lab=Lab("b")).hint == "Look at the first word."
+    ex.reset_results()
+    assert check("toy.fix", "green sky", lab=Lab("a")).hint == "Look at the first word."
+
+
+def test_tier_picks_the_closest_hint_it_has():
+    assert ex.tier("one", 5) == "one"
+    assert ex.tier(("a", "b"), 0) == "a" and ex.tier(("a", "", "b"), 9) == "b"
+    assert ex.tier((), 0) == ""
 
 
 def test_a_stopping_failure_skips_the_checks_after_it(toy):
