@@ -11,8 +11,7 @@ import pytest
 import labkit
 from labkit import pricing
 from labkit.course import exercises as ex
-from labkit.course.exercises import Context, Exercise, Quiz, Wrong, check, hidden_check, register, register_quiz
-from labkit.course.exercises import capstone as cap
+from labkit.course.exercises import Exercise, Quiz, Wrong, check, hidden_check, register, register_quiz
 from labkit.course.exercises import pricing as pe
 
 # ---- the engine -------------------------------------------------------------------------------------------
@@ -82,7 +81,7 @@ def test_unknown_id_lists_close_matches():
     v = check("pricing.monthy_bill", 1)
     assert not v.passed
     assert str(v) == "✗ No exercise 'pricing.monthy_bill'.\nDid you mean: pricing.monthly_bill?"
-    assert "capstone.size" in str(check("capstone.sise", 1))
+    assert "capstone.design" in str(check("capstone.desing", 1))
     assert "exercise id is text" in str(check(42, 1))
 
 
@@ -307,9 +306,6 @@ RIGHT = [
     ("pricing.break_even", lambda: round(_break_even(), 2)),
     ("pricing.quiz_spot", lambda: "A, B"),
     ("pricing.quiz_hourly", lambda: round(pricing.fargate_cost(1, 2, 3600).total, 4)),
-    ("capstone.size", lambda: (1024, 2048)),
-    ("capstone.size", lambda: {"cpu": "1 vCPU", "memory": "2 GB"}),
-    ("capstone.cost", lambda: cap._expected_monthly_cost()),
     ("capstone.quiz", lambda: "A"),
 ]
 
@@ -345,13 +341,6 @@ WRONG = [  # exercise, typical wrong answer, words of the message, words of the 
     ("pricing.quiz_spot", lambda: ["A", "C"], "1 correct choice(s) missing", "single stateful task"),
     ("pricing.quiz_spot", lambda: "A B D", "should not be picked", "Linux tasks only"),
     ("pricing.quiz_hourly", lambda: 0.5, "Not quite", "vCPU-hour"),
-    ("capstone.size", lambda: (1024, 1024), "not a Fargate size", "memory 1024 MiB is not valid with 1024"),
-    ("capstone.size", lambda: (512, 2048), "Too small: cpu 512 < 640", "sum of its containers"),
-    ("capstone.size", lambda: (2048, 4096), "smaller valid size fits too", "bills the requested"),
-    ("capstone.size", lambda: 1024, "Expected (cpu units, memory MiB)", ""),
-    ("capstone.size", lambda: ("lots", 2048), "cpu", ""),
-    ("capstone.cost", lambda: cap._expected_monthly_cost() / 730, "cost of one hour", "730 hours"),
-    ("capstone.cost", lambda: 0, "costs something", ""),
     ("capstone.quiz", lambda: "B", "Not this one", "service scheduler"),
 ]
 
@@ -419,7 +408,7 @@ class FakeLab:
         return None
 
 
-def _service(name="web", count=4, running=None, strategy=None, launch_type=None, td="capstone-web"):
+def _service(name="web", count=4, running=None, strategy=None, launch_type=None, td="web"):
     strategy = pe.SPOT_SERVICE["strategy"] if strategy is None else strategy
     svc = {"serviceName": name, "status": "ACTIVE", "desiredCount": count,
            "runningCount": count if running is None else running, "taskDefinition": f"arn:td/{td}:1",
@@ -458,85 +447,6 @@ def test_a_missing_service_names_what_the_lab_has():
     v = check("pricing.spot_strategy", "api", lab=FakeLab(FakeECS([_service()])))
     assert "No active service named 'api'" in str(v) and "your lab has: web" in str(v)
     assert v.score == 0
-
-
-def _td(cpu="1024", memory="2048", role="arn:aws:iam::123456789012:role/labkit/capstone-execution",
-        driver="awslogs", network="awsvpc"):
-    return {"family": cap.FAMILY, "cpu": cpu, "memory": memory, "networkMode": network,
-            "executionRoleArn": role, "requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
-                {"name": c["name"], "image": "x", "cpu": c["cpu"], "memory": c["memory"], "essential": True,
-                 "logConfiguration": {"logDriver": driver, "options": {}}} for c in cap.CONTAINERS]}
-
-
-def _cap_lab(service=None, td=None, tasks=()):
-    service = service or _service(cap.SERVICE, cap.COUNT, strategy=cap.STRATEGY)
-    return FakeLab(FakeECS([service], [td or _td()], tasks))
-
-
-def test_capstone_service_passes_and_its_placement_is_what_ecs_does():
-    assert cap.placement() == {"FARGATE": 2, "FARGATE_SPOT": 1}
-    v = check("capstone.service", cap.SERVICE, lab=_cap_lab())
-    assert v.passed and v.hidden_pending, str(v)
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    ({"td": _td(cpu="2048", memory="4096")}, "not the right size"),
-    ({"service": _service(cap.SERVICE, cap.COUNT, strategy=cap.STRATEGY, running=1)}, "1 of 3 tasks"),
-    ({"service": _service(cap.SERVICE, cap.COUNT, strategy=pe.SPOT_SERVICE["strategy"])}, "weight 3"),
-])
-def test_capstone_service_mistakes(kwargs, message):
-    v = check("capstone.service", cap.SERVICE, lab=_cap_lab(**kwargs))
-    assert not v.passed and message in str(v), str(v)
-    assert 0 < v.score < v.points
-
-
-@pytest.mark.parametrize("td, message, hint", [
-    (_td(), "", ""),
-    (_td(cpu="1024", memory="1024"), "No Fargate configuration exists", "memory 1024 MiB is not valid"),
-    (_td(cpu="2048", memory="4096"), "not the size you worked out", "first exercise"),
-    (_td(driver="json-file"), "do not log with awslogs", "logDriver"),
-    (_td(role=None), "execution role", ""),
-    (_td(network="bridge"), "awsvpc", ""),
-])
-def test_capstone_task_definition(td, message, hint):
-    v = check("capstone.task_definition", cap.FAMILY, lab=_cap_lab(td=td))
-    if not message:
-        assert v.passed and v.hidden_pending, str(v)
-        return
-    assert not v.passed and message in str(v), str(v)
-    assert hint in v.hint
-
-
-def test_running_tasks_are_counted_by_provider():
-    providers = ("FARGATE", "FARGATE", "FARGATE_SPOT")
-    tasks = [{"lastStatus": "RUNNING", "capacityProviderName": p} for p in providers]
-    ctx = Context(ex.get("capstone.service"), _cap_lab(tasks=tasks))
-    assert cap.running_tasks_by_provider(ctx, cap.SERVICE) == cap.placement()
-
-
-def test_capstone_brief_states_the_constants_the_checks_use():
-    text = cap.brief()
-    assert str(cap.COUNT) in text and cap.SERVICE in text and cap.FAMILY in text
-    assert all(f"{c['cpu']} CPU units" in text for c in cap.CONTAINERS)
-
-
-# ---- against the mock layer: task definition and teardown in a real mock lab -----------------------------
-
-def test_task_definition_and_teardown_in_a_mock_lab(lab):
-    setup = cap.prepare(lab)
-    assert "subnet" in str(setup) and "arn:" not in str(setup)
-    assert not check("capstone.task_definition", cap.FAMILY, lab=lab).passed
-    ecs = lab.client("ecs")
-    td = _td(role=setup.execution_role_arn)
-    ecs.register_task_definition(**{k: v for k, v in td.items()}, tags=lab.tags)
-    v = check("capstone.task_definition", cap.FAMILY, lab=lab)
-    assert v.passed, str(v)
-    assert cap.role_trusts_ecs_tasks(lab.client("iam"), setup.execution_role_arn)
-    ex._RESULTS.pop("capstone.service", None)
-    report = lab.teardown()
-    v = check("capstone.teardown", report, lab=lab)
-    assert not v.passed and "No capstone service was checked" in str(v)
-    assert "✓ nothing left in the lab" in str(v)
 
 
 def test_a_broken_topic_module_gives_a_verdict_not_a_traceback(monkeypatch):
