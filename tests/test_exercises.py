@@ -337,7 +337,7 @@ WRONG = [  # exercise, typical wrong answer, words of the message, words of the 
      "os='WINDOWS'"),
     ("pricing.break_even", lambda: _break_even() * 100, "percentage", "0.42 for 42%"),
     ("pricing.break_even", lambda: 1 / _break_even(), "inverse", "EC2's monthly cost"),
-    ("pricing.break_even", lambda: 0.1, "below the break-even", "tasks_per_instance"),
+    ("pricing.break_even", lambda: 0.1, "below the break-even", "at what share of the month"),
     ("pricing.quiz_spot", lambda: ["A", "C"], "1 correct choice(s) missing", "single stateful task"),
     ("pricing.quiz_spot", lambda: "A B D", "should not be picked", "Linux tasks only"),
     ("pricing.quiz_hourly", lambda: 0.5, "Not quite", "vCPU-hour"),
@@ -434,7 +434,7 @@ def test_spot_strategy_passes_on_the_asked_strategy_in_steady_state():
     (_service(launch_type="FARGATE"), "launchType FARGATE instead", "AWS refuses both"),
     (_service(running=2), "2 of 4 tasks are running", "services_stable"),
     ({**_service(running=0), "deployments": [{"status": "PRIMARY", "failedTasks": 3}]},
-     "3 task(s) failed to start", "assignPublicIp"),
+     "3 task(s) failed to start", "stoppedReason"),
     (_service(count=2), "wants 2 task(s)", "desiredCount"),
 ])
 def test_spot_strategy_mistakes(service, message, hint):
