@@ -92,7 +92,7 @@ def test_starting_size_is_refused_with_the_size_hint():
     hints = [verdict.hint] + [labkit.check("fargate_basics.task_size", REPORT).hint for _ in range(2)]
     assert "size table" in hints[0]
     assert "512 to 2048 MiB" in hints[1] and "3072 MiB is in the rows of 512 or 1024 CPU units" in hints[2]
-    answer = "{} CPU units".format(labkit.fargate.smallest_size_for(256, 3072)[0])
+    answer = f"{labkit.fargate.smallest_size_for(256, 3072)[0]} CPU units"
     assert not any(answer in h or "smallest size" in h for h in hints)  # lesson 2's hint no longer names it
 
 
