@@ -157,7 +157,13 @@ def one_off_tasks(ctx: Context) -> list[dict[str, Any]]:
             tasks = ecs.describe_tasks(cluster=cluster["clusterArn"], tasks=arns[i:i + 100]).get("tasks", [])
             found += [t for t in tasks if not str(t.get("group") or "").startswith("service:")
                       and not str(t.get("startedBy") or "").startswith("ecs-svc")]
-    return sorted(found, key=lambda t: t.get("createdAt") or 0)
+    return sorted(found, key=_created)
+
+
+def _created(task: dict[str, Any]) -> float:
+    """When a task was created, as a number to sort by (boto3 gives datetimes; 0 when it says nothing)."""
+    when = task.get("createdAt")
+    return when.timestamp() if hasattr(when, "timestamp") else 0.0
 
 
 def went_through(task: dict[str, Any]) -> list[str]:
