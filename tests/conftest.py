@@ -51,6 +51,16 @@ def own_local_server_state(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
     monkeypatch.delenv("LABKIT_ENDPOINT", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def first_hint_tier() -> None:
+    """Each test starts with no missed attempts, so every hint shows its first tier (tests run in any order)."""
+    import sys
+
+    exercises = sys.modules.get("labkit.course.exercises")
+    if exercises is not None:
+        exercises.reset_hints()
+
+
 @pytest.fixture
 def lab():
     """A fresh mock lab in its own account, torn down afterwards."""

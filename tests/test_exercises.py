@@ -11,8 +11,7 @@ import pytest
 import labkit
 from labkit import pricing
 from labkit.course import exercises as ex
-from labkit.course.exercises import Context, Exercise, Quiz, Wrong, check, hidden_check, register, register_quiz
-from labkit.course.exercises import capstone as cap
+from labkit.course.exercises import Exercise, Quiz, Wrong, check, hidden_check, register, register_quiz
 from labkit.course.exercises import pricing as pe
 
 # ---- the engine -------------------------------------------------------------------------------------------
@@ -82,7 +81,7 @@ def test_unknown_id_lists_close_matches():
     v = check("pricing.monthy_bill", 1)
     assert not v.passed
     assert str(v) == "✗ No exercise 'pricing.monthy_bill'.\nDid you mean: pricing.monthly_bill?"
-    assert "capstone.size" in str(check("capstone.sise", 1))
+    assert "capstone.design" in str(check("capstone.desing", 1))
     assert "exercise id is text" in str(check(42, 1))
 
 
@@ -102,7 +101,12 @@ def test_hidden_checks_are_announced_until_registered_then_run(toy):
     toy.hidden = True
     v = check("toy.sum", 5)
     assert v.passed and v.hidden_pending
-    assert str(v) == "✓ Add two numbers: public checks passed (4/4 points); hidden checks run at grading."
+    assert v.score == 0  # nothing is scored before the hidden checks have run
+    assert str(v) == "✓ Add two numbers: the checks here pass; more checks run at grading, where the points are given."
+    assert "points)" not in str(v)
+    wrong = check("toy.sum", 6)
+    assert str(wrong).startswith("✗ Add two numbers: not yet (points are given at grading).")
+    assert "/4 points" not in str(wrong) and "(more checks run at grading)" in str(wrong)
 
     @hidden_check("toy.sum", "an odd answer")
     def _odd(answer, ctx):
@@ -110,9 +114,111 @@ def test_hidden_checks_are_announced_until_registered_then_run(toy):
             raise Wrong("Even.")
 
     v = check("toy.sum", 5)
-    assert v.passed and not v.hidden_pending and v.parts[-1].hidden
+    assert v.passed and not v.hidden_pending and v.parts[-1].hidden and v.score == 4
     v = check("toy.sum", 6)
     assert v.parts[-1].hidden and not v.parts[-1].passed
+
+
+@pytest.fixture
+def shape_only():
+    """A value exercise whose only public check is the answer's shape; its value is judged by a hidden check."""
+    e = register(Exercise("toy.value", "A value", points=2, hidden=True))
+
+    @e.check("a number of dollars", required=True)
+    def _shape(answer, ctx):
+        ex.number(answer, "a number")
+
+    yield e
+    for table in (ex._REGISTRY, ex._HIDDEN, ex._RESULTS):
+        table.pop("toy.value", None)
+
+
+def test_a_shape_only_check_shows_no_tick_and_no_points(shape_only):
+    v = check("toy.value", 1.0)
+    assert v.shape_only and v.hidden_pending and v.score == 0
+    assert str(v) == ("○ A value: answer received (a number of dollars); its value is checked at grading, "
+                      "and its points are given there.")
+    assert "✓" not in str(v) and "points)" not in str(v)
+    assert "#57606a" in v._repr_html_()
+    assert str(check("toy.value", "lots")).startswith("✗ A value: not yet (points are given at grading).")
+
+
+def test_a_shape_check_earns_nothing_once_the_value_is_judged(shape_only):
+    @hidden_check("toy.value", "the value", weight=3)
+    def _value(answer, ctx):
+        if answer != 7:
+            raise Wrong("Not the value.")
+
+    wrong = check("toy.value", 1.0)
+    assert not wrong.passed and wrong.score == 0 and str(wrong).startswith("✗ A value: not yet (0/2 points).")
+    right = check("toy.value", 7)
+    assert right.passed and right.score == 2 and str(right) == "✓ A value: passed (2/2 points)."
+
+
+@pytest.fixture
+def starting():
+    """An exercise whose starting code passes a requirement (the shape) and fails the one check that scores."""
+    e = register(Exercise("toy.fix", "Fix it", points=3, hints=("Look at the first word.", "It is a colour.")))
+
+    @e.check("a text", required=True)
+    def _text(answer, ctx):
+        if not isinstance(answer, str):
+            raise Wrong("Expected text.", stop=True)
+
+    @e.check("the colour is fixed")
+    def _fixed(answer, ctx):
+        if not answer.startswith("blue"):
+            raise Wrong("Still the starting colour.")
+
+    @e.check("kept the sky", required=True)
+    def _kept(answer, ctx):
+        if not answer.endswith("sky"):
+            raise Wrong("The sky is gone.", hint=("Keep the second word.", "Keep 'sky' at the end."))
+
+    yield e
+    for table in (ex._REGISTRY, ex._HIDDEN, ex._RESULTS):
+        table.pop("toy.fix", None)
+
+
+def test_requirements_earn_nothing_so_the_starting_code_scores_zero(starting):
+    start = check("toy.fix", "green sky")
+    assert [p.passed for p in start.parts] == [True, False, True]
+    assert start.score == 0 and not start.passed
+    assert check("toy.fix", "blue sky").score == 3
+
+
+def test_a_failing_requirement_scores_zero_until_it_passes(starting):
+    v = check("toy.fix", "blue sea")
+    assert v.parts[1].passed and not v.parts[2].passed
+    assert v.score == 0 and "✗ kept the sky: The sky is gone." in str(v)
+
+
+def test_hints_come_in_tiers_one_more_per_miss_and_start_again_after_a_pass(starting):
+    assert check("toy.fix", "green sky").hint == "Look at the first word."
+    assert check("toy.fix", "red sky").hint == "It is a colour."
+    assert check("toy.fix", "red sky").hint == "It is a colour."  # the last tier stays
+    assert check("toy.fix", ...).hint == "It is a colour."  # no answer is not a miss
+    assert check("toy.fix", "blue sky").passed
+    assert check("toy.fix", "blue sea").hint == "Keep the second word."
+    assert check("toy.fix", "blue sea").hint == "Keep 'sky' at the end."
+
+
+def test_misses_are_counted_per_lab_and_forgotten_by_reset(starting):
+    class Lab:
+        def __init__(self, ident):
+            self.id = ident
+
+    check("toy.fix", "green sky", lab=Lab("a"))
+    assert check("toy.fix", "green sky", lab=Lab("a")).hint == "It is a colour."
+    assert check("toy.fix", "green sky", lab=Lab("b")).hint == "Look at the first word."
+    ex.reset_results()
+    assert check("toy.fix", "green sky", lab=Lab("a")).hint == "Look at the first word."
+
+
+def test_tier_picks_the_closest_hint_it_has():
+    assert ex.tier("one", 5) == "one"
+    assert ex.tier(("a", "b"), 0) == "a" and ex.tier(("a", "", "b"), 9) == "b"
+    assert ex.tier((), 0) == ""
 
 
 def test_a_stopping_failure_skips_the_checks_after_it(toy):
@@ -200,9 +306,6 @@ RIGHT = [
     ("pricing.break_even", lambda: round(_break_even(), 2)),
     ("pricing.quiz_spot", lambda: "A, B"),
     ("pricing.quiz_hourly", lambda: round(pricing.fargate_cost(1, 2, 3600).total, 4)),
-    ("capstone.size", lambda: (1024, 2048)),
-    ("capstone.size", lambda: {"cpu": "1 vCPU", "memory": "2 GB"}),
-    ("capstone.cost", lambda: cap._expected_monthly_cost()),
     ("capstone.quiz", lambda: "A"),
 ]
 
@@ -234,18 +337,11 @@ WRONG = [  # exercise, typical wrong answer, words of the message, words of the 
      "os='WINDOWS'"),
     ("pricing.break_even", lambda: _break_even() * 100, "percentage", "0.42 for 42%"),
     ("pricing.break_even", lambda: 1 / _break_even(), "inverse", "EC2's monthly cost"),
-    ("pricing.break_even", lambda: 0.1, "below the break-even", "tasks_per_instance"),
+    ("pricing.break_even", lambda: 0.1, "below the break-even", "at what share of the month"),
     ("pricing.break_even", lambda: pe._installed_memory_break_even(), "whole memory", "registered_memory_mib"),
     ("pricing.quiz_spot", lambda: ["A", "C"], "1 correct choice(s) missing", "single stateful task"),
     ("pricing.quiz_spot", lambda: "A B D", "should not be picked", "Linux tasks only"),
     ("pricing.quiz_hourly", lambda: 0.5, "Not quite", "vCPU-hour"),
-    ("capstone.size", lambda: (1024, 1024), "not a Fargate size", "memory 1024 MiB is not valid with 1024"),
-    ("capstone.size", lambda: (512, 2048), "Too small: cpu 512 < 640", "sum of its containers"),
-    ("capstone.size", lambda: (2048, 4096), "smaller valid size fits too", "bills the requested"),
-    ("capstone.size", lambda: 1024, "Expected (cpu units, memory MiB)", ""),
-    ("capstone.size", lambda: ("lots", 2048), "cpu", ""),
-    ("capstone.cost", lambda: cap._expected_monthly_cost() / 730, "cost of one hour", "730 hours"),
-    ("capstone.cost", lambda: 0, "costs something", ""),
     ("capstone.quiz", lambda: "B", "Not this one", "service scheduler"),
 ]
 
@@ -313,7 +409,7 @@ class FakeLab:
         return None
 
 
-def _service(name="web", count=4, running=None, strategy=None, launch_type=None, td="capstone-web"):
+def _service(name="web", count=4, running=None, strategy=None, launch_type=None, td="web"):
     strategy = pe.SPOT_SERVICE["strategy"] if strategy is None else strategy
     svc = {"serviceName": name, "status": "ACTIVE", "desiredCount": count,
            "runningCount": count if running is None else running, "taskDefinition": f"arn:td/{td}:1",
@@ -339,7 +435,7 @@ def test_spot_strategy_passes_on_the_asked_strategy_in_steady_state():
     (_service(launch_type="FARGATE"), "launchType FARGATE instead", "AWS refuses both"),
     (_service(running=2), "2 of 4 tasks are running", "services_stable"),
     ({**_service(running=0), "deployments": [{"status": "PRIMARY", "failedTasks": 3}]},
-     "3 task(s) failed to start", "assignPublicIp"),
+     "3 task(s) failed to start", "stoppedReason"),
     (_service(count=2), "wants 2 task(s)", "desiredCount"),
 ])
 def test_spot_strategy_mistakes(service, message, hint):
@@ -352,85 +448,6 @@ def test_a_missing_service_names_what_the_lab_has():
     v = check("pricing.spot_strategy", "api", lab=FakeLab(FakeECS([_service()])))
     assert "No active service named 'api'" in str(v) and "your lab has: web" in str(v)
     assert v.score == 0
-
-
-def _td(cpu="1024", memory="2048", role="arn:aws:iam::123456789012:role/labkit/capstone-execution",
-        driver="awslogs", network="awsvpc"):
-    return {"family": cap.FAMILY, "cpu": cpu, "memory": memory, "networkMode": network,
-            "executionRoleArn": role, "requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
-                {"name": c["name"], "image": "x", "cpu": c["cpu"], "memory": c["memory"], "essential": True,
-                 "logConfiguration": {"logDriver": driver, "options": {}}} for c in cap.CONTAINERS]}
-
-
-def _cap_lab(service=None, td=None, tasks=()):
-    service = service or _service(cap.SERVICE, cap.COUNT, strategy=cap.STRATEGY)
-    return FakeLab(FakeECS([service], [td or _td()], tasks))
-
-
-def test_capstone_service_passes_and_its_placement_is_what_ecs_does():
-    assert cap.placement() == {"FARGATE": 2, "FARGATE_SPOT": 1}
-    v = check("capstone.service", cap.SERVICE, lab=_cap_lab())
-    assert v.passed and v.hidden_pending, str(v)
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    ({"td": _td(cpu="2048", memory="4096")}, "not the right size"),
-    ({"service": _service(cap.SERVICE, cap.COUNT, strategy=cap.STRATEGY, running=1)}, "1 of 3 tasks"),
-    ({"service": _service(cap.SERVICE, cap.COUNT, strategy=pe.SPOT_SERVICE["strategy"])}, "weight 3"),
-])
-def test_capstone_service_mistakes(kwargs, message):
-    v = check("capstone.service", cap.SERVICE, lab=_cap_lab(**kwargs))
-    assert not v.passed and message in str(v), str(v)
-    assert 0 < v.score < v.points
-
-
-@pytest.mark.parametrize("td, message, hint", [
-    (_td(), "", ""),
-    (_td(cpu="1024", memory="1024"), "No Fargate configuration exists", "memory 1024 MiB is not valid"),
-    (_td(cpu="2048", memory="4096"), "not the size you worked out", "first exercise"),
-    (_td(driver="json-file"), "do not log with awslogs", "logDriver"),
-    (_td(role=None), "execution role", ""),
-    (_td(network="bridge"), "awsvpc", ""),
-])
-def test_capstone_task_definition(td, message, hint):
-    v = check("capstone.task_definition", cap.FAMILY, lab=_cap_lab(td=td))
-    if not message:
-        assert v.passed and v.hidden_pending, str(v)
-        return
-    assert not v.passed and message in str(v), str(v)
-    assert hint in v.hint
-
-
-def test_running_tasks_are_counted_by_provider():
-    providers = ("FARGATE", "FARGATE", "FARGATE_SPOT")
-    tasks = [{"lastStatus": "RUNNING", "capacityProviderName": p} for p in providers]
-    ctx = Context(ex.get("capstone.service"), _cap_lab(tasks=tasks))
-    assert cap.running_tasks_by_provider(ctx, cap.SERVICE) == cap.placement()
-
-
-def test_capstone_brief_states_the_constants_the_checks_use():
-    text = cap.brief()
-    assert str(cap.COUNT) in text and cap.SERVICE in text and cap.FAMILY in text
-    assert all(f"{c['cpu']} CPU units" in text for c in cap.CONTAINERS)
-
-
-# ---- against the mock layer: task definition and teardown in a real mock lab -----------------------------
-
-def test_task_definition_and_teardown_in_a_mock_lab(lab):
-    setup = cap.prepare(lab)
-    assert "subnet" in str(setup) and "arn:" not in str(setup)
-    assert not check("capstone.task_definition", cap.FAMILY, lab=lab).passed
-    ecs = lab.client("ecs")
-    td = _td(role=setup.execution_role_arn)
-    ecs.register_task_definition(**{k: v for k, v in td.items()}, tags=lab.tags)
-    v = check("capstone.task_definition", cap.FAMILY, lab=lab)
-    assert v.passed, str(v)
-    assert cap.role_trusts_ecs_tasks(lab.client("iam"), setup.execution_role_arn)
-    ex._RESULTS.pop("capstone.service", None)
-    report = lab.teardown()
-    v = check("capstone.teardown", report, lab=lab)
-    assert not v.passed and "No capstone service was checked" in str(v)
-    assert "✓ nothing left in the lab" in str(v)
 
 
 def test_a_broken_topic_module_gives_a_verdict_not_a_traceback(monkeypatch):

@@ -35,7 +35,10 @@ def test_decimal_units_are_refused_with_the_units_hint():
     verdict = labkit.check("debugging.invalid_cpu", RESIZER)
     units = facts()["units"]
     assert not verdict.passed and verdict.score == 0
-    assert f"1 vCPU is {units['cpu_units_per_vcpu']} CPU units" in verdict.hint
+    assert "not count CPU and memory in thousands" in verdict.hint  # the first miss points the way
+    closer = labkit.check("debugging.invalid_cpu", RESIZER).hint
+    assert f"1 vCPU is {units['cpu_units_per_vcpu']} CPU units" in closer
+    assert "512" not in verdict.hint + closer  # neither names the answer
 
 
 def test_half_fixed_is_still_refused():
@@ -112,7 +115,10 @@ def test_without_execution_role_aws_names_one_problem_and_labkit_both(role_lab):
     assert {p.rule for p in problems} == {"execution-role-awslogs", "execution-role-ecr"}
     verdict = labkit.check("debugging.execution_role", _thumbs(image), lab=lab)
     assert not verdict.passed and "for 2 reason(s)" in str(verdict)
-    assert "roles.execution_role_arn" in verdict.hint
+    hints = [verdict.hint] + [labkit.check("debugging.execution_role", _thumbs(image), lab=lab).hint for _ in range(2)]
+    assert "which of the task's two IAM roles" in hints[0] and "task execution role" in hints[1]
+    assert "ensure_roles" in hints[2]
+    assert not any("roles.execution_role_arn" in h or "executionRoleArn" in h for h in hints)
 
 
 def test_the_execution_role_fixes_both(role_lab):
@@ -167,7 +173,10 @@ def test_api_in_a_private_subnet_does_not_pass(lab, debug):
     config = debugging.private_config(lab, debug["network"])
     _run_api(lab, debug, config)
     verdict = labkit.check("debugging.pull_fixed", config, lab=lab)
-    assert not verdict.passed and "no route out of the VPC" in str(verdict) and "ENABLED" in verdict.hint
+    assert not verdict.passed and "no route out of the VPC" in str(verdict)
+    assert "Which subnet of the lab has a way out" in verdict.hint and "ENABLED" not in verdict.hint
+    closer = labkit.check("debugging.pull_fixed", config, lab=lab).hint
+    assert "internet gateway" in closer and "ENABLED" not in closer
 
 
 def test_api_in_a_public_subnet_without_public_ip_does_not_pass(lab, debug):
@@ -175,7 +184,8 @@ def test_api_in_a_public_subnet_without_public_ip_does_not_pass(lab, debug):
     config["awsvpcConfiguration"]["assignPublicIp"] = "DISABLED"
     _run_api(lab, debug, config)
     verdict = labkit.check("debugging.pull_fixed", config, lab=lab)
-    assert not verdict.passed and "assignPublicIp" in verdict.hint
+    assert not verdict.passed and "only carries traffic for public addresses" in verdict.hint
+    assert "awsvpcConfiguration" in labkit.check("debugging.pull_fixed", config, lab=lab).hint
 
 
 def test_api_in_a_public_subnet_with_a_public_ip_passes(lab, debug):
@@ -239,6 +249,9 @@ def test_spot_only_service_has_no_base(lab, debug):
     _worker(lab, debug, [{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
     verdict = labkit.check("debugging.spot_base", lab=lab)
     assert not verdict.passed and "every task is on Spot" in str(verdict)
+    closer = labkit.check("debugging.spot_base", lab=lab).hint
+    assert "never interrupted" in verdict.hint and "base" in closer
+    assert not any("'FARGATE'" in h or "at least 1" in h for h in (verdict.hint, closer))  # the fix is not given
 
 
 def test_base_on_fargate_and_the_rest_on_spot_passes(lab, debug):

@@ -26,11 +26,11 @@ def test_owners_read_from_the_first_word_of_each_cell():
     assert owners["SSH/host access, custom AMI"] == (None, None)
 
 
-def test_the_jobs_the_seed_names_all_stop_being_yours():
+def test_the_jobs_the_seed_names_all_stop_being_yours_in_the_situations():
     """The seed: with EC2 you are 'responsible for provisioning, patching, scaling, and managing cluster capacity'."""
-    moved = " ".join(recap.no_longer_yours()).lower()
+    gone = {recap.SITUATIONS[k][1].lower() for k, who in recap.on_fargate().items() if who != YOU}
     for job in ("provision", "patching", "scale", "packing"):
-        assert job in moved
+        assert any(job in area for area in gone), job
 
 
 def test_table_text_is_stable_and_names_its_date():
@@ -43,34 +43,141 @@ def test_table_text_is_stable_and_names_its_date():
 # ---------------------------------------------------------------- recap.no_longer_yours
 
 
-def test_right_list_passes_in_any_order_and_as_rows():
-    assert labkit.check("recap.no_longer_yours", list(reversed(recap.no_longer_yours()))).passed
-    rows = [r for r in recap.responsibilities() if r.area in recap.no_longer_yours()]
-    assert labkit.check("recap.no_longer_yours", rows).passed
+def classified(**changes):
+    """The right answer, from the data's owners and the reason that goes with each, with `changes` applied."""
+    who = {YOU: "you", AWS: "AWS", NOT_NEEDED: "nobody"}
+    answer = {k: (who[owner], recap.RIGHT_REASON[owner]) for k, owner in recap.on_fargate().items()}
+    answer.update(changes)
+    return answer
 
 
-def test_forgetting_the_job_that_disappears_gets_the_packing_hint():
-    only_aws = [r.area for r in recap.responsibilities() if r.ec2_owner == YOU and r.fargate_owner == AWS]
-    verdict = labkit.check("recap.no_longer_yours", only_aws)
-    assert not verdict.passed and 0 < verdict.score < verdict.points
-    assert "nobody packs tasks" in verdict.hint
+STARTING = {key: (..., ...) for key in recap.SITUATIONS}  # what the lesson's answer cell starts with
 
 
-def test_a_job_that_stays_yours_is_refused_with_the_reason():
-    answer = recap.no_longer_yours() + ["Application, image, IAM, network config, data, logging/monitoring"]
-    verdict = labkit.check("recap.no_longer_yours", answer)
-    assert not verdict.passed
-    assert "stays your job on Fargate" in _verdict_text("recap.no_longer_yours", answer)
+def test_right_classification_passes_in_the_table_words_too():
+    assert labkit.check("recap.no_longer_yours", classified()).passed
+    words = classified(packing=("not needed", "own-compute"), **{"image-cve": ("YOU", "your-app")})
+    assert labkit.check("recap.no_longer_yours", words).passed
+
+
+def test_the_owners_follow_the_data():
+    truth = recap.on_fargate()
+    assert truth["kernel-fix"] == AWS and truth["packing"] == NOT_NEEDED and truth["s3-access"] == YOU
+
+
+def test_the_untouched_starting_code_scores_zero():
+    verdict = labkit.check("recap.no_longer_yours", STARTING)
+    assert verdict.score == 0 and "still to fill in" in str(verdict)
+
+
+@pytest.mark.parametrize("typed", [
+    {k: ("AWS", "hosts") for k in recap.SITUATIONS},          # "Fargate does everything"
+    {k: ("nobody", "no-updates") for k in recap.SITUATIONS},
+    {k: ("you", "your-app") for k in recap.SITUATIONS},
+])
+def test_one_answer_for_everything_scores_zero(typed):
+    assert labkit.check("recap.no_longer_yours", typed).score == 0
+
+
+@pytest.mark.parametrize("changes, part, hint", [
+    ({"packing": ("AWS", "own-compute")}, "who does it on Fargate", "stops existing"),
+    ({"image-cve": ("AWS", "your-app")}, "who does it on Fargate", "not what runs on them"),
+    ({"kernel-fix": ("nobody", "hosts")}, "who does it on Fargate", "somebody does it"),
+    ({"kernel-fix": ("you", "hosts")}, "who does it on Fargate", "no instance of yours"),
+    ({"kernel-fix": ("AWS", "no-updates")}, "why", "updated all the time"),
+    ({"sale-peak": ("AWS", "ecs-does-it")}, "why", "does not look after your instances"),
+    ({"s3-access": ("you", "hosts")}, "why", "match it to who does it"),
+])
+def test_typical_mistakes_get_a_hint_that_points_the_way(changes, part, hint):
+    verdict = labkit.check("recap.no_longer_yours", classified(**changes))
+    failed = [p.name for p in verdict.parts if not p.passed]
+    assert failed == [part] and verdict.score == verdict.points / 2
+    assert hint in verdict.hint
+
+
+def test_the_second_miss_gets_closer():
+    wrong = classified(packing=("AWS", "own-compute"))
+    first, second = (labkit.check("recap.no_longer_yours", wrong).hint for _ in range(2))
+    assert first != second and "each has its own" in second
 
 
 @pytest.mark.parametrize("answer, expected", [
     (..., "No answer yet"),
-    ("Scale cluster capacity", "Expected a list of area names"),
-    (["Patching"], "is not an area of the table"),
-    ([1, 2], "Expected area names"),
+    (["kernel-fix"], "Expected a dict"),
+    ({"kernel-fix": ("AWS", "hosts")}, "missing agent-update"),
+    (classified(**{"kernel-fix": ("the cloud", "hosts")}), "say \"you\", \"AWS\" or \"nobody\""),
+    (classified(**{"kernel-fix": ("AWS", "magic")}), "not one of the reasons"),
 ])
 def test_wrong_shapes_say_what_was_expected(answer, expected):
-    assert expected in _verdict_text("recap.no_longer_yours", answer)
+    text = _verdict_text("recap.no_longer_yours", answer)
+    assert expected in text and labkit.check("recap.no_longer_yours", answer).score == 0
+
+
+# ---------------------------------------------------------------- recap.ec2_capacity
+
+
+def plan(ec2=None, fargate=None):
+    right_ec2 = recap.ec2_plan()
+    return {"EC2": {"instances": right_ec2.instances, "idle_vcpu": right_ec2.idle_vcpu,
+                    "idle_memory_gb": right_ec2.idle_memory_gb, **(ec2 or {})},
+            "Fargate": {"instances": 0, "idle_vcpu": 0, "idle_memory_gb": 0, **(fargate or {})}}
+
+
+def test_the_ec2_plan_packs_whole_tasks_from_the_instance_data():
+    import labkit.pricing
+
+    spec = labkit.pricing.ec2_cost(recap.INSTANCE_TYPE, 1)
+    t = recap.REPORT_TASKS
+    per = min(spec.vcpu // t["vcpu"], spec.memory_gib // t["memory_gb"])
+    right = recap.ec2_plan()
+    assert right.instances == -(-t["tasks"] // per) == 3  # memory runs out first: two tasks per instance
+    assert right.idle_vcpu == right.instances * spec.vcpu - t["tasks"] * t["vcpu"]
+
+
+def test_the_right_plan_passes():
+    verdict = labkit.check("recap.ec2_capacity", plan())
+    assert verdict.passed and verdict.score == verdict.points
+
+
+def test_the_untouched_starting_code_scores_zero_on_capacity():
+    starting = {p: {k: ... for k in recap.PLAN_KEYS} for p in recap.PLATFORMS}
+    verdict = labkit.check("recap.ec2_capacity", starting)
+    assert verdict.score == 0 and "still to fill in" in str(verdict)
+
+
+@pytest.mark.parametrize("ec2, message, hint", [
+    ({"instances": 2}, "total vCPU and memory", "split between two instances"),
+    ({"instances": 5}, "One instance per task", "how many of these fit on one"),
+    ({"instances": 1}, "too few", "count how many fit on one"),
+    ({"instances": 4}, "more than the tasks need", "by vCPU and by memory"),
+    ({"idle_vcpu": 0, "idle_memory_gb": 0}, "beyond what the tasks ask for", "whole instances"),
+    ({"idle_vcpu": -1}, "cannot be negative", "minus what the tasks ask for"),
+])
+def test_typical_ec2_mistakes(ec2, message, hint):
+    verdict = labkit.check("recap.ec2_capacity", plan(ec2=ec2))
+    assert not verdict.passed and message in str(verdict) and hint in verdict.hint
+    assert 0 < verdict.score < verdict.points
+
+
+@pytest.mark.parametrize("fargate, message", [
+    ({"instances": 5}, "you launch no instances"),
+    ({"idle_vcpu": 0.5}, "no room around your tasks"),
+])
+def test_fargate_has_no_instances_and_nothing_idle(fargate, message):
+    verdict = labkit.check("recap.ec2_capacity", plan(fargate=fargate))
+    assert message in str(verdict) and verdict.score == verdict.points * 2 / 3
+
+
+def test_a_guess_typed_without_the_work_scores_little():
+    guess = {"EC2": {"instances": 2, "idle_vcpu": 1.5, "idle_memory_gb": 1}, "Fargate": {"instances": 5,
+             "idle_vcpu": 0, "idle_memory_gb": 0}}
+    assert labkit.check("recap.ec2_capacity", guess).score == 0
+
+
+def test_the_instance_hint_gets_closer_without_giving_the_count():
+    hints = [labkit.check("recap.ec2_capacity", plan(ec2={"instances": 2})).hint for _ in range(3)]
+    assert hints[0] != hints[1] and "tasks_per_instance" in hints[1]
+    assert all(" 3 " not in h and "three" not in h for h in hints)
 
 
 # ---------------------------------------------------------------- quizzes
@@ -85,69 +192,6 @@ def test_quizzes(exercise_id, right, wrong, hint):
     assert labkit.check(exercise_id, right).passed
     verdict = labkit.check(exercise_id, wrong)
     assert not verdict.passed and hint in verdict.hint
-
-
-# ---------------------------------------------------------------- recap.run_without_instances (lab state)
-
-
-def _shop(lab) -> None:
-    ecs = lab.client("ecs")
-    ecs.create_cluster(clusterName="shop")
-    cpu, memory = labkit.fargate.valid_sizes()[0]
-    ecs.register_task_definition(
-        family="web", requiresCompatibilities=["EC2", "FARGATE"], networkMode="awsvpc", cpu=str(cpu),
-        memory=str(memory), containerDefinitions=[{"name": "web", "image": "public.ecr.aws/nginx/nginx:latest"}])
-
-
-def _run(lab, launch_type: str):
-    import labkit.deploy
-
-    ecs = lab.client("ecs")
-    network = labkit.deploy.ensure_network(lab)
-    return ecs.run_task(cluster="shop", taskDefinition="web", launchType=launch_type,
-                        networkConfiguration=network.awsvpc())
-
-
-def test_without_any_task_the_hint_points_at_the_launch_type(lab):
-    _shop(lab)
-    verdict = labkit.check("recap.run_without_instances", lab=lab)
-    assert not verdict.passed and "Change the launch type" in verdict.hint
-
-
-def test_ec2_launch_type_cannot_run_on_an_empty_cluster(lab):
-    from botocore.exceptions import ClientError
-
-    _shop(lab)
-    try:
-        response = _run(lab, "EC2")
-    except ClientError as err:
-        assert "No Container Instances" in err.response["Error"]["Message"]
-    else:
-        assert not response["tasks"] and response["failures"]
-    assert not labkit.check("recap.run_without_instances", lab=lab).passed
-
-
-def test_a_fargate_task_that_is_not_running_yet_is_told_to_wait(lab):
-    _shop(lab)
-    _run(lab, "FARGATE")
-    verdict = labkit.check("recap.run_without_instances", lab=lab)
-    assert not verdict.passed and "tasks_running waiter" in verdict.hint
-
-
-def test_a_running_fargate_task_passes(lab):
-    _shop(lab)
-    arns = [t["taskArn"] for t in _run(lab, "FARGATE")["tasks"]]
-    lab.client("ecs").get_waiter("tasks_running").wait(cluster="shop", tasks=arns)
-    assert labkit.check("recap.run_without_instances", lab=lab).passed
-
-
-def test_without_the_cluster_the_check_says_so(lab):
-    verdict = labkit.check("recap.run_without_instances", lab=lab)
-    assert not verdict.passed and "no active cluster" in str(verdict)
-
-
-def test_forgetting_the_lab_is_explained():
-    assert "pass it as `lab=lab`" in _verdict_text("recap.run_without_instances")
 
 
 # ---------------------------------------------------------------- the lesson itself, answered
@@ -186,15 +230,26 @@ def run_with_answers(notebook: str, answers: dict) -> dict:
 LESSON_01_ANSWERS = {
     "quiz-service": lambda s: 'labkit.widgets.quiz("recap.service_replaces", "B")',
     "quiz-same-idea": lambda s: 'labkit.widgets.quiz("recap.same_idea", ["A", "B", "D"])',
-    "exercise-run": lambda s: s.replace('launchType="EC2",', 'launchType="FARGATE",'),
-    "exercise-moved": lambda s: ('no_longer_mine = [r.area for r in rows '
-                                 'if r.ec2_owner == "you" and r.fargate_owner in ("AWS", "not needed")]'),
+    "exercise-capacity": lambda s: (
+        'per = labkit.pricing.tasks_per_instance("m5.large", 0.5, 3)\n'
+        'spec = labkit.pricing.ec2_cost("m5.large", 1)\n'
+        'n = -(-5 // per)\n'
+        'plan = {"EC2": {"instances": n, "idle_vcpu": n * spec.vcpu - 5 * 0.5,\n'
+        '                "idle_memory_gb": n * spec.memory_gib - 5 * 3},\n'
+        '        "Fargate": {"instances": 0, "idle_vcpu": 0, "idle_memory_gb": 0}}'),
+    "exercise-moved": lambda s: (s.replace('"kernel-fix":   (..., ...)', '"kernel-fix":   ("AWS", "hosts")')
+                                  .replace('"agent-update": (..., ...)', '"agent-update": ("AWS", "hosts")')
+                                  .replace('"sale-peak":    (..., ...)', '"sale-peak":    ("AWS", "hosts")')
+                                  .replace('"machine-type": (..., ...)', '"machine-type": ("AWS", "hosts")')
+                                  .replace('"packing":      (..., ...)', '"packing":      ("nobody", "own-compute")')
+                                  .replace('"image-cve":    (..., ...)', '"image-cve":    ("you", "your-app")')
+                                  .replace('"s3-access":    (..., ...)', '"s3-access":    ("you", "your-app")')),
 }
 
 
 @pytest.mark.slow
 def test_lesson_01_answered_passes_every_exercise():
     verdicts = run_with_answers("01_recap_orchestration.ipynb", LESSON_01_ANSWERS)
-    assert sorted(verdicts) == ["recap.no_longer_yours", "recap.run_without_instances", "recap.same_idea",
+    assert sorted(verdicts) == ["recap.ec2_capacity", "recap.no_longer_yours", "recap.same_idea",
                                 "recap.service_replaces"]
     assert all(v["passed"] for v in verdicts.values()), {k: v["parts"] for k, v in verdicts.items()}

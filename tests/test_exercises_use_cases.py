@@ -80,9 +80,9 @@ def test_ml_size_reference_is_the_smallest_valid_size_that_fits():
 
 
 @pytest.mark.parametrize("answer, message, hint", [
-    ((2048, 7680), "not a size Fargate offers", "smallest size with at least 7680"),
+    ((2048, 7680), "not a size Fargate offers", "size table"),
     ((2048, 6144), "not the headroom", "Add 25%"),
-    ((1024, 8192), "less than the 2 vCPU", "2048 CPU units"),
+    ((1024, 8192), "less than the 2 vCPU", "how many CPU units is that"),
     ((4096, 8192), "a smaller size does too", "smallest valid size"),
     ((2048, 4096), "less than the model", "Add the model's memory"),
 ])

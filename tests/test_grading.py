@@ -81,16 +81,16 @@ def graded(tmp_path_factory):
 
 def test_the_reference_solution_scores_full_marks(graded):
     r = graded[0]["solved"]
-    assert r.score == r.points == 12, r.to_markdown()
+    assert r.score == r.points == 14, r.to_markdown()
     assert all(e.passed and not e.notes for e in r.exercises), r.to_markdown()
     hidden = [p for e in r.exercises for p in e.parts if p.hidden]
-    assert len(hidden) == 3 and all(p.passed for p in hidden)
+    assert len(hidden) == 6 and all(p.passed for p in hidden)
 
 
 def test_the_blank_student_copy_scores_zero(graded):
     r = graded[0]["blank"]
     assert r.score == 0, r.to_markdown()
-    named_only = ("capstone.task_definition", "capstone.service")  # their blank cells already name the family
+    named_only = ("capstone.design", "capstone.task_definition", "capstone.service")  # a design template, checked
     assert all(e.notes == ("no answer given.",) for e in r.exercises if e.exercise_id not in named_only)
 
 
@@ -105,7 +105,7 @@ def test_a_broken_submission_is_graded_with_notes(graded):
     r = graded[0]["broken"]
     assert r.submission == "my capstone (final) v2.ipynb" and r.assignment == "capstone"
     scores = {e.exercise_id: e.score for e in r.exercises}
-    assert scores == {"capstone.size": 2, "capstone.task_definition": 3, "capstone.service": 3,
+    assert scores == {"capstone.design": 4, "capstone.task_definition": 3, "capstone.service": 3,
                       "capstone.cost": 0, "capstone.quiz": 0, "capstone.teardown": 0}, r.to_markdown()
     notes = {e.exercise_id: " ".join(e.notes) for e in r.exercises}
     assert f"ran past its timeout and was stopped (stopped after {LOOP_TIMEOUT} s)" in notes["capstone.cost"]
@@ -118,18 +118,18 @@ def test_reports_and_gradebook(graded, tmp_path):
     reports, _ = graded
     md = reports["broken"].to_markdown()
     assert md.startswith("# capstone: grade for `my capstone (final) v2.ipynb`")
-    assert "**Total: 8 / 12 points**" in md
-    assert "| The service's monthly cost (`capstone.cost`) | 0 / 2 |" in md
+    assert "**Total: 10 / 14 points**" in md
+    assert "| What your service costs a month (`capstone.cost`) | 0 / 2 |" in md
     assert "0x" not in md and "arn:" not in md
     written = grading.write_gradebook(list(reports.values()), tmp_path / "gradebook.csv")
     rows = list(csv.DictReader(io.StringIO(written[0].read_text())))
     assert [r["submission"] for r in rows] == [r.submission for r in reports.values()]
-    assert rows[0]["score"] == "12" and rows[0]["capstone.size"] == "2"
+    assert rows[0]["score"] == "14" and rows[0]["capstone.design"] == "4"
     assert "SyntaxError" in rows[3]["notes"]
     assert (tmp_path / "feedback" / "my capstone (final) v2.md").read_text() == md
     grading.write_gradebook(list(reports.values()), tmp_path / "gradebook.json")
     data = json.loads((tmp_path / "gradebook.json").read_text())
-    assert data[0]["score"] == 12 and data[0]["exercises"][0]["exercise_id"] == "capstone.size"
+    assert data[0]["score"] == 14 and data[0]["exercises"][0]["exercise_id"] == "capstone.design"
 
 
 # ---- without a kernel -------------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def test_answer_cells_are_matched_by_tag_not_position():
     assert "monthly_cost = 1.0" in sources and "print('my own scratch cell')" not in sources
     cost_index = ref.cells.index(_cell(ref, "capstone.cost"))
     assert sources[cost_index + 1] == "monthly_cost = 1.0"  # where the reference has it (after the preamble)
-    assert plan.exercise_ids == ["capstone.size", "capstone.task_definition", "capstone.service",
+    assert plan.exercise_ids == ["capstone.design", "capstone.task_definition", "capstone.service",
                                  "capstone.cost", "capstone.quiz", "capstone.teardown"]
     assert any(student.HIDDEN_TAG in student.tags(c) for c in plan.nb.cells)  # hidden checks: the reference
     assert all(not c.get("outputs") for c in plan.nb.cells if c.cell_type == "code")

@@ -42,7 +42,7 @@ def test_multiple_choice_and_numeric_quizzes():
 
 def test_bad_quiz_input_is_refused_plainly():
     with pytest.raises(InvalidInput, match="not a quiz"):
-        widgets.quiz("capstone.size")
+        widgets.quiz("capstone.design")
     with pytest.raises(InvalidInput, match="choose one of A, B, C, D"):
         widgets.quiz("capstone.quiz").answer = "E"
 

@@ -29,14 +29,20 @@ How to add exercises for a lesson (one module per topic: ``labkit/exercises/<top
 - Lab-state checks: ``Exercise(..., needs_lab=True)`` and read the account only through
   ``ctx.lab.client("ecs")`` (plain boto3 calls), so the check works in mock, local and real modes. The
   learner passes the lab: ``labkit.check("pricing.spot_strategy", "web", lab=lab)``.
-- Hints: ``Exercise(hints=...)`` are general; ``Wrong(message, hint=...)`` names the rule a specific mistake
-  breaks, and wins. ``Wrong(..., stop=True)`` skips the remaining checks (use it when the answer's shape is
-  wrong and nothing else can be judged).
+- Hints come in tiers: ``Exercise(hints=(first, closer, ...))`` are general; ``Wrong(message, hint=...)`` (one
+  text or a tuple of tiers) names the rule a specific mistake breaks, and wins. The first miss of an exercise
+  (in this kernel, for this lab) shows the first tier, which points the way; each further miss shows the next,
+  closer one; a pass starts again at the first. No tier gives the answer outright. ``Wrong(..., stop=True)``
+  skips the remaining checks (use it when the answer's shape is wrong and nothing else can be judged).
 - Weights: ``@EX.check(name, weight=2)``; an exercise's score is ``points`` times the passed share of weights
-  (partial credit).
+  (partial credit). ``@EX.check(name, required=True)`` is a requirement (the answer's shape, something the
+  starting code already does right): it earns nothing, and while it fails the exercise scores 0. So untouched
+  starting code, which passes only requirements, scores 0.
 - Hidden checks: declare ``Exercise(..., hidden=True)`` and write the checks in an instructor-only cell tagged
-  ``hidden-check`` (``labkit student`` removes it), with ``@hidden_check("capstone.cost")``. Without them,
-  the verdict says "public checks passed; hidden checks run at grading" and ``hidden_pending`` is true.
+  ``hidden-check`` (``labkit student`` removes it), with ``@hidden_check("capstone.cost")``. Without them
+  ``hidden_pending`` is true, the score is 0 and the verdict shows no points: it says which checks passed here
+  and that the rest, and the points, come at grading; when only the answer's shape is checked here, it shows no
+  tick either ("answer received; its value is checked at grading").
 - Quizzes: ``register_quiz(Quiz("pricing.quiz_spot", ...))`` for single or multiple choice, or
   ``Quiz(..., expected=callable, tolerance=...)`` for a number; ``labkit.widgets.quiz(id)`` shows it and
   ``check(id, "B")`` grades it like any other exercise.
@@ -62,19 +68,25 @@ from labkit.errors import InvalidInput
 from labkit.model.text import ShownAsText
 
 __all__ = [
-    "Check", "Context", "Exercise", "Part", "Prompt", "Quiz", "Verdict", "Wrong", "all_ids", "check", "close", "get",
-    "hidden_check", "number", "points_text", "prompt", "register", "register_quiz", "reset_results", "results",
-    "results_json",
+    "Check", "Context", "Exercise", "Hint", "Part", "Prompt", "Quiz", "Verdict", "Wrong", "all_ids", "check", "close",
+    "get", "hidden_check", "number", "points_text", "prompt", "register", "register_quiz", "reset_hints",
+    "reset_results", "results", "results_json", "tier",
 ]
 
 UNKNOWN = "Unknown exercise"
 NO_ANSWER = "No answer yet: replace the `...` with your answer and run the cell again."
 
 
-class Wrong(Exception):
-    """Raised by a check when the answer is wrong: `message` says what, `hint` teaches the rule."""
+Hint = str | Sequence[str]
 
-    def __init__(self, message: str, hint: str = "", *, stop: bool = False) -> None:
+
+class Wrong(Exception):
+    """Raised by a check when the answer is wrong: `message` says what, `hint` teaches the rule.
+
+    `hint` is one text or a tuple of tiers, from the one that points the way to the closest (see `tier`).
+    """
+
+    def __init__(self, message: str, hint: Hint = "", *, stop: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -92,6 +104,7 @@ class Part:
     weight: float = 1.0
     hidden: bool = False
     skipped: bool = False
+    required: bool = False
 
 
 @dataclass(frozen=True, repr=False)
@@ -107,23 +120,45 @@ class Verdict:
     hint: str = ""
     hidden_pending: bool = False
 
-    def __str__(self) -> str:
-        if self.title == UNKNOWN and self.parts:
-            return "\n".join(x for x in (f"✗ {self.parts[0].message}", self.hint) if x)
-        pts = f"{points_text(self.score)}/{points_text(self.points)} points"
-        if self.passed and self.hidden_pending:
-            return f"✓ {self.title}: public checks passed ({pts}); hidden checks run at grading."
-        if self.passed:
-            return f"✓ {self.title}: passed ({pts})."
-        lines = [f"✗ {self.title}: not yet ({pts})."]
+    @property
+    def shape_only(self) -> bool:
+        """True when every check run here is a requirement (the answer's shape): its value is judged elsewhere."""
+        return bool(self.parts) and all(p.required for p in self.parts)
+
+    def _part_lines(self) -> list[str]:
+        lines = []
         for part in self.parts:
             if part.skipped:
                 continue
             mark = "✓" if part.passed else "✗"
             text = part.name if part.passed or not part.message else f"{part.name}: {part.message}"
             lines.append(f"  {mark} {text}")
+        return lines
+
+    def _pending_text(self) -> str:
+        """The text while hidden checks have not run: no points, and no tick for what was not verified here."""
+        if self.passed and self.shape_only:
+            shape = "; ".join(p.name for p in self.parts)
+            return (f"○ {self.title}: answer received ({shape}); its value is checked at grading, "
+                    "and its points are given there.")
+        if self.passed:
+            return (f"✓ {self.title}: the checks here pass; more checks run at grading, "
+                    "where the points are given.")
+        lines = [f"✗ {self.title}: not yet (points are given at grading).", *self._part_lines(),
+                 "  (more checks run at grading)"]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        if self.title == UNKNOWN and self.parts:
+            return "\n".join(x for x in (f"✗ {self.parts[0].message}", self.hint) if x)
         if self.hidden_pending:
-            lines.append("  (hidden checks run at grading)")
+            return self._pending_text()
+        pts = f"{points_text(self.score)}/{points_text(self.points)} points"
+        if self.passed:
+            return f"✓ {self.title}: passed ({pts})."
+        lines = [f"✗ {self.title}: not yet ({pts}).", *self._part_lines()]
         if self.hint:
             lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
@@ -133,6 +168,8 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#b35900"
+        if self.passed and self.hidden_pending and self.shape_only:
+            colour = "#57606a"  # received, not yet judged: neither green nor orange
         rows = "".join(
             f"<li>{'✓' if p.passed else '✗'} {html.escape(p.name)}"
             + (f": {html.escape(p.message)}" if p.message and not p.passed else "") + "</li>"
@@ -166,6 +203,7 @@ class Context:
 
     exercise: Exercise
     lab: Any = None
+    level: int = 0  # how many times this exercise was missed before (in this kernel, for this lab): the hint tier
 
     def client(self, name: str) -> Any:
         """A boto3 client of the learner's Lab (works the same in mock, local and real modes)."""
@@ -186,6 +224,7 @@ class Check:
     fn: CheckFn
     weight: float = 1.0
     hidden: bool = False
+    required: bool = False
 
 
 @dataclass
@@ -196,17 +235,20 @@ class Exercise:
     title: str
     points: float = 1.0
     prompt: str = ""
-    hints: Sequence[str] = ()
+    hints: Sequence[str] = ()  # general hints, in tiers: the first points the way, later ones get closer
     needs_lab: bool = False
     needs_answer: bool = True
     hidden: bool = False
     checks: list[Check] = field(default_factory=list)
 
-    def check(self, name: str, *, weight: float = 1.0) -> Callable[[CheckFn], CheckFn]:
-        """Decorator adding a public check named `name` (what the learner sees beside ✓/✗)."""
+    def check(self, name: str, *, weight: float = 1.0, required: bool = False) -> Callable[[CheckFn], CheckFn]:
+        """Decorator adding a public check named `name` (what the learner sees beside ✓/✗).
+
+        `required=True` makes it a requirement: it earns nothing, and while it fails the exercise scores 0.
+        """
 
         def add(fn: CheckFn) -> CheckFn:
-            self.checks.append(Check(name, fn, weight))
+            self.checks.append(Check(name, fn, weight, required=required))
             return fn
 
         return add
@@ -285,8 +327,29 @@ def results_json() -> str:
 
 
 def reset_results() -> None:
-    """Forget recorded verdicts (the grader starts each submission from nothing)."""
+    """Forget recorded verdicts and missed attempts (the grader starts each submission from nothing)."""
     _RESULTS.clear()
+    reset_hints()
+
+
+# ---- hint tiers -------------------------------------------------------------------------------------------
+
+_MISSES: dict[tuple[str, str], int] = {}
+
+
+def reset_hints() -> None:
+    """Forget how often each exercise was missed: every hint starts again at its first tier."""
+    _MISSES.clear()
+
+
+def tier(hint: Hint, level: int) -> str:
+    """The hint to show after `level` earlier misses: tier `level` of `hint`, or its last (closest) one."""
+    tiers = [hint] if isinstance(hint, str) else [h for h in hint if h]
+    return tiers[min(max(level, 0), len(tiers) - 1)] if tiers else ""
+
+
+def _misses_key(ex: Exercise, lab: Any) -> tuple[str, str]:
+    return ex.id, str(getattr(lab, "id", "") or "")
 
 
 @dataclass(frozen=True)
@@ -383,7 +446,7 @@ class Quiz:
     unit: str = ""
     points: float = 1.0
     wrong_hints: dict[str, str] = field(default_factory=dict)
-    hint: str = ""
+    hint: Hint = ""
 
     @property
     def kind(self) -> str:
@@ -473,11 +536,13 @@ def _unknown(exercise_id: Any) -> Verdict:
 
 
 def _run_one(c: Check, answer: Any, ctx: Context) -> tuple[Part, bool]:
-    """Run one check: its Part, and whether the remaining checks should be skipped."""
+    """Run one check: its Part (with the hint tier of this attempt), and whether the remaining checks should be
+    skipped."""
     try:
         c.fn(answer, ctx)
     except Wrong as w:
-        return Part(c.name, False, w.message, w.hint, c.weight, c.hidden), w.stop
+        return Part(c.name, False, w.message, tier(w.hint, ctx.level), c.weight, c.hidden, required=c.required), \
+            w.stop
     except Exception as err:  # noqa: BLE001 - any failure inside a check becomes a friendly part
         detail = str(err).splitlines()[0] if str(err) else ""
         name = type(err).__name__
@@ -485,8 +550,8 @@ def _run_one(c: Check, answer: Any, ctx: Context) -> tuple[Part, bool]:
         hint = "Look at the type and shape of your answer: the exercise text says what it should be."
         if name in ("ClientError", "ParamValidationError", "NoCredentialsError", "EndpointConnectionError"):
             hint = "The lab answered with an error: is the lab still connected, and did the step before run?"
-        return Part(c.name, False, msg, hint, c.weight, c.hidden), True
-    return Part(c.name, True, weight=c.weight, hidden=c.hidden), False
+        return Part(c.name, False, msg, hint, c.weight, c.hidden, required=c.required), True
+    return Part(c.name, True, weight=c.weight, hidden=c.hidden, required=c.required), False
 
 
 def check(exercise_id: str, answer: Any = None, *, lab: Any = None) -> Verdict:
@@ -504,32 +569,55 @@ def check(exercise_id: str, answer: Any = None, *, lab: Any = None) -> Verdict:
         return _unknown(exercise_id)
     if lab is None and ex.needs_lab and _looks_like_lab(answer):
         answer, lab = None, answer
-    ctx = Context(ex, lab)
+    key = _misses_key(ex, lab)
+    ctx = Context(ex, lab, _MISSES.get(key, 0))
     hidden = list(_HIDDEN.get(ex.id, ()))
     checks = list(ex.checks) + hidden or [Check("answer", lambda a, c: None)]
-    parts: list[Part] = []
-    if ex.needs_answer and (answer is None or answer is Ellipsis):
-        first = checks[0]
-        parts.append(Part(first.name, False, NO_ANSWER, weight=first.weight, hidden=first.hidden))
-        parts += [Part(c.name, False, weight=c.weight, hidden=c.hidden, skipped=True) for c in checks[1:]]
-    else:
-        stopped = False
-        for c in checks:
-            if stopped:
-                parts.append(Part(c.name, False, "not checked: fix the part above first.", weight=c.weight,
-                                  hidden=c.hidden, skipped=True))
-                continue
-            part, stopped = _run_one(c, answer, ctx)
-            parts.append(part)
+    unanswered = ex.needs_answer and (answer is None or answer is Ellipsis)
+    parts = _unanswered(checks) if unanswered else _run_all(checks, answer, ctx)
     failed = [p for p in parts if not p.passed and not p.skipped]
     passed = not failed and all(p.passed for p in parts)
-    hint = "" if passed else next((p.hint for p in failed if p.hint), ex.hints[0] if ex.hints else "")
-    total = sum(p.weight for p in parts) or 1.0
-    score = round(ex.points * sum(p.weight for p in parts if p.passed) / total, 4)
-    verdict = Verdict(ex.id, ex.title, passed, score, float(ex.points), tuple(parts), hint,
-                      hidden_pending=ex.hidden and not hidden)
+    hint = "" if passed else next((p.hint for p in failed if p.hint), tier(ex.hints, ctx.level))
+    pending = ex.hidden and not hidden
+    verdict = Verdict(ex.id, ex.title, passed, 0.0 if pending else _score(ex.points, parts), float(ex.points),
+                      tuple(parts), hint, hidden_pending=pending)
+    if passed:
+        _MISSES.pop(key, None)
+    elif not unanswered:
+        _MISSES[key] = ctx.level + 1
     _record(verdict)
     return verdict
+
+
+def _unanswered(checks: list[Check]) -> list[Part]:
+    first = checks[0]
+    parts = [Part(first.name, False, NO_ANSWER, weight=first.weight, hidden=first.hidden, required=first.required)]
+    return parts + [Part(c.name, False, weight=c.weight, hidden=c.hidden, skipped=True, required=c.required)
+                    for c in checks[1:]]
+
+
+def _run_all(checks: list[Check], answer: Any, ctx: Context) -> list[Part]:
+    parts: list[Part] = []
+    stopped = False
+    for c in checks:
+        if stopped:
+            parts.append(Part(c.name, False, "not checked: fix the part above first.", weight=c.weight,
+                              hidden=c.hidden, skipped=True, required=c.required))
+            continue
+        part, stopped = _run_one(c, answer, ctx)
+        parts.append(part)
+    return parts
+
+
+def _score(points: float, parts: list[Part]) -> float:
+    """`points` times the passed share of the weights; 0 while a requirement fails (requirements earn nothing)."""
+    if any(p.required and not p.passed for p in parts):
+        return 0.0
+    scored = [p for p in parts if not p.required]
+    if not scored:
+        return float(points) if parts and all(p.passed for p in parts) else 0.0
+    total = sum(p.weight for p in scored) or 1.0
+    return round(points * sum(p.weight for p in scored if p.passed) / total, 4)
 
 
 RESULTS_FILE_ENV = "LABKIT_RESULTS_FILE"

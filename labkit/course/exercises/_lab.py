@@ -100,11 +100,11 @@ def check_steady(service: dict[str, Any], count: int) -> None:
     failed = sum(int(d.get("failedTasks") or 0) for d in service.get("deployments") or [])
     if running != desired and failed:
         raise Wrong(f"{running} of {desired} tasks are running, and {failed} task(s) failed to start.",
-                    hint="Read why in a stopped task's stoppedReason (ecs.describe_tasks). An i/o timeout (a "
-                         "CannotPullContainerError, or a ResourceInitializationError about registry auth) means the "
-                         "task's subnet has no way to the registry: with an internet gateway, give the tasks a public "
-                         "IP (\"assignPublicIp\": \"ENABLED\" in awsvpcConfiguration). A ResourceInitializationError "
-                         "about a log group means it must exist first (labkit.deploy.ensure_log_group).")
+                    hint=("Read why in a stopped task's stoppedReason (ecs.describe_tasks).",
+                          "An i/o timeout (a CannotPullContainerError, or a ResourceInitializationError about "
+                          "registry auth) means the task could not reach its registry: in a public subnet a task "
+                          "needs a public address to use the internet gateway. A ResourceInitializationError "
+                          "about a log group means the group must exist before the task starts."))
     if running != desired:
         raise Wrong(f"{running} of {desired} tasks are running: the service has not reached steady state.",
                     hint="Wait for it: ecs.get_waiter('services_stable').wait(cluster=..., services=[...]).")

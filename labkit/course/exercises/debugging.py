@@ -161,8 +161,9 @@ def _cpu_accepted(answer: Any, ctx: Context) -> None:
     cpu, memory = _sizes(td)
     if not is_valid_size(cpu, memory) and (cpu % 1000 == 0 or memory % 1000 == 0 or cpu == 500):
         raise Wrong(f"cpu {cpu} with memory {memory} MiB: Fargate refuses it.",
-                    hint=f"1 vCPU is {units_per_vcpu()} CPU units, not 1000, and 1 GB is {mib_per_gb()} MiB: ECS "
-                         "counts in powers of two.",
+                    hint=("ECS does not count CPU and memory in thousands.",
+                          f"1 vCPU is {units_per_vcpu()} CPU units, not 1000, and 1 GB is {mib_per_gb()} MiB: ECS "
+                          "counts in powers of two."),
                     stop=True)
     try:
         accepted(td)
@@ -289,8 +290,8 @@ PULL = register(Exercise(
     "debugging.pull_fixed", "A route to the registry", points=2, needs_lab=True,
     prompt=("Choose a network configuration from which the `api` task can reach its registry, run the task with "
             "it, and check the configuration you used."),
-    hints=("Pick a subnet whose route table leads out of the VPC, and give the task a public IP if that way "
-           "is an internet gateway.",),
+    hints=("A task pulls its image through its own network interface: from its subnet, what way leads out of the "
+           "VPC?",),
 ))
 
 
@@ -314,13 +315,17 @@ def _pull_route(answer: Any, ctx: Context) -> None:
         path = pull_path(ctx.client("ec2"), {"awsvpcConfiguration": {**config, "subnets": [subnet]}})
         if path.default_route is None:
             raise Wrong(f"In this configuration {path.problem}.",
-                        hint="That is the private subnet the task failed in. Use a public subnet (its default "
-                             "route goes to an internet gateway) with assignPublicIp ENABLED, or add a NAT "
-                             "gateway.", stop=True)
+                        hint=("That is the subnet the task failed in: nothing in its route table leads out of the "
+                              "VPC. Which subnet of the lab has a way out? (debugging.routes shows a subnet's "
+                              "routes.)",
+                              "A public subnet's default route goes to an internet gateway; a task there needs a "
+                              "public address to use it."), stop=True)
         if not path.reachable:
             raise Wrong(f"In this configuration {path.problem}.",
-                        hint="An internet gateway only carries traffic for public addresses: set assignPublicIp "
-                             "to 'ENABLED'.", stop=True)
+                        hint=("This subnet has a way out, through an internet gateway, which only carries traffic "
+                              "for public addresses: does your task get one?",
+                              "Whether a task gets a public address is part of its awsvpcConfiguration."),
+                        stop=True)
 
 
 @PULL.check("an api task runs with this configuration")
@@ -423,8 +428,10 @@ def _spot_base(answer: Any, ctx: Context) -> None:
     regular = strategy.get("FARGATE")
     if not regular:
         raise Wrong("The service's strategy has no FARGATE item: every task is on Spot.",
-                    hint="Add an item for the capacity provider 'FARGATE' to the strategy, with a `base` of at "
-                         "least 1: base tasks are placed on it first.", stop=True)
+                    hint=("Spot can take every one of these tasks back at once: which capacity provider is never "
+                          "interrupted?",
+                          "A strategy item's base is how many tasks go on its provider first, before the weights "
+                          "share out the rest."), stop=True)
     if int(regular.get("base") or 0) < 1:
         raise Wrong("FARGATE has no base, so Spot may still hold every task.",
                     hint="`base` is the number of tasks placed on a provider before weights share the rest.")

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.course.exercises._tiers import problem_tiers, size_tiers
 from labkit.data import facts
 from labkit.model.rules import problems
-from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for, valid_sizes
+from labkit.model.sizes import is_valid_size, smallest_size_for, valid_sizes
 from labkit.model.text import ShownAsText
 from labkit.model.units import num, parse_cpu, parse_memory, short_name, vcpu
 
@@ -122,7 +123,7 @@ def accepted(td: dict[str, Any]) -> None:
     if found:
         first = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise Wrong(f"Fargate still refuses it{more}: {first.message}", hint=f"{first.field}: {first.hint}")
+        raise Wrong(f"Fargate still refuses it{more}: {first.message}", hint=problem_tiers(first, td))
 
 
 # ---------------------------------------------------------------- worked example: network mode
@@ -141,7 +142,9 @@ def _network_mode(answer: Any, ctx: Context) -> None:
     required = facts()["network"]["required_mode"]
     if mode != required:
         raise Wrong(f"networkMode is {mode!r}.",
-                    hint=f"Fargate only supports '{required}': {facts()['network']['note']}.")
+                    hint=("Fargate gives each task a network interface of its own: which network mode does that?",
+                          "Fargate supports a single network mode: the one that gives each task its own interface "
+                          "in your VPC (the table above names it)."))
 
 
 @NETWORK.check("Fargate accepts the task definition")
@@ -177,7 +180,7 @@ def _size_valid(answer: Any, ctx: Context) -> None:
     container(td, "report")
     cpu, memory = _size(td)
     if not is_valid_size(cpu, memory):
-        raise Wrong(f"{cpu} CPU units with {memory} MiB is not a Fargate size.", hint=size_hint(cpu, memory),
+        raise Wrong(f"{cpu} CPU units with {memory} MiB is not a Fargate size.", hint=size_tiers(cpu, memory),
                     stop=True)
     accepted(td)
 
@@ -199,8 +202,9 @@ def _size_smallest(answer: Any, ctx: Context) -> None:
     best = smallest_size_for(SIZE_NEED_CPU, SIZE_NEED_MEMORY)
     if (cpu, memory) != best and cpu >= best[0] and memory >= best[1]:
         raise Wrong(f"{cpu} CPU units with {memory} MiB works, but Fargate bills the size you ask for.",
-                    hint="Pick the smallest valid size that covers the need: labkit.fargate.smallest_size_for "
-                         "finds it, or read the size table row by row.")
+                    hint=("Is there a smaller valid size that still covers the need?",
+                          "Read the size table from the top, row by row: the first size that covers both needs is "
+                          "the one to pay for."))
 
 
 # ---------------------------------------------------------------- exercise: awslogs needs the execution role
@@ -215,7 +219,8 @@ LOGS = register(Exercise(
 def _role_name(arn: Any) -> str:
     if not isinstance(arn, str) or ":role/" not in arn:
         raise Wrong(f"executionRoleArn is {arn!r}, not a role ARN.",
-                    hint="Use the ARN of the execution role that labkit.deploy.ensure_roles made (roles above).",
+                    hint=("executionRoleArn holds a role's ARN, its full name (arn:aws:iam::...:role/...).",
+                          "Use the ARN of the execution role that labkit.deploy.ensure_roles made (roles above)."),
                     stop=True)
     return short_name(arn)
 
@@ -250,15 +255,15 @@ def check_execution_role(td: dict[str, Any], ctx: Context) -> None:
         needs = [p for p in problems(td) if p.field == "executionRoleArn"]
         reasons = f"; Fargate refuses the task definition for {len(needs)} reason(s) that need one" if needs else ""
         raise Wrong(f"There is no executionRoleArn{reasons}.",
-                    hint=(needs[0].hint if needs else "Set executionRoleArn.") + " The lab's is "
-                         "roles.execution_role_arn.")
+                    hint=problem_tiers(needs[0], td) if needs else ("The task definition names no execution role.",))
     name = _role_name(td.get("executionRoleArn"))
     iam = ctx.client("iam")
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except iam.exceptions.NoSuchEntityException:
         raise Wrong(f"There is no role {name!r} in your lab.",
-                    hint="Copy the execution role's ARN from the roles cell above.") from None
+                    hint=("Use a role that exists in your lab: the lesson made the ones it needs.",
+                          "Copy the execution role's ARN from the roles cell above.")) from None
     if TASKS_PRINCIPAL not in str(role.get("AssumeRolePolicyDocument") or {}):
         raise Wrong(f"Role {name!r} cannot be used by ECS tasks (its trust policy does not name {TASKS_PRINCIPAL}).")
     attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]

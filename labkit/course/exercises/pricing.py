@@ -210,8 +210,10 @@ def _break_even(answer: Any, ctx: Context) -> None:
     if got < 0 or got > 1:
         raise Wrong(f"{got:g} is not a fraction of the month.", hint="Give a number between 0 and 1.")
     raise Wrong(f"{got:g} is {'above' if got > expected else 'below'} the break-even.",
-                hint="Break-even = EC2's monthly cost / Fargate's cost when the tasks run all month; count "
-                     "how many instances the tasks need (labkit.pricing.tasks_per_instance).")
+                hint=("EC2 costs the same busy or idle, Fargate grows with the time the tasks run: at what share "
+                      "of the month are they equal?",
+                      "Break-even = EC2's monthly cost / Fargate's cost when the tasks run all month; count "
+                      "how many instances the tasks need (labkit.pricing.tasks_per_instance)."))
 
 
 # ---- pricing.spot_strategy (lab state) --------------------------------------------------------------------

@@ -1,21 +1,23 @@
 """Exercises of lesson 1 (recap of container orchestration): orchestrator words, and what Fargate takes over.
 
 `responsibilities()` reads the shared-responsibility table (EC2 launch type vs Fargate) from `labkit.data`,
-so the lesson and its checks count from the same rows.
+so the lesson and its checks count from the same rows. The exercises ask for understanding, not a filter: what
+a set of tasks asks of you on EC2 instances and on Fargate (`recap.ec2_capacity`), and who deals with concrete
+situations on Fargate, and why (`recap.no_longer_yours`).
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
 from labkit.data import facts
+from labkit.model.pricing import ec2_cost, tasks_per_instance
 from labkit.model.text import ShownAsText
-from labkit.model.units import task_family
 
 YOU, AWS, NOT_NEEDED = "you", "AWS", "not needed"
 
@@ -113,11 +115,6 @@ def responsibilities() -> ResponsibilityTable:
         for row in facts()["shared_responsibility"]))
 
 
-def no_longer_yours() -> list[str]:
-    """The areas that are your job with the EC2 launch type and not your job on Fargate (the lesson's answer)."""
-    return [r.area for r in responsibilities() if r.ec2_owner == YOU and r.fargate_owner in (AWS, NOT_NEEDED)]
-
-
 # ---------------------------------------------------------------- quizzes
 
 register_quiz(Quiz(
@@ -164,134 +161,238 @@ register_quiz(Quiz(
 ))
 
 
-# ---------------------------------------------------------------- value: what stops being yours
+# ---------------------------------------------------------------- what a set of tasks asks of you on EC2
+
+#: The exercise's workload (its story, not a Fargate fact): the shop's report tasks and the instance type it
+#: would run them on with the EC2 launch type. The instance's vCPU and memory come from `labkit.data`.
+REPORT_TASKS = {"tasks": 5, "vcpu": 0.5, "memory_gb": 3}
+INSTANCE_TYPE = "m5.large"
+PLATFORMS = ("EC2", "Fargate")
+PLAN_KEYS = ("instances", "idle_vcpu", "idle_memory_gb")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What running the report tasks asks of you on one platform: instances to manage, capacity paid for idle."""
+
+    instances: int
+    idle_vcpu: float
+    idle_memory_gb: float
+
+
+def ec2_plan() -> Plan:
+    """The EC2 launch type: the fewest instances that hold every task whole, and what they hold that no task uses."""
+    t = REPORT_TASKS
+    per_instance = tasks_per_instance(INSTANCE_TYPE, t["vcpu"], t["memory_gb"])
+    instances = math.ceil(t["tasks"] / per_instance)
+    spec = ec2_cost(INSTANCE_TYPE, 1)
+    return Plan(instances, instances * spec.vcpu - t["tasks"] * t["vcpu"],
+                instances * spec.memory_gib - t["tasks"] * t["memory_gb"])
+
+
+def fargate_plan() -> Plan:
+    """Fargate: no instance of yours, and each task billed for its own size (nothing idle around it)."""
+    return Plan(0, 0.0, 0.0)
+
+
+CAPACITY = register(Exercise(
+    "recap.ec2_capacity", "What five tasks ask of you", points=3,
+    prompt=(f"The shop runs {REPORT_TASKS['tasks']} report tasks of {REPORT_TASKS['vcpu']:g} vCPU / "
+            f"{REPORT_TASKS['memory_gb']:g} GB all day. For the EC2 launch type on {INSTANCE_TYPE} instances, and "
+            "for Fargate: how many instances must you launch, patch and scale, and how much vCPU and memory do "
+            "you pay for that no task asked for?"),
+    hints=("Start with EC2: a task runs whole on one instance, so count how many tasks fit on one.",),
+))
+
+
+def _plan(answer: Any, platform: str) -> dict[str, float]:
+    if not isinstance(answer, dict) or not all(isinstance(answer.get(p), dict) for p in PLATFORMS):
+        raise Wrong(f"Expected a dict with the keys {', '.join(map(repr, PLATFORMS))}, each a dict of "
+                    f"{', '.join(map(repr, PLAN_KEYS))}.", stop=True)
+    plan = answer[platform]
+    blanks = [k for k in PLAN_KEYS if plan.get(k) is Ellipsis or k not in plan]
+    if blanks:
+        raise Wrong(f"{platform}: {', '.join(blanks)} still to fill in.", stop=True)
+    return {k: number(plan[k], f"a number for {platform} {k}") for k in PLAN_KEYS}
+
+
+@CAPACITY.check("both platforms, three numbers each", required=True)
+def _plan_shape(answer: Any, ctx: Context) -> None:
+    for platform in PLATFORMS:
+        _plan(answer, platform)
+
+
+@CAPACITY.check(f"EC2: {INSTANCE_TYPE} instances that hold every task")
+def _ec2_instances(answer: Any, ctx: Context) -> None:
+    got, t = _plan(answer, "EC2")["instances"], REPORT_TASKS
+    right = ec2_plan().instances
+    if close(got, right):
+        return
+    spec = ec2_cost(INSTANCE_TYPE, 1)
+    by_totals = max(math.ceil(t["tasks"] * t["vcpu"] / spec.vcpu), math.ceil(t["tasks"] * t["memory_gb"] /
+                                                                             spec.memory_gib))
+    if close(got, t["tasks"]):
+        raise Wrong("One instance per task holds them all, but pays for a lot of room nobody uses.",
+                    hint=("Several tasks can share an instance: how many of these fit on one?",))
+    if got < right and close(got, by_totals):
+        raise Wrong(f"{got:g} instances hold the tasks' total vCPU and memory, but not the tasks themselves.",
+                    hint=("Totals pretend a task can be split between two instances; it cannot: each runs whole "
+                          "on one.",
+                          "Count the tasks one instance holds, by vCPU and by memory: whichever runs out first "
+                          "decides (labkit.pricing.tasks_per_instance does the counting)."))
+    raise Wrong(f"{got:g} instances is {'too few' if got < right else 'more than the tasks need'}.",
+                hint=("A task runs whole on one instance: count how many fit on one, by vCPU and by memory.",
+                      f"labkit.pricing.ec2_cost({INSTANCE_TYPE!r}, 1) shows an instance's vCPU and memory; "
+                      "labkit.pricing.tasks_per_instance counts the tasks that fit."))
+
+
+@CAPACITY.check("EC2: capacity you pay for that no task uses")
+def _ec2_idle(answer: Any, ctx: Context) -> None:
+    plan, right = _plan(answer, "EC2"), ec2_plan()
+    if close(plan["idle_vcpu"], right.idle_vcpu) and close(plan["idle_memory_gb"], right.idle_memory_gb):
+        return
+    if plan["idle_vcpu"] < 0 or plan["idle_memory_gb"] < 0:
+        raise Wrong("Idle capacity cannot be negative.",
+                    hint=("Idle is what the instances have minus what the tasks ask for.",))
+    raise Wrong("That is not what the instances hold beyond what the tasks ask for.",
+                hint=("You pay for whole instances: idle is their vCPU and memory minus what all the tasks ask "
+                      "for.",
+                      "Use the number of instances the tasks really need (the check above), times each one's vCPU "
+                      "and memory, minus the tasks' totals."))
+
+
+@CAPACITY.check("Fargate: instances to manage, capacity paid for idle")
+def _fargate(answer: Any, ctx: Context) -> None:
+    plan = _plan(answer, "Fargate")
+    if plan["instances"]:
+        raise Wrong(f"On Fargate you launch no instances ({plan['instances']:g} given).",
+                    hint=("Fargate runs each task on compute AWS looks after: what is left for you to launch or "
+                          "patch?",))
+    if plan["idle_vcpu"] or plan["idle_memory_gb"]:
+        raise Wrong("On Fargate you pay for no room around your tasks.",
+                    hint=("Fargate bills each task for the size it asks for, and nothing else: is there a machine "
+                          "with spare room that you pay for?",))
+
+
+# ---------------------------------------------------------------- who does it on Fargate, and why
+
+WHO = (YOU, AWS, NOT_NEEDED)
+
+#: Concrete situations of the shop, each an instance of one row of the responsibility table (by its area).
+SITUATIONS = {
+    "kernel-fix": ("A security fix for the Linux kernel of the machines is released.",
+                   "Host OS patching/hardening"),
+    "agent-update": ("A new version of the ECS agent and container runtime comes out.",
+                     "Container runtime / ECS agent"),
+    "sale-peak": ("A sale triples the traffic: there must be room for three times the tasks.",
+                  "Scale cluster capacity"),
+    "machine-type": ("Someone has to choose which machines the tasks run on.",
+                     "Provision/choose servers & instance types"),
+    "packing": ("Six small tasks and two big ones have to fit on machines with little room wasted.",
+                "Bin packing / cluster packing"),
+    "image-cve": ("A library in the shop's container image has a known vulnerability.",
+                  "Application, image, IAM, network config, data, logging/monitoring"),
+    "s3-access": ("The report task needs permission to read an S3 bucket.",
+                  "Application, image, IAM, network config, data, logging/monitoring"),
+}
+
+#: Reasons a learner picks from: three right ones (one per owner) and two that sound right and are not.
+REASONS = {
+    "hosts": "AWS runs the machines under every Fargate task: it picks, patches and scales them.",
+    "own-compute": "Each Fargate task gets compute of its own size, so there is nothing to share out.",
+    "your-app": "It concerns your application (its image, permissions, network or data), which stays yours.",
+    "no-updates": "Fargate tasks never need updating.",
+    "ecs-does-it": "ECS already does it for you with the EC2 launch type too.",
+}
+RIGHT_REASON = {AWS: "hosts", NOT_NEEDED: "own-compute", YOU: "your-app"}
+_OWNER_WORDS = {"you": YOU, "aws": AWS, "not needed": NOT_NEEDED, "nobody": NOT_NEEDED}
+
+
+def on_fargate() -> dict[str, str]:
+    """Who does each situation's job on Fargate, read from the responsibility table in `labkit.data`."""
+    owners = {r.area: r.fargate_owner for r in responsibilities()}
+    return {key: owners[area] for key, (_, area) in SITUATIONS.items()}
+
+
+def situations_text() -> str:
+    """The situations and the reasons, as the lesson shows them."""
+    lines = ["Situations:"] + [f"  {key:<13} {text}" for key, (text, _) in SITUATIONS.items()]
+    lines += ["Reasons:"] + [f"  {key:<13} {text}" for key, text in REASONS.items()]
+    return "\n".join(lines)
+
 
 MOVED = register(Exercise(
-    "recap.no_longer_yours", "What stops being your job", points=2,
-    prompt=("List the areas (their `area` names) that are your job with the EC2 launch type and are not your "
-            "job on Fargate."),
-    hints=("Look at both owner columns: keep a row when it is yours with EC2 and AWS's (or nobody's) "
-           "on Fargate.",),
+    "recap.no_longer_yours", "Who does it on Fargate, and why", points=2,
+    prompt=("For each situation, say who deals with it when the shop runs on Fargate (\"you\", \"AWS\" or "
+            "\"nobody\": the job is gone) and why, with one of the reasons' keys."),
+    hints=("Ask of each situation: is it about the machines, about sharing machines out, or about your "
+           "application?",),
 ))
 
 
-def _areas(answer: Any) -> list[str]:
-    if isinstance(answer, str) or not isinstance(answer, Iterable):
-        raise Wrong(f"Expected a list of area names, got {type(answer).__name__}.",
-                    hint="Build a list such as [r.area for r in rows if ...].", stop=True)
-    names = []
-    for item in answer:
-        if isinstance(item, Responsibility):
-            item = item.area
-        if not isinstance(item, str):
-            raise Wrong(f"Expected area names (text), got {type(item).__name__}.",
-                        hint="Use r.area, the name of each row.", stop=True)
-        names.append(item)
-    known = {r.area for r in responsibilities()}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise Wrong(f"{unknown[0]!r} is not an area of the table.", hint="Copy the names from r.area.", stop=True)
-    return names
+def _classified(answer: Any) -> dict[str, tuple[str, str]]:
+    if not isinstance(answer, dict):
+        raise Wrong(f"Expected a dict from situation to (who, reason), got {type(answer).__name__}.", stop=True)
+    missing = [k for k in SITUATIONS if k not in answer]
+    unknown = [k for k in answer if k not in SITUATIONS]
+    if missing or unknown:
+        what = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(map(str, unknown))}"
+        raise Wrong(f"The dict should have one entry per situation ({what}).", stop=True)
+    out = {}
+    for key, value in answer.items():
+        if value is Ellipsis or not isinstance(value, (tuple, list)) or len(value) != 2 or Ellipsis in value:
+            raise Wrong(f"{key}: still to fill in, as a pair (who, reason key).",
+                        stop=True)
+        who, why = value
+        owner = _OWNER_WORDS.get(str(who).strip().lower())
+        if owner is None:
+            raise Wrong(f"{key}: who is {who!r}; say \"you\", \"AWS\" or \"nobody\".", stop=True)
+        if why not in REASONS:
+            raise Wrong(f"{key}: {why!r} is not one of the reasons' keys ({', '.join(REASONS)}).", stop=True)
+        out[key] = (owner, why)
+    return out
 
 
-@MOVED.check("only areas that stop being yours")
-def _no_extra(answer: Any, ctx: Context) -> None:
-    rows = {r.area: r for r in responsibilities()}
-    for name in _areas(answer):
-        row = rows[name]
-        if row.ec2_owner != YOU:
-            raise Wrong(f"{name!r} is not your job with the EC2 launch type either.",
-                        hint="Keep only rows whose EC2 owner is 'you'.")
-        if row.fargate_owner == YOU:
-            raise Wrong(f"{name!r} stays your job on Fargate.",
-                        hint="Fargate takes over the machines, not your application, image, IAM or network "
-                             "choices: those stay yours on both.")
+@MOVED.check("every situation, with who and why", required=True)
+def _moved_shape(answer: Any, ctx: Context) -> None:
+    _classified(answer)
 
 
-@MOVED.check("every area that stops being yours")
-def _no_missing(answer: Any, ctx: Context) -> None:
-    missing = [a for a in no_longer_yours() if a not in set(_areas(answer))]
-    if not missing:
+def _who_hint(key: str, right: str, got: str) -> tuple[str, ...]:
+    if right == NOT_NEEDED:
+        return ("One of these jobs does not move to AWS: it stops existing. Which one needs many tasks to share "
+                "a machine?",
+                "Fitting tasks onto machines only matters when tasks share machines; on Fargate each has its own.")
+    if right == YOU:
+        return ("Fargate takes over the machines, not what runs on them.",
+                "Your image and your task's permissions are yours on any launch type: AWS cannot know what your "
+                "code needs.")
+    if got == NOT_NEEDED:
+        return ("The machines under Fargate tasks still need patching, updating and scaling: somebody does it.",)
+    return ("With Fargate there is no instance of yours under a task: who looks after the machine it runs on?",)
+
+
+@MOVED.check("who does it on Fargate")
+def _moved_who(answer: Any, ctx: Context) -> None:
+    truth, given = on_fargate(), _classified(answer)
+    wrong = [k for k in SITUATIONS if given[k][0] != truth[k]]
+    if wrong:
+        first = wrong[0]
+        raise Wrong(f"{len(wrong)} of {len(SITUATIONS)} situations have the wrong owner, {first} among them.",
+                    hint=_who_hint(first, truth[first], given[first][0]))
+
+
+@MOVED.check("why")
+def _moved_why(answer: Any, ctx: Context) -> None:
+    truth, given = on_fargate(), _classified(answer)
+    wrong = [k for k in SITUATIONS if given[k][1] != RIGHT_REASON[truth[k]]]
+    if not wrong:
         return
-    rows = {r.area: r for r in responsibilities()}
-    if all(rows[a].fargate_owner == NOT_NEEDED for a in missing):
-        raise Wrong(f"{len(missing)} area(s) missing.",
-                    hint="Some jobs do not move to AWS, they disappear: on Fargate nobody packs tasks onto "
-                         "instances. Count those too.")
-    raise Wrong(f"{len(missing)} area(s) missing.",
-                hint="Check every row whose EC2 owner is 'you' and whose Fargate owner is not.")
-
-
-# ---------------------------------------------------------------- lab state: run without instances
-
-NO_INSTANCES = register(Exercise(
-    "recap.run_without_instances", "A task with no instances", points=2, needs_lab=True, needs_answer=False,
-    prompt="Run the `web` task in cluster `shop` so that it reaches RUNNING while the cluster has no instances.",
-    hints=("The EC2 launch type needs container instances in the cluster; another launch type brings its "
-           "own compute.",),
-))
-
-CLUSTER, FAMILY = "shop", "web"
-
-
-def _family(task: dict[str, Any]) -> str:
-    return task_family(task["taskDefinitionArn"])
-
-
-def _web_tasks(ctx: Context) -> list[dict[str, Any]]:
-    ecs = ctx.client("ecs")
-    arns = [*ecs.list_tasks(cluster=CLUSTER, desiredStatus="RUNNING")["taskArns"],
-            *ecs.list_tasks(cluster=CLUSTER, desiredStatus="STOPPED")["taskArns"]]
-    if not arns:
-        return []
-    tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]
-    return [t for t in tasks if _family(t) == FAMILY]
-
-
-def _cluster_exists(ctx: Context) -> None:
-    clusters = ctx.client("ecs").describe_clusters(clusters=[CLUSTER])["clusters"]
-    if not clusters or clusters[0].get("status") != "ACTIVE":
-        raise Wrong(f"There is no active cluster {CLUSTER!r} in your lab.",
-                    hint="Run the cells above that create the cluster, then this exercise.", stop=True)
-
-
-def _launch_type(task: dict[str, Any]) -> str:
-    return task.get("launchType") or task.get("capacityProviderName") or "?"
-
-
-@NO_INSTANCES.check("a web task runs on Fargate")
-def _on_fargate(answer: Any, ctx: Context) -> None:
-    _cluster_exists(ctx)
-    tasks = _web_tasks(ctx)
-    if not tasks:
-        raise Wrong(f"No task of {FAMILY!r} has started in cluster {CLUSTER!r} yet.",
-                    hint="With the EC2 launch type a task needs an instance registered in the cluster, and "
-                         "there is none. Change the launch type to the serverless one and run the cell again.",
-                    stop=True)
-    if not any(_launch_type(t) in ("FARGATE", "FARGATE_SPOT") for t in tasks):
-        raise Wrong(f"Your {FAMILY!r} tasks use {_launch_type(tasks[0])}, not Fargate.",
-                    hint="Pass launchType='FARGATE'.", stop=True)
-
-
-@NO_INSTANCES.check("it is RUNNING")
-def _running(answer: Any, ctx: Context) -> None:
-    fargate = [t for t in _web_tasks(ctx) if _launch_type(t) in ("FARGATE", "FARGATE_SPOT")]
-    if any(t.get("lastStatus") == "RUNNING" for t in fargate):
-        return
-    states = sorted({t.get("lastStatus", "?") for t in fargate})
-    stopped = [t for t in fargate if t.get("lastStatus") == "STOPPED"]
-    if stopped and stopped[0].get("stoppedReason"):
-        raise Wrong(f"Your Fargate task stopped: {stopped[0]['stoppedReason']}",
-                    hint="Read the stoppedReason above, fix the cause and run the task again.")
-    raise Wrong(f"Your Fargate task is {', '.join(states)}, not RUNNING yet.",
-                hint="A task goes through PROVISIONING and PENDING first: wait for it with the "
-                     "tasks_running waiter, as the exercise cell does.")
-
-
-@NO_INSTANCES.check("the cluster has no EC2 instances")
-def _no_instances(answer: Any, ctx: Context) -> None:
-    ecs = ctx.client("ecs")
-    count = len(ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"])
-    if count:
-        raise Wrong(f"The cluster has {count} container instance(s).",
-                    hint="The point is to run without instances: leave the cluster empty.")
+    first, picked = wrong[0], given[wrong[0]][1]
+    hints = {"no-updates": ("The machines under Fargate tasks are updated all the time: AWS does it, and may "
+                            "retire a task to do it.",),
+             "ecs-does-it": ("With the EC2 launch type these jobs are yours: ECS schedules tasks, it does not look "
+                             "after your instances.",)}
+    raise Wrong(f"{len(wrong)} of {len(SITUATIONS)} reasons do not explain the situation, {first} among them.",
+                hint=hints.get(picked, ("A reason says why the job moves to AWS, disappears or stays yours: match "
+                                        "it to who does it.",)))

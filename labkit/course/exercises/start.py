@@ -23,8 +23,10 @@ def _half_vcpu(answer: Any, ctx: Context) -> None:
         return
     if close(got, 0.5):
         raise Wrong("0.5 is the number of vCPUs, not CPU units.",
-                    hint=f"Task definitions count CPU in units: 1 vCPU = {per_vcpu} units, so multiply by {per_vcpu}.")
+                    hint=("Task definitions count CPU in units, not in vCPUs: how many units make one vCPU?",
+                          f"1 vCPU = {per_vcpu} CPU units."))
     if close(got, 500):
         raise Wrong("500 would be right if 1 vCPU were 1000 units.",
-                    hint=f"CPU units are binary-sized: 1 vCPU = {per_vcpu} units, not 1000.")
+                    hint=("CPU units are not counted in thousands.",
+                          f"CPU units are binary-sized: 1 vCPU = {per_vcpu} units, not 1000."))
     raise Wrong(f"{got:g} CPU units is not half a vCPU.", hint=f"1 vCPU = {per_vcpu} CPU units.")

@@ -11,11 +11,12 @@ import math
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, close, number, register, register_quiz
+from labkit.course.exercises._tiers import size_tiers
 from labkit.data import facts
 from labkit.errors import InvalidInput
 from labkit.model.pricing import fargate_cost
 from labkit.model.scaling import target_tracking
-from labkit.model.sizes import is_valid_size, size_hint, smallest_size_for
+from labkit.model.sizes import is_valid_size, smallest_size_for
 from labkit.model.units import parse_cpu, parse_memory
 
 # ---- use_cases.scale_out ----------------------------------------------------------------------------------
@@ -147,7 +148,7 @@ def _ml_valid(answer: Any, ctx: Context) -> None:
 
     cpu, memory = _pair(answer)
     if not is_valid_size(cpu, memory):
-        raise Wrong(f"({cpu}, {memory}) is not a size Fargate offers.", hint=size_hint(cpu, memory), stop=True)
+        raise Wrong(f"({cpu}, {memory}) is not a size Fargate offers.", hint=size_tiers(cpu, memory), stop=True)
 
 
 @ML_SIZE.check("enough for the model, and no bigger than needed")
@@ -160,7 +161,8 @@ def _ml_fits(answer: Any, ctx: Context) -> None:
     per_vcpu = facts()["units"]["cpu_units_per_vcpu"]
     if cpu < m["vcpu"] * per_vcpu:
         raise Wrong(f"{cpu} CPU units is less than the {m['vcpu']} vCPU the model needs.",
-                    hint=f"{m['vcpu']} vCPU is {m['vcpu'] * per_vcpu} CPU units: choose that row of the table.")
+                    hint=(f"The model needs {m['vcpu']} vCPU: how many CPU units is that?",
+                          f"1 vCPU is {per_vcpu} CPU units."))
     need = ml_memory_need()
     if memory < need:
         bare = m["model_mib"] + m["runtime_mib"]
