@@ -204,6 +204,7 @@ def test_the_service_runs_the_design(lab, setup):
 def test_a_service_that_puts_the_tasks_elsewhere_loses_that_part(lab, setup):
     chosen = design()
     register(lab, setup, chosen)
+    lab.set_quota(on_demand_vcpu=16)  # all ten tasks on demand is past a new account's quota
     deploy(lab, setup, chosen, strategy=[{"capacityProvider": "FARGATE", "weight": 1}])
     v = check("capstone.service", chosen, lab=lab)
     assert "places 10 task(s) on FARGATE and 0 on FARGATE_SPOT" in str(v)
