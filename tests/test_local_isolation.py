@@ -52,11 +52,23 @@ def _connection() -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
 @pytest.mark.skipif(not peers.TCP_TABLE.exists(), reason="reads Linux's table of TCP sockets")
 def test_the_owner_of_a_loopback_connection_is_read_from_the_kernel() -> None:
     for client, srv in _connection():
-        assert peers.peer_uid(client, srv) == os.geteuid()
+        assert peers.peer_uid(client, srv) == peers.table_uid(client, srv) == os.geteuid()
         assert peers.same_user(client, srv)
         with pytest.raises(LookupError):
             peers.peer_uid(("127.0.0.1", 1), srv)  # no such connection
         assert not peers.same_user(("127.0.0.1", 1), srv)  # unknown is refused
+
+
+@pytest.mark.skipif(not peers.TCP_TABLE.exists(), reason="asks Linux's socket diagnostics")
+def test_netlink_finds_the_one_connection_asked_for() -> None:
+    for client, srv in _connection():
+        try:
+            uid = peers.netlink_uid(client, srv)
+        except OSError as err:
+            pytest.skip(f"no socket diagnostics here ({err}); the table answers instead")
+        assert uid == os.geteuid()
+        with pytest.raises(OSError):
+            peers.netlink_uid(("127.0.0.1", 1), srv)
 
 
 def test_the_table_is_read_as_the_kernel_writes_it(tmp_path: Path) -> None:
