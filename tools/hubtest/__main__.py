@@ -23,7 +23,7 @@ from typing import Any
 from labkit.course.classroom import class_link
 from tools.hubtest import probes, procs
 from tools.hubtest.hub import COURSE_BRANCH, ROOT, Hub, find_proxy
-from tools.hubtest.learner import Learner, LearnerFailed, walk_through
+from tools.hubtest.learner import Learner, walk_through
 
 
 def check_learner(learner: Learner, homes: Path) -> list[str]:
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             hub.start()
             report = run_class(hub, args.learners, args.timeout)
-        except (RuntimeError, LearnerFailed, OSError) as err:
+        except Exception as err:  # any failure is the run's problem to report, after everything is stopped
             report["problems"].append(f"{type(err).__name__}: {err}")
         finally:
             left = hub.stop()
