@@ -8,8 +8,13 @@ STAMP  := $(VENV)/.labkit-installed
 ARGS   ?=
 # Parallel workers for the test suite (notebooks stay whole per worker).
 JOBS   ?= 2
+# `make test-hub`: how many learners the class has, and configurable-http-proxy (npm) in a git-ignored folder.
+LEARNERS  ?= 8
+HUB_STAMP := $(VENV)/.labkit-hub-installed
+PROXY     := .hub-node/node_modules/.bin/configurable-http-proxy
 
-.PHONY: setup lab test test-unit test-notebooks test-browser bench diagrams student grade lint doctor clean browser-deps dot
+.PHONY: setup lab test test-unit test-notebooks test-browser test-hub bench diagrams student grade lint doctor clean \
+	browser-deps dot
 
 setup: $(STAMP) dot
 
@@ -59,6 +64,21 @@ test-notebooks: setup
 test-browser: setup browser-deps
 	$(BIN)/python -m pytest tests/browser -p no:xdist
 
+# A class on the single-machine JupyterHub of deploy/hub: LEARNERS learners at once pull the course with the
+# class link, run lesson 00 and a check; prints the time and memory per learner, stops all it started.
+test-hub: setup $(HUB_STAMP) $(PROXY)
+	$(BIN)/python -m pytest -q tests/test_hub_configs.py tests/test_hubtest.py tests/test_local_isolation.py
+	$(BIN)/python -m tools.hubtest --learners $(LEARNERS)
+
+$(HUB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
+	@touch $(HUB_STAMP)
+
+$(PROXY):
+	@command -v npm >/dev/null 2>&1 || { echo "make test-hub needs Node.js and npm (for configurable-http-proxy):" \
+	  "install them (Debian/Ubuntu: sudo apt-get install nodejs npm) and run it again." >&2; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix .hub-node configurable-http-proxy@5.3
+
 # `make bench ARGS="--only notebooks --cells"`: any option of `python -m tools.bench --help`.
 bench: setup browser-deps
 	$(BIN)/python -m tools.bench $(ARGS)
@@ -76,4 +96,4 @@ lint: setup
 	$(BIN)/ruff check labkit tests tools
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info .hub-node

@@ -25,6 +25,10 @@ RUN_BY = {
     "make lab": "tests/test_make_lab.py::test_make_lab_passes_its_args_to_labkit_lab",
     "make lab ARGS=--no-browser": "tests/test_make_lab.py::test_labkit_lab_serves_the_first_notebook",
     "make test": ".ci/run",
+    "make test-hub": ".ci/run",
+    "make test-hub LEARNERS=16": "tests/test_hubtest.py::test_make_test_hub_passes_the_number_of_learners_on",
+    "labkit class-link --hub https://HUB --repo https://github.com/OWNER/fargate-lab-kit":
+        "tests/test_classroom.py::test_the_command_prints_the_link_or_the_server_path",
     "make doctor": "tests/test_cli.py::test_doctor_json_lists_every_check",
     "make student": "tests/test_student.py::test_labkit_student_writes_copies_and_check_reports_stale",
     "make grade": "tests/test_grading.py::test_reports_and_gradebook",

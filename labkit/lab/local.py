@@ -22,6 +22,10 @@ from labkit.mock.server import API, kernel_server_url, read_state
 ENDPOINT_ENV = "LABKIT_ENDPOINT"
 
 
+class NotYourServer(LabkitError):
+    """The labkit server at a URL belongs to another user of this machine and refuses this one."""
+
+
 class HttpControl:
     """The client side of the control API (what a local-mode Lab calls)."""
 
@@ -41,6 +45,8 @@ class HttpControl:
                 raise LabkitError(f"{self.url} answered HTTP {err.code}: is it a labkit server?") from err
             if problem.get("type") == "InvalidInput":
                 raise InvalidInput(problem["message"]) from None
+            if problem.get("type") == "AccessDenied":
+                raise NotYourServer(f"{self.url}: {problem.get('message')}") from None
             raise LabkitError(f"labkit server: {problem.get('type')}: {problem.get('message')}") from None
         except (urllib.error.URLError, OSError) as err:
             raise LabkitError(f"cannot reach the labkit server at {self.url} ({err}); start one with "
@@ -77,10 +83,20 @@ class HttpControl:
 
 
 def find_endpoint(endpoint_url: str | None = None) -> str:
-    """The server to use: the one given, $LABKIT_ENDPOINT, a running `labkit server`, else one in this kernel."""
+    """The server to use: the one given, $LABKIT_ENDPOINT, a running `labkit server`, else one in this kernel.
+
+    A running `labkit server` is found through the state file it leaves in this user's home (`state_file()`), so
+    learners sharing a machine each find their own; one given that belongs to another user raises NotYourServer.
+    """
     given = endpoint_url or os.environ.get(ENDPOINT_ENV)
     if given:
-        if not HttpControl(given).ping():
+        try:
+            answers = HttpControl(given).call("ping").get("api") == 1
+        except NotYourServer:
+            raise
+        except LabkitError:
+            answers = False
+        if not answers:
             raise LabkitError(f"{given} does not answer as a labkit server; start one with `labkit server`, "
                               f"or unset {ENDPOINT_ENV}.")
         return given

@@ -6,6 +6,11 @@ kernel's lifetime. Beside moto's AWS endpoints the server answers a tiny control
 (accounts, the simulated clock, Spot interruptions, wiping an account), which is how a Lab in another
 process reaches what plain AWS calls cannot. Clocks of a server also run with wall time, so an AWS CLI
 waiter in a terminal sees tasks start as on AWS; a notebook's waiters still jump ahead in simulated time.
+
+A class shares one machine: every learner can reach every port on 127.0.0.1. So a server answers only the
+operating-system user who started it (`labkit.mock.peers`; others get an AWS-style AccessDenied), and its state
+file lives in that user's own home, readable by them alone: a learner's `connect("local")` never lands on
+another learner's server.
 """
 
 from __future__ import annotations
@@ -22,11 +27,16 @@ from typing import Any, NamedTuple
 
 from labkit import mock
 from labkit.errors import InvalidInput, LabkitError
+from labkit.mock import peers
 
 HOST = "127.0.0.1"
 STATE_DIR_ENV = "LABKIT_STATE_DIR"
 API = "/labkit/v1"
 DEFAULT_PORT = 5055
+PEER_OK = "labkit.same_user"  # WSGI environ key: whether the connection's client runs as the server's user
+NOT_YOURS = ("this labkit server belongs to another user of this machine and answers only the user who started it. "
+             "Use your own: labkit.connect('local') in a notebook starts one, or run `labkit server --port 0` "
+             "in a terminal.")
 
 
 class ServerHandle(NamedTuple):
@@ -49,6 +59,10 @@ class ControlAPI:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
+        if not environ.get(PEER_OK, True):
+            status, headers, data = refusal(environ)
+            start_response(status, headers)
+            return [data]
         if not path.startswith(API + "/"):
             return self.app(environ, start_response)
         try:
@@ -97,6 +111,35 @@ class ControlAPI:
         raise InvalidInput(f"unknown labkit control action {action!r}.")
 
 
+def _signed_service(authorization: str) -> str:
+    """The AWS service a SigV4 request is signed for (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`)."""
+    scope = authorization.split("Credential=", 1)[-1].split(",", 1)[0].split("/")
+    return scope[3] if len(scope) > 3 else ""
+
+
+def refusal(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The 403 another user's request gets: AccessDenied, in the error format its client (boto3, the AWS CLI,
+    HttpControl) reads, so that it shows NOT_YOURS rather than a parse error."""
+    from xml.sax.saxutils import escape
+
+    if environ.get("PATH_INFO", "").startswith((API + "/", "/moto-api")):
+        body, kind = json.dumps({"error": {"type": "AccessDenied", "message": NOT_YOURS}}), "application/json"
+        headers = []
+    elif _signed_service(environ.get("HTTP_AUTHORIZATION", "")) == "ec2":
+        body = (f"<Response><Errors><Error><Code>AuthFailure</Code><Message>{escape(NOT_YOURS)}</Message></Error>"
+                "</Errors><RequestID>labkit</RequestID></Response>")
+        kind, headers = "text/xml", []
+    elif "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):  # the query protocol: IAM, STS, ELB, ...
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{escape(NOT_YOURS)}"
+                "</Message></Error><RequestId>labkit</RequestId></ErrorResponse>")
+        kind, headers = "text/xml", []
+    else:  # JSON and REST-JSON: ECS, ECR, Logs, EKS, ...
+        body = json.dumps({"__type": "AccessDeniedException", "message": NOT_YOURS})
+        kind, headers = "application/x-amz-json-1.1", [("x-amzn-ErrorType", "AccessDeniedException")]
+    data = body.encode()
+    return "403 Forbidden", [("Content-Type", kind), ("Content-Length", str(len(data))), *headers], data
+
+
 # --- running a server -------------------------------------------------------------------------------------
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
@@ -121,10 +164,29 @@ def _silence_werkzeug() -> None:
     logger.disabled = True
 
 
+def _owner_only(handler: type) -> type:
+    """A request handler that asks once per connection whether its client is this server's user (PEER_OK)."""
+
+    class OwnerOnlyHandler(handler):  # type: ignore[misc,valid-type]
+        same_user = False
+
+        def handle(self) -> None:
+            self.same_user = peers.same_user(self.client_address[:2], self.server.server_address[:2])
+            super().handle()
+
+        def make_environ(self) -> dict[str, Any]:
+            environ = super().make_environ()
+            environ[PEER_OK] = self.same_user
+            return environ
+
+    return OwnerOnlyHandler
+
+
 def start_server(port: int = 0) -> ServerHandle:
     """Start moto's server with the Fargate layer on 127.0.0.1:`port` (0: any free port) in a thread.
 
-    Returns (url, stop) as a ServerHandle. A port in use raises LabkitError naming a free one.
+    Returns (url, stop) as a ServerHandle. A port in use raises LabkitError naming a free one. Only the user
+    running this process is answered (see the module's docstring).
     """
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise InvalidInput(f"port {port!r}: give a TCP port from 1 to 65535, or 0 for any free port.")
@@ -140,7 +202,7 @@ def start_server(port: int = 0) -> ServerHandle:
     if port and port_in_use(port):
         raise busy
     try:  # werkzeug prints and calls sys.exit when the port is taken after all (a race): catch both
-        server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+        server = make_server(HOST, port, app, threaded=True, request_handler=_owner_only(MotoRequestHandler))
     except (OSError, SystemExit) as err:
         raise busy from err
     thread = threading.Thread(target=server.serve_forever, name="labkit-server", daemon=True)
@@ -166,9 +228,13 @@ def state_file() -> Path:
 
 
 def _write_state(url: str) -> None:
+    """Record the endpoint where only this user may read it (a folder 0700, a file 0600)."""
     path = state_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"url": url, "pid": os.getpid()}), encoding="utf-8")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left by an older labkit keeps its mode through O_TRUNC
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(json.dumps({"url": url, "pid": os.getpid()}))
 
 
 def read_state() -> str | None:
