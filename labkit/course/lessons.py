@@ -5,6 +5,8 @@ Its topics are the modules `labkit/course/exercises/<topic>.py` whose exercises 
 belongs to topic `pricing`). Its runs are what its optional real-mode path starts on Fargate: the sizes and times
 are the lesson's choices, not Fargate facts, and they price the README's real-mode cost table
 (`python -m labkit.cli.ops lesson-costs`). A test keeps this map equal to the notebooks.
+`REFERENCE` names the notebooks that are not lessons: pages every lesson links to (the glossary), which nbval runs but
+which check no exercise and run nothing for real.
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ LESSONS: tuple[Lesson, ...] = (
            "a small Spot-backed service and its replacements"),
     Lesson("assignments/capstone", ("capstone",), (Run(2, 0.5, 1, 60),)),
 )
+
+
+#: notebooks in notebooks/ that are reference pages, not lessons (written by `python -m tools.glossary_notebook`)
+REFERENCE: tuple[Path, ...] = (NOTEBOOK_DIR / "glossary.ipynb",)
 
 
 def lesson_costs(region: str = "us-east-1") -> list[LessonCost]:
