@@ -19,7 +19,8 @@ INTRO = """# Glossary
 
 Every term this course uses, in one sentence, with the page that says more (AWS's documentation; Kubernetes' and
 Docker's for their own words) and the date that page was read. Each lesson links here from its first cell, and
-each term from where the lesson first uses it: a link such as [ENI](#ENI) opens this page at the term.
+each term from where the lesson first uses it: a link such as [ENI](#ENI) opens this page at the term. (When a
+link opens this page, JupyterLab shows its top the first time; click the link again to land on the term.)
 
 Find a word with the letters below, JupyterLab's table of contents (**View → Table of Contents**), or
 <kbd>Ctrl</kbd>+<kbd>F</kbd>. Nothing here needs running: the definitions are already on the page."""

@@ -15,8 +15,9 @@ from browser_harness import OUTPUT, REPO, LabPage, check_lesson
 
 pytestmark = pytest.mark.browser
 
-# Student copies in notebooks/assignments/ have placeholders and are not lessons.
-LESSONS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
+# Student copies in notebooks/assignments/ have placeholders and are not lessons; the glossary is a page every
+# lesson links to, checked the same way.
+LESSONS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb")) + [REPO / "notebooks" / "glossary.ipynb"]
 
 
 def test_the_course_has_lessons() -> None:
