@@ -98,7 +98,11 @@ class ComputeOptions(ShownAsText):
         ]
         cited = "; ".join(f'<a href="{_esc(s.url)}" target="_blank">{_esc(s.title)}</a> ({_esc(s.as_of)})'
                           for s in self.sources())
-        return f"<table>{head}{''.join(rows)}</table><p><small>Sources: {cited}.</small></p>"
+        width = 88 // len(self.options)  # percent: the aspect column gets the rest
+        cols = "<colgroup><col style='width:12%'/>" + f"<col style='width:{width}%'/>" * len(self.options)
+        table = f"<table style='table-layout:fixed;width:100%'>{cols}</colgroup>{head}{''.join(rows)}</table>"
+        # tex2jax_ignore: JupyterLab's MathJax would read "$0.20 ... $0.00001667" as a formula
+        return f"<div class='tex2jax_ignore mathjax_ignore'>{table}<p><small>Sources: {cited}.</small></p></div>"
 
 
 @functools.cache
