@@ -1,6 +1,7 @@
 """Fargate Lab Kit: learn AWS Fargate by doing, offline by default.
 
-A learner needs a few names: `labkit.connect()`, `labkit.check(...)`, `labkit.prompt(...)` and `labkit.show(...)`.
+A learner needs a few names: `labkit.connect()`, `labkit.check(...)`, `labkit.prompt(...)`, `labkit.show(...)`, and
+`labkit.term("ENI")` for a word of the course's glossary.
 Everything else is reached through a front door that reads like a sentence: `labkit.pricing.fargate_cost`,
 `labkit.fargate.valid_sizes`, `labkit.deploy.push_image`, `labkit.diagrams.workflow`, `labkit.widgets.quiz`.
 
@@ -24,9 +25,10 @@ _OWNERS = {
     "prompt": "labkit.course.exercises",
     "doctor": "labkit.lab.doctor",
     "show": "labkit.diagrams.show",
+    "term": "labkit.model.glossary",
 }
 
-__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "connect", "doctor", "prompt", "show"]
+__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "connect", "doctor", "prompt", "show", "term"]
 
 
 def __getattr__(name: str) -> Any:

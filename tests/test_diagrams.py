@@ -3,7 +3,9 @@ architecture read from a mocked account, the fallbacks without Graphviz, and `la
 
 from __future__ import annotations
 
+import base64
 import copy
+import html
 import json
 import re
 import shutil
@@ -27,6 +29,11 @@ COMMITTED = course_root() / "diagrams"
 
 def edges_of(d: Diagram) -> set[tuple[str, str]]:
     return {(e.tail, e.head) for e in d.edges}
+
+
+def shown_text(label: str) -> str:
+    """The words an HTML-like Graphviz label shows, however its lines are wrapped."""
+    return " ".join(re.sub(r"<[^>]+>", " ", label).split())
 
 
 def colours(who: str) -> tuple[str, str]:
@@ -583,12 +590,14 @@ def test_architecture_draws_one_eni_per_running_task_in_its_subnet(deployed):
     # the security group: in the VPC, beside the ENIs, and named on each ENI it protects
     (sg,) = d.of_kind("security_group")
     assert f"{lab.id}-web" in sg.label and sg.group == vpc.id
-    assert all(f"security group {lab.id}-web" in e.attr("label") for e in enis)
-    assert [ids[0] for ids in d.same_rank] == [sg.id] and d.same_rank[0][1] in {e.id for e in enis}
-    # the ECR repository feeding each service
+    assert all(f"security group {lab.id}-web" in shown_text(e.attr("label")) for e in enis)
+    beside, column = d.same_rank
+    assert beside[0] == sg.id and beside[1] in {e.id for e in enis}
+    # the ECR repository feeding each service, drawn in the services' column (one column fewer: it fits)
     (repo,) = d.of_kind("repository")
     assert ":v1" in repo.attr("label")
     assert all((repo.id, s.id) in edges_of(d) for s in d.of_kind("service"))
+    assert column == (repo.id, *(s.id for s in d.of_kind("service")))
 
 
 def test_service_counts_match_describe_services(deployed):
@@ -719,3 +728,53 @@ def test_a_changed_copy_of_a_diagram_draws_its_own_source():
     assert d.source  # fills d's cache
     other = dataclasses.replace(d, title="Another title")
     assert "Another title" in other.source and "Another title" not in d.source
+
+
+# ------------------------------------------------------------------------------------ fitting the notebook
+# A lesson's output area at a 1400-px window with JupyterLab's file browser open, as the browser test measures it
+# (tests/browser checks every diagram there against the real width). A diagram drawn no wider shows at full size.
+OUTPUT_AREA_PX = 968
+PX_PER_PT = 96 / 72
+FITTED = re.compile(
+    r'<div class="labkit-diagram"><img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)" '
+    r'style="max-width:100%;height:auto"/></div>'
+)
+
+
+def svg_size_pt(svg: str) -> tuple[float, float]:
+    """The width and height the <svg> declares, in points (Graphviz writes them so)."""
+    head = svg[svg.index("<svg") : svg.index(">", svg.index("<svg"))]
+    width, height = (float(re.search(rf'\b{k}="([\d.]+)pt"', head).group(1)) for k in ("width", "height"))
+    return width, height
+
+
+def lesson_diagrams(lab) -> dict[str, Diagram]:
+    """Every kind of diagram the lessons show: the static ones, a price breakdown, a lab's architecture."""
+    from labkit.pricing import fargate_cost
+
+    made = {name: make() for name, make in diagrams.static_diagrams().items()}
+    made["pricing_breakdown"] = diagrams.pricing_breakdown(fargate_cost(1, 2, 3600, os="WINDOWS"))
+    made["architecture"] = architecture(lab)
+    return made
+
+
+@needs_dot
+def test_every_diagram_shows_as_html_that_scales_its_svg_down_to_the_output_area(deployed):
+    for name, d in lesson_diagrams(deployed[0]).items():
+        bundle = d._repr_mimebundle_()
+        shown = FITTED.fullmatch(bundle["text/html"])
+        assert shown, f"{name}: {bundle['text/html'][:200]}"
+        assert base64.b64decode(shown.group(1)).decode("utf-8") == bundle["image/svg+xml"] == d.svg(), name
+        assert html.unescape(shown.group(2)) == f"{d.title}: {d.description}"  # what a screen reader says
+        # a width and height to show at, and a viewBox, so the picture keeps its proportions when it shrinks
+        width, height = svg_size_pt(d.svg())
+        view = re.search(r'viewBox="0\.00 0\.00 ([\d.]+) ([\d.]+)"', d.svg())
+        assert view and abs(float(view.group(1)) - width) < 1 and abs(float(view.group(2)) - height) < 1, name
+
+
+@needs_dot
+def test_the_lessons_diagrams_are_drawn_to_fit_beside_the_file_browser_at_full_size(deployed):
+    # 3 services and 20 tasks (6 drawn per service) in two subnets: a larger lab than any lesson builds
+    for name, d in lesson_diagrams(deployed[0]).items():
+        width, _ = svg_size_pt(d.svg())
+        assert width * PX_PER_PT <= OUTPUT_AREA_PX, f"{name} is {width:.0f} pt wide: it would be shrunk to fit"

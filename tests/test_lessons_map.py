@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from labkit.course import exercises
-from labkit.course.lessons import LESSONS, Lesson, Run, lesson_costs
+from labkit.course.lessons import LESSONS, REFERENCE, Lesson, Run, lesson_costs
 from labkit.course.student import SOURCE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +39,14 @@ def notebooks_of(lesson: Lesson) -> list[Path]:
 
 def test_every_notebook_has_exactly_one_lesson():
     mapped = [lesson.notebook for lesson in LESSONS]
-    assert sorted(mapped) == NOTEBOOKS, "add the notebook to LESSONS (or remove a lesson whose notebook is gone)"
-    assert len(set(mapped)) == len(mapped)
+    assert sorted(mapped + list(REFERENCE)) == NOTEBOOKS, (
+        "add the notebook to LESSONS, or to REFERENCE if it is not a lesson (or remove one whose notebook is gone)")
+    assert len(set(mapped + list(REFERENCE))) == len(mapped) + len(REFERENCE)
+
+
+@pytest.mark.parametrize("page", REFERENCE, ids=lambda p: p.stem)
+def test_a_reference_page_checks_no_exercise(page):
+    assert checked_ids(page) == [], f"{page} checks exercises: it is a lesson, put it in LESSONS"
 
 
 def test_every_assignment_source_has_exactly_one_lesson():

@@ -12,6 +12,7 @@ import pytest
 
 import labkit
 from labkit import diagrams
+from labkit.diagrams.base import fitted_img
 from labkit.lab.doctor import GRAPHVIZ_FIX
 
 show_module = importlib.import_module("labkit.diagrams.show")  # `labkit.show` is the function; this is its module
@@ -60,7 +61,10 @@ def test_a_diagram_is_shown_as_svg_with_its_summary_as_text(shown):
     assert raw is True
     assert bundle["image/svg+xml"] == d.svg()
     assert bundle["text/plain"] == str(d)
-    assert "text/html" not in bundle  # nothing to explain when Graphviz is there
+    # JupyterLab shows the HTML: the same SVG, scaled down to the output area when that is narrower
+    picture = fitted_img(d.svg(), f"{d.title}: {d.description}")
+    assert bundle["text/html"] == f'<div class="labkit-diagram">{picture}</div>'
+    assert "<p>" not in bundle["text/html"]  # nothing to explain when Graphviz is there
 
 
 def test_without_graphviz_a_diagram_still_shows_with_one_message(shown, no_dot):

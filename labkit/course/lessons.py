@@ -5,6 +5,8 @@ Its topics are the modules `labkit/course/exercises/<topic>.py` whose exercises 
 belongs to topic `pricing`). Its runs are what its optional real-mode path starts on Fargate: the sizes and times
 are the lesson's choices, not Fargate facts, and they price the README's real-mode cost table
 (`python -m labkit.cli.ops lesson-costs`). A test keeps this map equal to the notebooks.
+`REFERENCE` names the notebooks that are not lessons: pages every lesson links to (the glossary), which nbval runs but
+which check no exercise and run nothing for real.
 """
 
 from __future__ import annotations
@@ -99,6 +101,10 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("assignments/capstone", ("capstone",), (Run(5, 1, 2, 30), Run(5, 1, 2, 30, spot=True)),
            "a design that meets the brief: 5 on-demand and 5 Spot tasks, Spot counted at the on-demand rate"),
 )
+
+
+#: notebooks in notebooks/ that are reference pages, not lessons (written by `python -m tools.glossary_notebook`)
+REFERENCE: tuple[Path, ...] = (NOTEBOOK_DIR / "glossary.ipynb",)
 
 
 def lesson_costs(region: str = "us-east-1") -> list[LessonCost]:

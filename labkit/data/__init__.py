@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,29 @@ def cite(entry: dict[str, Any]) -> str:
     """A short citation for a fact entry: its source titles and its date, for a learner to see."""
     names = ", ".join(facts()["sources"].get(k, {"title": k})["title"] for k in entry.get("sources", []))
     return f"{names} ({entry.get('as_of', 'undated')})"
+
+
+_FACT = re.compile(r"\{fact:([A-Za-z0-9_.]+)\}")
+
+
+def fill_facts(text: str) -> str:
+    """`text` with each `{fact:a.b.c}` replaced by that value of `facts()` (a list reads "1 or 3"): prose kept in
+    other data files (the glossary, the compute comparison) states Fargate's numbers without copying them."""
+
+    def value(match: re.Match[str]) -> str:
+        node: Any = facts()
+        for key in match.group(1).split("."):
+            if not isinstance(node, dict) or key not in node:
+                raise KeyError(f"no fact {match.group(1)!r} in labkit/data/fargate.json")
+            node = node[key]
+        return " or ".join(map(str, node)) if isinstance(node, list) else str(node)
+
+    return _FACT.sub(value, text)
+
+
+def read_json(name: str) -> Any:
+    """A data file of this package, parsed (`glossary.json`, `compute_choices.json`)."""
+    return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
 def package_data_dir() -> Path:

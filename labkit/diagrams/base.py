@@ -159,9 +159,9 @@ SWIM_TITLE_W, SWIM_CELL_W = 130, 200  # points; wide enough for titles wrapped a
 LEGEND_CELL = 104  # width of one legend swatch, in points: fixed, so Graphviz cannot stretch the legend
 
 
-def box_label(title: str, subtitle: str = "") -> str:
-    """A two-line HTML label for a box around nodes: bold title, plain subtitle."""
-    below = f'{esc(subtitle)}<BR ALIGN="LEFT"/>' if subtitle else ""
+def box_label(title: str, *lines: str) -> str:
+    """An HTML label for a box around nodes: bold title, then each non-empty line in plain text, left-aligned."""
+    below = "".join(f'{esc(line)}<BR ALIGN="LEFT"/>' for line in lines if line)
     return f'<<B>{esc(title)}</B><BR ALIGN="LEFT"/>{below}>'
 
 
@@ -334,19 +334,21 @@ class Diagram:
         return self.picture()[0]
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """SVG, and HTML that shows the same SVG scaled down to fit the output area (never up); text always.
+
+        JupyterLab prefers the HTML: it shows an `image/svg+xml` output at its full width, so a wide diagram
+        would be cut off beside the file browser.
+        """
         svg, note = self.picture()
         text = self.summary + (f"\n\n{note}" if note else "")
         bundle = {"text/plain": text}
         if svg is not None:
             bundle["image/svg+xml"] = svg
+        alt = f"{self.title}: {self.description}"
+        body = fitted_img(svg, alt) if svg is not None else f"<pre>{esc(self.summary)}</pre>"
         if note:
-            body = (
-                f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}" '
-                f'alt="{esc(self.title)}: {esc(self.description)}"/>'
-                if svg is not None
-                else f"<pre>{esc(self.summary)}</pre>"
-            )
-            bundle["text/html"] = f'<div class="labkit-diagram">{body}<p><em>{esc(note)}</em></p></div>'
+            body += f"<p><em>{esc(note)}</em></p>"
+        bundle["text/html"] = f'<div class="{HTML_CLASS}">{body}</div>'
         return bundle
 
     @classmethod
@@ -367,6 +369,16 @@ class Diagram:
             summary=summary or f"{title} (a Graphviz diagram)",
             raw_source=source,
         )
+
+
+HTML_CLASS = "labkit-diagram"  # the HTML around every diagram: the browser test finds diagrams by it
+FIT_STYLE = "max-width:100%;height:auto"  # as wide as drawn, or as wide as the output area when that is narrower
+
+
+def fitted_img(svg: str, alt: str) -> str:
+    """An <img> of the SVG that keeps its drawn size but shrinks, in proportion, to the width it is given."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}" style="{FIT_STYLE}"/>'
 
 
 def _tint(who: str) -> str:

@@ -29,6 +29,9 @@ OUTPUT = HERE / "output"  # screenshots, one per lesson (gitignored)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The window a learner is likely to have: a 1400-px laptop screen with JupyterLab's file browser open. Every
+# diagram must fit the notebook's output area there.
+WINDOW = {"width": 1400, "height": 900}
 SKIP_LINE = ("browser test skipped: Debian's chromium not found; run `make test-browser` as root "
              "or `apt-get install chromium`")
 
@@ -251,7 +254,7 @@ def chromium() -> Iterator[Any]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_context(viewport={"width": 1280, "height": 900})
+            yield browser.new_context(viewport=WINDOW)
         finally:
             browser.close()
 
@@ -297,8 +300,11 @@ _JS_STATE = """() => {
         text: o.innerText.slice(0, 500),
         rendered: o.querySelector('.jupyter-widgets') !== null && !broken(o),
       })),
-      svgs: Array.from(c.querySelectorAll('.jp-RenderedSVG img'))
-        .map(i => ({complete: i.complete, width: i.naturalWidth})),
+      svgs: Array.from(c.querySelectorAll('.jp-RenderedSVG img, .labkit-diagram img')).map(i => {
+        const area = i.closest('.jp-OutputArea-output').getBoundingClientRect(), box = i.getBoundingClientRect();
+        return {complete: i.complete, width: i.naturalWidth, shown: Math.round(box.width),
+                area: Math.round(area.width), overflow: Math.round(Math.max(box.right - area.right, 0))};
+      }),
     };
   });
 }""".replace("PANEL", _PANEL)
@@ -357,6 +363,7 @@ class LabPage:
             self.page.locator(".jp-Dialog .jp-mod-accept").click()
         page = self.page
         page.wait_for_selector(f"{_PANEL} .jp-Cell", timeout=timeout * 1000)
+        show_file_browser(page)
         dialog = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel" when kernelspec is missing
         page.wait_for_function(f"() => document.querySelector('.jp-Dialog') !== null || ({_JS_IDLE})()",
                                timeout=timeout * 1000)
@@ -389,6 +396,15 @@ class LabPage:
     def close(self) -> None:
         self.drop()
         self.server.shutdown_kernels()
+
+
+def show_file_browser(page: Any) -> None:
+    """Open JupyterLab's file browser in the left side bar, as it is when a learner starts: the lesson then gets
+    the width that is left beside it."""
+    tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="filebrowser"]')
+    if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+        tab.click()
+    page.wait_for_selector(".jp-FileBrowser:not(.lm-mod-hidden)", state="visible")
 
 
 def menu(page: Any, top: str, item: str) -> None:
@@ -511,6 +527,12 @@ def _check_cells(page: Any, expect: Expectations, report: LessonReport) -> list[
             report.failures.append(f"cell {i} shows no SVG diagram")
         elif not all(s["complete"] and s["width"] > 0 for s in svgs):
             report.failures.append(f"cell {i}: SVG diagram did not load")
+    for i, cell in enumerate(state):
+        for s in cell["svgs"]:
+            if s["overflow"] > 0 or s["shown"] > s["area"]:
+                report.failures.append(
+                    f"cell {i}: a diagram {s['shown']} px wide does not fit its output area of {s['area']} px "
+                    f"(window {WINDOW['width']} px wide, file browser open): part of it is cut off")
     return with_widgets
 
 
@@ -643,22 +665,20 @@ def _shows(text: str | None, amount: float) -> bool:
 
 
 def _panel_screenshot(page: Any, path: Path) -> Path:
-    """JupyterLab scrolls inside the notebook: grow the window to the whole notebook, then shoot the panel."""
-    open_sidebar_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
-    if open_sidebar_tab.count():  # fold the file browser away: the lesson gets the width
-        open_sidebar_tab.first.click()
+    """JupyterLab scrolls inside the notebook: grow the window to the whole notebook, then shoot the panel (at the
+    width it has beside the file browser, as checked)."""
     extra = page.evaluate(f"""() => {{
       const nb = document.querySelector('{_PANEL} .jp-WindowedPanel-outer');
       if (!nb) return 0;
       const extra = nb.scrollHeight - nb.clientHeight;
       return extra;
     }}""")
-    page.set_viewport_size({"width": 1280, "height": min(900 + int(extra) + 40, 16000)})
+    page.set_viewport_size({"width": WINDOW["width"], "height": min(WINDOW["height"] + int(extra) + 40, 16000)})
     # Let Lumino lay out the larger window (two animation frames), then scroll the notebook to its top.
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     page.evaluate(f"() => {{ const nb = document.querySelector('{_PANEL} .jp-WindowedPanel-outer');"
                   " if (nb) nb.scrollTop = 0; }")
     path.parent.mkdir(parents=True, exist_ok=True)
     page.locator(_PANEL).screenshot(path=str(path))
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size(WINDOW)
     return path

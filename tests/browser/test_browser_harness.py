@@ -198,3 +198,31 @@ def test_a_widget_that_does_not_render_fails_the_lesson(browser: Any, scratch: S
     assert f"cell {hidden} shows no widget" in report.failures, report
     assert any(f.startswith(f"cell {ghost}: widget did not render") for f in report.failures), report
     assert all(i >= wrong for i in cells_named(report)), f"cells before the breaks failed too:\n{report}"
+
+
+def test_a_diagram_wider_than_the_output_area_fails_the_lesson(browser: Any, scratch: Scratch) -> None:
+    with_diagrams = [p for p in LESSONS if expectations(p).svg_cells]
+    assert with_diagrams, "no lesson shows a diagram"
+    lesson = with_diagrams[0]
+    count = len(json.loads(lesson.read_text(encoding="utf-8"))["cells"])
+    wide, fitted = count, count + 1
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="1500pt" height="200pt" viewBox="0 0 1500 200">'
+           '<rect width="1500" height="200" fill="#D3E4FD"/></svg>')
+
+    shown = [{"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": svg}}]
+
+    def edit(cells: list[dict]) -> None:
+        cells.extend([
+            code(f"from IPython.display import SVG\nSVG({svg!r})", shown),  # at its full width: cut off
+            code("import labkit.diagrams\n"  # as wide, but labkit's: scaled down to fit
+                 "labkit.show(labkit.diagrams.Diagram.from_dot('digraph g { rankdir=LR; "
+                 + " -> ".join("abcdefghijklmn") + " }'))", shown),
+        ])
+
+    path = broken_copy(scratch[0], lesson, f"{lesson.stem}_wide", edit)
+    assert {wide, fitted} <= set(expectations(path).svg_cells)
+    report = run_copy(browser, scratch, path)
+
+    assert any(f.startswith(f"cell {wide}: a diagram 2000 px wide does not fit its output area") for f in
+               report.failures), report
+    assert cells_named(report) == [wide], f"only the raw SVG is cut off:\n{report}"

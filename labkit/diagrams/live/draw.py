@@ -16,6 +16,8 @@ from labkit.diagrams.live.snapshot import ServiceInfo
 
 GRAPH_ATTRS = (("rankdir", "LR"), ("nodesep", "0.18"), ("ranksep", "0.3"), ("newrank", "true"), ("compound", "true"))
 INVISIBLE = (("style", "invis"),)
+IMAGE_ARROW = (("tooltip", "the image its tasks pull"),)  # no words: a label by a vertical arrow widens the picture
+ENI_WIDTH = 18  # characters: an ENI's lines wrap (its security group under its id), so the VPC column stays narrow
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,16 @@ def draw(layout: Layout) -> Diagram:
         parts.edges,
         parts.groups,
         graph_attrs=GRAPH_ATTRS,
-        same_rank=layout.beside,
+        same_rank=layout.beside + registry_beside_services(layout),
     )
+
+
+def registry_beside_services(layout: Layout) -> tuple[tuple[str, ...], ...]:
+    """The repositories in the services' column, above them: the picture is one column narrower (it fits a
+    notebook), and each repository's arrow runs down to the services that pull from it."""
+    repositories = tuple(r.id for r in layout.repositories)
+    entries = tuple(e.id for c in layout.clusters for e in c.entries)
+    return ((*repositories, *entries),) if repositories and entries else ()
 
 
 def nothing_deployed(layout: Layout) -> Diagram:
@@ -76,7 +86,7 @@ def network(layout: Layout) -> Parts:
             who="you",
             parent=s.vpc_box,
             attrs=(
-                ("label", box_label(f"subnet {s.name}" if s.name else "subnet", words.subnet_text(s))),
+                ("label", box_label("subnet", s.name, words.subnet_text(s))),
                 ("tooltip", s.subnet_id),
             ),
         )
@@ -149,7 +159,7 @@ def entry(e: Entry) -> Parts:
     head = Parts(
         (task_box(e),),
         (service_node(e, e.service) if e.service is not None else run_task_node(e),),
-        tuple(Edge(repository, e.id, "image") for repository in e.repositories),
+        tuple(Edge(repository, e.id, attrs=IMAGE_ARROW) for repository in e.repositories),
     )
     tasks = sum((task(spot, e.box) for spot in e.shown), Parts())
     return head + tasks + more(e) + arrows(e)
@@ -208,7 +218,7 @@ def task(spot: TaskSpot, box: str) -> Parts:
         "eni",
         who="aws",
         group=spot.subnet_box,
-        attrs=(("label", html_label(f"ENI {t.private_ip}".strip(), [t.eni_id, *groups])),),
+        attrs=(("label", html_label(f"ENI {t.private_ip}".strip(), [t.eni_id, *groups], width=ENI_WIDTH)),),
     )
     return Parts(nodes=(node, eni), edges=(Edge(spot.id, spot.eni),))
 
