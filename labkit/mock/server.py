@@ -11,6 +11,7 @@ waiter in a terminal sees tasks start as on AWS; a notebook's waiters still jump
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import json
 import logging
 import os
@@ -70,7 +71,7 @@ class ControlAPI:
             return {"server": "labkit", "api": 1}
         if action == "accounts":
             return {"account_id": mock.allocate_account(shared=bool(body.get("shared")))}
-        if action not in ("release", "wipe", "clock", "advance", "interrupt-spot"):
+        if action not in ("release", "wipe", "clock", "advance", "interrupt-spot", "load", "load-balancer-url"):
             raise InvalidInput(f"unknown labkit control action {action!r}.")
         account = str(body.get("account_id", ""))
         if not account.isdigit() or len(account) != 12:
@@ -88,6 +89,12 @@ class ControlAPI:
             clock = mock.clock(account)
             clock.advance(float(body.get("seconds", 0)))
             return {"now": clock.now().isoformat(), "elapsed": clock.elapsed}
+        if action == "load":
+            work = {k: body.get(k) for k in ("vcpu", "memory_gb", "requests_per_second")}
+            load = mock.set_load(account, str(body["region"]), str(body["cluster"]), str(body["service"]), **work)
+            return dataclasses.asdict(load)
+        if action == "load-balancer-url":
+            return {"url": mock.load_balancer_url(account, str(body["region"]), str(body["name"]))}
         if action == "interrupt-spot":
             arns = mock.interrupt_spot(account, str(body["region"]), str(body["cluster"]), body.get("service"),
                                        int(body.get("count", 1)))

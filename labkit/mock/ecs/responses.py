@@ -2,7 +2,8 @@
 
 As in moto, responses only parse: the rules and their refusals live in the backend's patched methods.
 - Before any ECS call the account-region is settled, so that what it shows is what AWS shows at this moment.
-- CreateService: moto's parser drops `capacityProviderStrategy` and `deploymentConfiguration`; here every
+- CreateService: moto's parser drops `capacityProviderStrategy`, `deploymentConfiguration` and
+  `healthCheckGracePeriodSeconds`; here every
   parameter reaches the backend as a keyword (`services.create_service` decides what they mean).
 - The safety net: a raw Python error left in an ECS call (a moto gap labkit has not met yet) becomes a
   ClientException that says so, instead of a traceback in process or an HTTP 500 that botocore retries.
@@ -49,6 +50,7 @@ def create_service(fn: Any, self: Any) -> ActionResult:
         role_arn=self._get_param("role"),
         capacity_provider_strategy=self._get_param("capacityProviderStrategy"),
         deployment_configuration=self._get_param("deploymentConfiguration"),
+        health_check_grace_period_seconds=self._get_param("healthCheckGracePeriodSeconds"),
     )
     return ActionResult({"service": service})
 

@@ -27,7 +27,9 @@ from moto.moto_api._internal import mock_random
 from labkit.mock.accounts import now as account_now
 from labkit.mock.accounts import when_time_moves
 from labkit.mock.ecs import rules
+from labkit.mock.ecs.events import add_event as _event
 from labkit.mock.ecs.tasks import annotate, life, request_stop, resolved_platform_version, settle_tasks
+from labkit.mock.elb import validate
 from labkit.mock.patch import original, overlay, patch, raw
 from labkit.mock.state import LOCK, enabled
 from labkit.model import placement, pulls
@@ -52,11 +54,6 @@ class ServiceLife:
 
 def _new_id(prefix: str = "ecs-svc/") -> str:
     return f"{prefix}{mock_random.randint(10**18, 10**19 - 1)}"
-
-
-def _event(lk: ServiceLife, when: datetime, message: str) -> None:
-    lk.events.insert(0, {"id": str(mock_random.uuid4()), "createdAt": when, "message": message})
-    del lk.events[100:]
 
 
 def _tasks_text(tasks: list[Any]) -> str:
@@ -332,14 +329,17 @@ _CREATE_ARGS = ("load_balancers", "scheduling_strategy", "tags", "deployment_con
 def create_service(fn: Any, self: Any, cluster_str: str, service_name: str, desired_count: int,
                    task_definition_str: str | None = None, *args: Any,
                    capacity_provider_strategy: list[dict[str, Any]] | None = None,
-                   deployment_configuration: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-    """CreateService with what moto's signature lacks (the strategy, the deployment configuration) as keywords."""
+                   deployment_configuration: dict[str, Any] | None = None,
+                   health_check_grace_period_seconds: int | None = None, **kwargs: Any) -> Any:
+    """CreateService with what moto's signature lacks (the strategy, the deployment configuration, the health check
+    grace period) as keywords."""
     moto_args = {**dict(zip(_CREATE_ARGS, args, strict=False)), **kwargs}
     cluster = self._get_cluster(cluster_str)
     td = self.describe_task_definition(task_definition_str) if task_definition_str else None
     launch_type, strategy = rules.check_create_service(self, cluster, service_name, td, moto_args.get("launch_type"),
                                                        capacity_provider_strategy,
                                                        moto_args.get("network_configuration"))
+    validate.check_service_load_balancers(self, td, moto_args.get("load_balancers"))
     if td is not None and td.network_mode == "awsvpc":
         moto_args["network_configuration"] = rules.normalise_network(self, moto_args.get("network_configuration"))
     moto_args["launch_type"] = launch_type or "FARGATE"
@@ -347,6 +347,8 @@ def create_service(fn: Any, self: Any, cluster_str: str, service_name: str, desi
     now = account_now(self.account_id)
     lk = ServiceLife(account=self.account_id, created=now, launch=launch_type, strategy=strategy)
     service.__dict__["_lk"] = lk
+    if health_check_grace_period_seconds is not None:
+        service.health_check_grace_period_seconds = health_check_grace_period_seconds
     if deployment_configuration:
         service.deployment_configuration = {**DEPLOYMENT_CONFIGURATION, **deployment_configuration}
     if td is not None:
@@ -365,6 +367,7 @@ def update_service(fn: Any, self: Any, service_properties: dict[str, Any]) -> An
     td = self.describe_task_definition(props.get("task_definition") or service.task_definition)
     strategy = props.get("capacity_provider_strategy")
     rules.check_update_service(cluster, service, td, strategy, props.get("network_configuration"))
+    validate.check_service_load_balancers(self, td, props.get("load_balancers"))
     if props.get("network_configuration") and td.network_mode == "awsvpc":
         props["network_configuration"] = rules.normalise_network(self, props["network_configuration"])
     if props.get("task_definition"):
