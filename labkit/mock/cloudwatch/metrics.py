@@ -6,7 +6,7 @@ or the account ends. Every simulated minute (`publish`, called by `labkit.mock.t
 - AWS/ECS CPUUtilization and MemoryUtilization, dimensions ClusterName and ServiceName, unit Percent: the work
   spread evenly over the tasks RUNNING (and still desired) at the minute's end, each task's share of its own size,
   capped at 100%, averaged over the tasks (`labkit.model.scaling.average_utilisation`). No running task, no datapoint.
-- AWS/ApplicationELB RequestCountPerTarget, dimension TargetGroup (also with LoadBalancer), Sum per minute: the
+- AWS/ApplicationELB RequestCountPerTarget, dimension TargetGroup, Sum per minute: the
   requests the target group received in the minute, from the services' `requests_per_second` and the real requests
   the loopback listener forwarded, divided by its healthy targets. No healthy target, no datapoint.
 
@@ -135,9 +135,3 @@ def publish_elb(ecs_backend: Any | None, elbv2: Any, cloudwatch: Any, tick: date
         per_target = requests / healthy
         cloudwatch.metric_data.append(_datum("AWS/ApplicationELB", "RequestCountPerTarget", per_target,
                                              {"TargetGroup": label}, start, "None"))
-        for balancer in elbv2.load_balancers.values():
-            if any(group.arn in elbv2._get_target_group_arns_from(action_data=a.data)
-                   for listener in balancer.listeners.values() for a in listener.default_actions):
-                lb_label = "app/" + balancer.arn.split(":loadbalancer/app/", 1)[-1]
-                cloudwatch.metric_data.append(_datum("AWS/ApplicationELB", "RequestCountPerTarget", per_target,
-                                                     {"LoadBalancer": lb_label, "TargetGroup": label}, start, "None"))
