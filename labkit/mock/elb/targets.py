@@ -189,3 +189,18 @@ def deregister_targets(fn: Any, self: Any, target_group_arn: str, instances: lis
             begin_draining(group, known, when)
     finish_draining(group, when)
     return None
+
+
+def in_service_since(ecs_backend: Any, service: Any, task: Any) -> datetime | None:
+    """When a service's task became healthy in every target group it is registered with (None: not yet)."""
+    moments = []
+    for binding in service.load_balancers or []:
+        group = elbv2_backends[ecs_backend.account_id][ecs_backend.region_name].target_groups.get(
+            binding.get("targetGroupArn") or "")
+        if group is None:
+            continue
+        target = next((t for t in targets_of(group).values() if t.task_arn == task.task_arn), None)
+        if target is None or target.draining or target.health.state != health.HEALTHY or target.changed is None:
+            return None
+        moments.append(target.changed)
+    return max(moments) if moments else None
