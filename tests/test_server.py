@@ -177,9 +177,8 @@ def test_local_mode_sets_load_and_gives_a_load_balancers_loopback_url(running):
     """lab.load and load_balancer_url reach the server's simulated AWS through its control API."""
     from datetime import timedelta
 
-    from labkit.lab.balancers import load_balancer_url
-
     from labkit import deploy
+    from labkit.lab.balancers import load_balancer_url
 
     lab = labkit.connect("local", endpoint_url=running.url)
     try:
