@@ -1,8 +1,13 @@
-"""Target tracking: the desired count a scaling policy aims for, and the arithmetic behind it.
+"""Scaling arithmetic: what a target-tracking policy aims for, and what the simulated AWS computes each minute.
 
-A simplified model of Application Auto Scaling's target tracking (running tasks x metric / target, rounded up,
-clamped to the minimum and maximum): AWS also waits for its CloudWatch alarms over several minutes, applies
-cooldowns and scales in more cautiously than out, and does not publish the exact algorithm.
+- `target_tracking`: the desired count a policy aims for, with the arithmetic shown (for lessons and checks). A
+  simplified model (running tasks x metric / target, rounded up, clamped to the minimum and maximum): AWS also waits
+  for its CloudWatch alarms over several minutes, applies cooldowns and scales in more cautiously than out.
+- What `labkit.mock` uses to act as AWS does (the algorithm and where it simplifies AWS's are told in
+  `labkit.mock.autoscaling.acting`): each task's utilisation from the work a service receives (`Load`,
+  `task_utilisation`), target tracking's alarm thresholds and proportional capacity, step scaling's adjustments,
+  the scalable target's bounds, a rolling deployment's room and the deployment circuit breaker's threshold. The
+  numbers AWS documents are in labkit.data ("autoscaling"), with their sources.
 """
 
 from __future__ import annotations
