@@ -108,12 +108,12 @@ _EC2_TAGS = {"CreateVpc": ec2_tagged("vpc"), "CreateSubnet": ec2_tagged("subnet"
              "CreateSecurityGroup": ec2_tagged("security-group"),
              "CreateInternetGateway": ec2_tagged("internet-gateway"), "CreateRouteTable": ec2_tagged("route-table"),
              "CreateNetworkInterface": ec2_tagged("network-interface")}
-_EC2_CALLS = ("AssociateRouteTable", "AttachInternetGateway", "AuthorizeSecurityGroupIngress", "CreateInternetGateway",
-              "CreateRoute", "CreateRouteTable", "CreateSecurityGroup", "CreateSubnet", "CreateVpc",
-              "DeleteInternetGateway", "DeleteRouteTable", "DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc",
-              "DescribeAvailabilityZones", "DescribeInternetGateways", "DescribeRouteTables",
-              "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags", "DescribeVpcs", "DetachInternetGateway",
-              "DisassociateRouteTable", "ModifySubnetAttribute", "ModifyVpcAttribute")
+_EC2_CALLS = ("AssociateRouteTable", "AttachInternetGateway", "AuthorizeSecurityGroupIngress",
+              "CreateInternetGateway", "CreateRoute", "CreateRouteTable", "CreateSecurityGroup", "CreateSubnet",
+              "CreateVpc", "DeleteInternetGateway", "DeleteRouteTable", "DeleteSecurityGroup", "DeleteSubnet",
+              "DeleteVpc", "DescribeAvailabilityZones", "DescribeInternetGateways", "DescribeNetworkInterfaces",
+              "DescribeRouteTables", "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags", "DescribeVpcs",
+              "DetachInternetGateway", "DisassociateRouteTable", "ModifySubnetAttribute", "ModifyVpcAttribute")
 _NO_EKS = "Run the EKS lesson in mock or local mode"
 _KEY_TAGS = Tagged("Tags", "Key")
 
