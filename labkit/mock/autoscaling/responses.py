@@ -1,4 +1,5 @@
-"""Application Auto Scaling's response layer: settled before each call, and DescribeScalingActivities answered.
+"""Application Auto Scaling's response layer: settled before each call, DescribeScalingActivities answered, and the
+safety net (`labkit.mock.safety`).
 
 moto 5.2.5 does not implement DescribeScalingActivities; here it lists the activities labkit recorded
 (`labkit.mock.autoscaling.acting`), newest first, filtered by resource and dimension, 50 a page at most.
@@ -10,11 +11,13 @@ import json
 from typing import Any
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as Response
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import BaseResponse
 
 from labkit.mock import timeline
 from labkit.mock.autoscaling.acting import activities
 from labkit.mock.patch import patch
+from labkit.mock.safety import answered
 
 PAGE = 50
 
@@ -43,10 +46,15 @@ def describe_scaling_activities(response: Any) -> str:
     return json.dumps({"ScalingActivities": page, **({"NextToken": str(start + size)} if more else {})})
 
 
-@patch(BaseResponse.call_action, owner=Response)  # Application Auto Scaling's only
-def call_action(fn: Any, self: Any) -> Any:
-    """Answer DescribeScalingActivities, which moto lacks; every other action is moto's."""
+def _answer(fn: Any, self: Any) -> Any:
     if self._get_action() != "DescribeScalingActivities":
         return fn(self)
     headers, body = self._enrich_response(self.response_headers, describe_scaling_activities(self))
     return 200, headers, body
+
+
+@patch(BaseResponse.call_action, owner=Response)  # Application Auto Scaling's only
+def call_action(fn: Any, self: Any) -> Any:
+    """Answer DescribeScalingActivities, which moto lacks; every other action is moto's; never a raw error."""
+    return answered(lambda response: _answer(fn, response), self,
+                    lambda message: JsonRESTError("ValidationException", message))

@@ -61,8 +61,8 @@ class _Listener:
         self.server = ThreadingHTTPServer((HOST, 0), _handler(self))
         self.server.daemon_threads = True
         self.server.block_on_close = False
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"labkit-alb-{listener_arn[-8:]}",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name=f"labkit-alb-{listener_arn[-8:]}", daemon=True)
         self.thread.start()
 
     @property
