@@ -81,8 +81,12 @@ def follow_wall_time(on: bool = True) -> None:
 def when_time_moves(listener: Callable[[str], None], *, first: bool = False) -> None:
     """Call `listener(account)` after any account's clock moves (registered once); `first`: before the others
     (a listener that catches time up step by step, settling the others' worlds at each step, goes first)."""
-    if listener not in _listeners:
-        _listeners.insert(0, listener) if first else _listeners.append(listener)
+    if listener in _listeners:
+        return
+    if first:
+        _listeners.insert(0, listener)
+    else:
+        _listeners.append(listener)
 
 
 def when_account_ends(listener: Callable[[str], None]) -> None:

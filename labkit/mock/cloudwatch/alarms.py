@@ -21,15 +21,24 @@ from labkit.mock.accounts import now as account_now
 from labkit.mock.patch import patch
 from labkit.model import alarms as rules
 
+LOOK_BACK = timedelta(hours=1)  # datapoints put this much out of time order are still found
+
 
 def _key(namespace: str, name: str, dimensions: list[Any]) -> tuple[str, str, frozenset[tuple[str, str]]]:
     return namespace, name, frozenset((d.name, d.value) for d in dimensions)
 
 
 def _datapoints(cloudwatch: Any, since: datetime) -> dict[tuple[Any, ...], list[tuple[datetime, float]]]:
-    """Every single-value datapoint since `since`, by metric (namespace, name, dimensions)."""
+    """Every single-value datapoint since `since`, by metric (namespace, name, dimensions).
+
+    The store grows at its end, mostly in time order (labkit publishes minute after minute), so it is read from the
+    end back until well before `since`: an hour-long lab costs its alarms what a five-minute one does.
+    """
     found: dict[tuple[Any, ...], list[tuple[datetime, float]]] = defaultdict(list)
-    for datum in cloudwatch.metric_data:
+    stop = since - LOOK_BACK
+    for datum in reversed(cloudwatch.metric_data):
+        if datum.timestamp < stop:
+            break
         if datum.timestamp >= since and hasattr(datum, "value"):
             found[_key(datum.namespace, datum.name, datum.dimensions)].append((datum.timestamp, datum.value))
     return found
