@@ -132,3 +132,17 @@ def test_a_listener_to_a_missing_target_group_is_awss_target_group_not_found(lab
             {"Type": "forward", "TargetGroupArn": missing}])
     assert err.value.response["Error"]["Code"] == "TargetGroupNotFound"
     assert err.value.response["Error"]["Message"] == f"Target groups '{missing}' not found"
+
+
+def test_boto3s_target_waiters_wait_in_simulated_time(lab, alb, net, register, task_servers) -> None:
+    import time
+
+    web_service(lab, net, register(), alb, count=1)
+    lab.clock.advance(36)
+    elbv2 = lab.client("elbv2")
+    (target,) = [d["Target"] for d in elbv2.describe_target_health(TargetGroupArn=alb["tg"])[
+        "TargetHealthDescriptions"]]
+    started = time.perf_counter()
+    elbv2.get_waiter("target_in_service").wait(TargetGroupArn=alb["tg"], Targets=[target])
+    assert time.perf_counter() - started < 5  # 15 s polls spent on the simulated clock, not slept
+    assert health(lab, alb) == [("healthy", None)]
