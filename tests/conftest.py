@@ -121,3 +121,24 @@ def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none-credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none-config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def task_servers(monkeypatch: pytest.MonkeyPatch):
+    """Each task's container port answered by a tiny HTTP server on 127.0.0.1 (in place of the task runtime)."""
+    from labkit.mock.elb import address
+    from tests.alb import TaskServers
+
+    servers = TaskServers()
+    monkeypatch.setattr(address, "task_address", servers.address)
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def alb(lab, net):
+    """An ALB with an ip target group (health checks on /health every 10 s, 2 to be healthy or unhealthy, a 20 s
+    deregistration delay) and an HTTP listener on port 80, in the `net` fixture's subnets."""
+    from tests.alb import make_alb
+
+    return make_alb(lab, net, delay=20)

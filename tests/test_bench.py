@@ -207,3 +207,12 @@ def test_the_baseline_is_plain_moto_in_a_process_without_labkit() -> None:
     assert len(seconds) == 2 and all(0 < s < 60 for s in seconds)
     with pytest.raises(RuntimeError, match="without labkit"):
         bench_deploy.plain_moto_main("unused", 1)  # this process has labkit: it refuses to be the baseline
+
+
+def test_the_production_rows_measure_scaling_and_requests_against_their_budgets() -> None:
+    scaling, request = bench.bench_production(1)
+    assert (scaling.name, request.name) == (bench.AUTOSCALING, bench.REQUEST)
+    assert len(scaling.samples) == 1 and len(request.samples) == 10 and not scaling.note and not request.note
+    assert scaling.where == "the service scaled to 6 tasks"  # the run really scaled, not just passed time
+    assert (scaling.budget, request.budget) == (3.0, 0.02)
+    assert scaling.status in ("pass", "over") and request.status in ("pass", "over")

@@ -109,3 +109,35 @@ def test_a_lab_with_nothing_says_so_with_its_region():
     text = "Lab architecture (eu-west-1): nothing deployed yet (no VPC or ECS cluster belongs to this lab)."
     assert str(d) == d.description == text
     assert [n.kind for n in d.nodes] == ["note"] and d.edges == () and d.legend == ()
+
+
+def test_a_load_balancer_is_drawn_in_its_vpc_with_an_arrow_to_each_service_behind_it():
+    from dataclasses import replace
+
+    from labkit.diagrams.live.snapshot import LoadBalancerInfo
+
+    tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc"
+    balancer = LoadBalancerInfo("shop", "vpc-1", ("HTTP:80",), (("web", "3 healthy"),), (tg,))
+    service = replace(SNAP.services[0], target_groups=(tg,))
+    layout = lay_out(replace(SNAP, services=(service,), load_balancers=(balancer,)))
+    d = draw(layout)
+    (node,) = d.of_kind("load_balancer")
+    assert node.group == layout.vpcs[0].id
+    service_node = next(n for n in d.nodes if n.label == "service web")
+    assert [(e.tail, e.head, e.label) for e in d.edges if e.tail == node.id] == [(node.id, service_node.id,
+                                                                                  "forwards")]
+    assert str(d).splitlines()[-1] == ("Load balancer shop (HTTP:80): target group web: 3 healthy; forwards to "
+                                       "service web")
+    assert "1 load balancer(s)" in d.description
+    assert draw(lay_out(SNAP)).of_kind("load_balancer") == ()  # none: nothing drawn, nothing said
+    assert "load balancer" not in str(draw(lay_out(SNAP))).lower()
+
+
+def test_the_live_diagram_reads_a_labs_load_balancer(lab, alb, net, register, task_servers):
+    from labkit.diagrams.live import architecture
+    from tests.alb import web_service
+
+    web_service(lab, net, register(), alb, count=2)
+    lab.clock.advance(60)
+    text = str(architecture(lab))
+    assert "Load balancer web (HTTP:80): target group web: 2 healthy; forwards to service web" in text

@@ -356,3 +356,31 @@ def test_a_describe_that_aws_refuses_stops_the_call(in_process_aws: None, monkey
         lab.client("ecs").run_task(cluster="c", taskDefinition=td, launchType="FARGATE",
                                    networkConfiguration=network(lab))
     assert lab.client("ecs").list_tasks(cluster="c")["taskArns"] == []
+
+
+def test_a_load_balancer_is_priced_by_the_hour_and_leaves_the_ledger_when_deleted(in_process_aws: None) -> None:
+    from labkit.model.pricing import load_balancer_hourly
+
+    lab = real_lab(budget=1)
+    subnets = network(lab)["awsvpcConfiguration"]["subnets"]
+    elbv2 = lab.client("elbv2")
+    arn = elbv2.create_load_balancer(Name="web", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    hourly_alb = load_balancer_hourly("us-east-1")
+    assert hourly_alb == pytest.approx(0.0225 + 0.008)  # labkit.data: the hour, and one LCU-hour
+    assert lab.notices[-1].startswith(f"CreateLoadBalancer (load balancer web): about ${hourly_alb:.4f}/hour")
+    assert guardrails.ledger(lab).hourly() == pytest.approx(hourly_alb)
+    assert "load balancer web" in str(guardrails.ledger(lab))
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    assert guardrails.ledger(lab).hourly() == 0
+    assert guardrails.ledger(lab).spent(lab.clock.now()) == pytest.approx(hourly_alb)  # a partial hour is an hour
+
+
+def test_a_load_balancer_over_budget_or_of_another_type_is_refused(in_process_aws: None) -> None:
+    lab = real_lab(budget=0.05)
+    subnets = network(lab)["awsvpcConfiguration"]["subnets"]
+    elbv2 = lab.client("elbv2")
+    with pytest.raises(GuardrailError, match=r"refused CreateLoadBalancer \(load balancer web\): an Application "):
+        elbv2.create_load_balancer(Name="web", Subnets=subnets)
+    with pytest.raises(GuardrailError, match="labkit prices Application Load Balancers only"):
+        elbv2.create_load_balancer(Name="net", Subnets=subnets, Type="network")
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []

@@ -62,6 +62,32 @@ def test_raw_python_error_in_an_ecs_call_becomes_a_client_exception(lab, monkeyp
     assert "labkit's mock could not handle this ListClusters request (TypeError" in error["Message"]
 
 
+@pytest.mark.parametrize(("service", "backend", "method", "call", "code"), [
+    ("elbv2", "moto.elbv2.models.ELBv2Backend", "describe_load_balancers", "describe_load_balancers",
+     "ValidationError"),
+    ("cloudwatch", "moto.cloudwatch.models.CloudWatchBackend", "list_metrics", "list_metrics",
+     "InvalidParameterValue"),
+    ("application-autoscaling", "moto.applicationautoscaling.models.ApplicationAutoscalingBackend",
+     "describe_scalable_targets", "describe_scalable_targets", "ValidationException"),
+])
+def test_raw_python_errors_of_the_production_services_become_their_own_errors(lab, monkeypatch, service, backend,
+                                                                             method, call, code):
+    import importlib
+
+    module, _, name = backend.rpartition(".")
+
+    def broken(self, *args, **kwargs):
+        raise KeyError("nothing")
+
+    kwargs = {"ServiceNamespace": "ecs"} if service == "application-autoscaling" else {}
+    with monkeypatch.context() as patched, pytest.raises(ClientError) as caught:
+        patched.setattr(getattr(importlib.import_module(module), name), method, broken)
+        getattr(lab.client(service), call)(**kwargs)
+    error = caught.value.response["Error"]
+    assert error["Code"] == code
+    assert "labkit's mock could not handle this" in error["Message"] and "(KeyError" in error["Message"]
+
+
 def test_aws_managed_policies_are_in_every_account_and_each_account_keeps_its_own_attachments():
     import json
 

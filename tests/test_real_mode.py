@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -313,6 +314,7 @@ def test_every_call_labkit_makes_in_real_mode_is_in_the_iam_policy(server: str, 
                                TargetTrackingScalingPolicyConfiguration={
                                    "TargetValue": 60.0, "PredefinedMetricSpecification": {
                                        "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+    production_service(lab, done)  # an issue-15 production service, as plain boto3 and labkit's helpers
     connect(server, "rm-iam", budget=1.0)  # a reconnect describes what the lab already runs
     assert teardown_by_tag(lab, lab.id, dry_run=True).ok  # `labkit teardown --lab`: found by tags alone
     assert lab.teardown().ok
@@ -322,6 +324,41 @@ def test_every_call_labkit_makes_in_real_mode_is_in_the_iam_policy(server: str, 
     allowed = policy_actions()
     assert sorted(actions - allowed) == []
     assert sorted(allowed - actions - AUTHORIZATION_ONLY) == []  # nothing in the policy that labkit does not use
+
+
+def production_service(lab: Any, done: dict[str, Any]) -> None:
+    """A load balancer in front of a service, its health, its address, an alarm and the metrics, in real mode."""
+    from labkit.diagrams.live import architecture
+    from labkit.lab.balancers import load_balancer_url
+
+    network = done["network"]
+    elbv2, cloudwatch = lab.client("elbv2"), lab.client("cloudwatch")
+    lb = elbv2.create_load_balancer(Name=f"{lab.id}-web", Subnets=list(network.subnet_ids))["LoadBalancers"][0]
+    tg = elbv2.create_target_group(Name=f"{lab.id}-web", Protocol="HTTP", Port=80, VpcId=network.vpc_id,
+                                   TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "30"}])
+    elbv2.describe_target_group_attributes(TargetGroupArn=tg)
+    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    td = done["td"]
+    lab.client("ecs").create_service(
+        cluster=done["cluster"].name, serviceName="behind", taskDefinition=td.arn, desiredCount=1,
+        launchType="FARGATE", networkConfiguration=network.awsvpc(), healthCheckGracePeriodSeconds=60,
+        loadBalancers=[{"targetGroupArn": tg, "containerName": td.family, "containerPort": 80}])
+    elbv2.describe_target_health(TargetGroupArn=tg)
+    assert load_balancer_url(lab, lb["LoadBalancerArn"]) == f"http://{lb['DNSName']}"
+    assert "Load balancer" in str(architecture(lab))
+    cloudwatch.put_metric_alarm(AlarmName=f"{lab.id}-busy", Namespace="AWS/ECS", MetricName="CPUUtilization",
+                                Statistic="Average", Period=60, EvaluationPeriods=3, Threshold=80.0,
+                                ComparisonOperator="GreaterThanThreshold")
+    now = lab.clock.now()
+    cloudwatch.get_metric_statistics(Namespace="AWS/ECS", MetricName="CPUUtilization", StartTime=now - timedelta(
+        minutes=5), EndTime=now, Period=60, Statistics=["Average"])
+    cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "cpu", "MetricStat": {"Metric": {
+        "Namespace": "AWS/ECS", "MetricName": "CPUUtilization"}, "Period": 60, "Stat": "Average"}}],
+        StartTime=now - timedelta(minutes=5), EndTime=now)
+    cloudwatch.list_metrics(Namespace="AWS/ECS")
 
 
 def policy_actions() -> set[str]:

@@ -171,3 +171,38 @@ def test_a_lab_in_another_process_than_its_server_waits_in_simulated_time(runnin
     assert done.returncode == 0, done.stderr
     advanced, in_process = done.stdout.split()
     assert in_process == "False" and int(advanced) >= 3600
+
+
+def test_local_mode_sets_load_and_gives_a_load_balancers_loopback_url(running):
+    """lab.load and load_balancer_url reach the server's simulated AWS through its control API."""
+    from datetime import timedelta
+
+    from labkit import deploy
+    from labkit.lab.balancers import load_balancer_url
+
+    lab = labkit.connect("local", endpoint_url=running.url)
+    try:
+        ecs, elbv2 = lab.client("ecs"), lab.client("elbv2")
+        network = deploy.ensure_network(lab)  # public subnets: the image can be pulled
+        subnets = list(network.subnet_ids)
+        ecs.create_cluster(clusterName="labkit")
+        td = ecs.register_task_definition(
+            family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="512", memory="1024",
+            containerDefinitions=[{"name": "web", "image": "nginx:1.27"}])["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster="labkit", serviceName="web", taskDefinition=td, desiredCount=1,
+                           launchType="FARGATE", networkConfiguration=network.awsvpc())
+        shown = lab.load("labkit", "web", vcpu=0.25)
+        assert (shown.vcpu, shown.service) == (0.25, "web")
+        with pytest.raises(InvalidInput, match="no active service 'nope'"):
+            lab.load("labkit", "nope", vcpu=1)
+        lab.clock.advance(180)
+        now = lab.clock.now()
+        points = lab.client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/ECS", MetricName="CPUUtilization", StartTime=now - timedelta(minutes=2), EndTime=now,
+            Period=60, Statistics=["Average"], Dimensions=[{"Name": "ClusterName", "Value": "labkit"},
+                                                           {"Name": "ServiceName", "Value": "web"}])["Datapoints"]
+        assert points and {p["Average"] for p in points} == {50.0}
+        elbv2.create_load_balancer(Name="web", Subnets=subnets)
+        assert load_balancer_url(lab, "web") is None  # no listener yet
+    finally:
+        lab.teardown()

@@ -204,3 +204,23 @@ def test_tagged_network_parts_in_an_untagged_vpc_go_and_the_vpc_stays(lab):
     assert group not in {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
     assert [v["VpcId"] for v in ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]] == [vpc]
     ec2.delete_vpc(VpcId=vpc)
+
+
+def test_load_balancers_their_listeners_target_groups_and_the_labs_alarms_are_removed(lab, net):
+    elbv2, cloudwatch = lab.client("elbv2"), lab.client("cloudwatch")
+    lb = elbv2.create_load_balancer(Name="web", Subnets=net["subnets"])["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=net["vpc"], TargetType="ip")[
+        "TargetGroups"][0]["TargetGroupArn"]
+    elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    cloudwatch.put_metric_alarm(AlarmName="busy", Namespace="AWS/ECS", MetricName="CPUUtilization",
+                                Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=80.0,
+                                ComparisonOperator="GreaterThanThreshold")
+    report = lab.teardown()
+    counts = report.counts()
+    assert (counts["listener"], counts["target group"], counts["load balancer"], counts["alarm"]) == (1, 1, 1, 1)
+    assert report.ok, report.problems
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+    assert elbv2.describe_target_groups()["TargetGroups"] == []
+    assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+    assert "Nothing to remove" in str(lab.teardown())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from typing import Any
 
 from labkit import mock
 from labkit.errors import GuardrailError, InvalidInput
@@ -41,6 +42,12 @@ class InProcessControl:
 
     def set_quota(self, account: str, on_demand_vcpu: float | None, spot_vcpu: float | None) -> dict[str, float]:
         return mock.set_quota(account, on_demand_vcpu, spot_vcpu)
+
+    def set_load(self, account: str, region: str, cluster: str, service: str, **work: float | None) -> Any:
+        return mock.set_load(account, region, cluster, service, **work)
+
+    def load_balancer_url(self, account: str, region: str, name_or_arn: str) -> str | None:
+        return mock.load_balancer_url(account, region, name_or_arn)
 
     def wipe(self, account: str) -> None:
         mock.wipe_account(account)

@@ -18,6 +18,7 @@ from labkit.lab.session import Lab
 from labkit.mock import waiters
 from labkit.mock.clock import RemoteClock
 from labkit.mock.server import API, kernel_server_url, read_state
+from labkit.model.scaling import Load
 
 ENDPOINT_ENV = "LABKIT_ENDPOINT"
 
@@ -76,6 +77,12 @@ class HttpControl:
 
     def set_quota(self, account: str, on_demand_vcpu: float | None, spot_vcpu: float | None) -> dict[str, float]:
         return self.call("quota", account_id=account, on_demand_vcpu=on_demand_vcpu, spot_vcpu=spot_vcpu)["quotas"]
+
+    def set_load(self, account: str, region: str, cluster: str, service: str, **work: float | None) -> Any:
+        return Load(**self.call("load", account_id=account, region=region, cluster=cluster, service=service, **work))
+
+    def load_balancer_url(self, account: str, region: str, name_or_arn: str) -> str | None:
+        return self.call("load-balancer-url", account_id=account, region=region, name=name_or_arn)["url"]
 
     def interrupt_spot(self, account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:
         return self.call("interrupt-spot", account_id=account, region=region, cluster=cluster, service=service,

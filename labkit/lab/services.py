@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labkit.lab.tagging import ROLE_PATH, Tagged, ec2_tagged
-from labkit.lab.teardown_steps import ec2, ecr, ecs, eks, iam, logs
+from labkit.lab.teardown_steps import cloudwatch, ec2, ecr, ecs, eks, elb, iam, logs
 from labkit.lab.teardown_steps.run import Run
 
 #: what each concern of a row is called in its `none` reasons
 CONCERNS = ("tags", "teardown", "iam", "guards")
-#: error codes of a denied call: JSON protocol services, and query protocol ones (IAM, STS)
+#: error codes of a denied call: JSON protocol services, and query protocol ones (IAM, STS, ELB)
 _JSON_DENIED = frozenset({"AccessDeniedException", "UnrecognizedClientException"})
+_QUERY_DENIED = frozenset({"AccessDenied"})
 _ROLES = f"arn:aws:iam::*:role{ROLE_PATH}*"
 
 
@@ -107,13 +108,14 @@ _EC2_TAGS = {"CreateVpc": ec2_tagged("vpc"), "CreateSubnet": ec2_tagged("subnet"
              "CreateSecurityGroup": ec2_tagged("security-group"),
              "CreateInternetGateway": ec2_tagged("internet-gateway"), "CreateRouteTable": ec2_tagged("route-table"),
              "CreateNetworkInterface": ec2_tagged("network-interface")}
-_EC2_CALLS = ("AssociateRouteTable", "AttachInternetGateway", "AuthorizeSecurityGroupIngress", "CreateInternetGateway",
-              "CreateRoute", "CreateRouteTable", "CreateSecurityGroup", "CreateSubnet", "CreateVpc",
-              "DeleteInternetGateway", "DeleteRouteTable", "DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc",
-              "DescribeAvailabilityZones", "DescribeInternetGateways", "DescribeRouteTables",
-              "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags", "DescribeVpcs", "DetachInternetGateway",
-              "DisassociateRouteTable", "ModifySubnetAttribute", "ModifyVpcAttribute")
+_EC2_CALLS = ("AssociateRouteTable", "AttachInternetGateway", "AuthorizeSecurityGroupIngress",
+              "CreateInternetGateway", "CreateRoute", "CreateRouteTable", "CreateSecurityGroup", "CreateSubnet",
+              "CreateVpc", "DeleteInternetGateway", "DeleteRouteTable", "DeleteSecurityGroup", "DeleteSubnet",
+              "DeleteVpc", "DescribeAvailabilityZones", "DescribeInternetGateways", "DescribeNetworkInterfaces",
+              "DescribeRouteTables", "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags", "DescribeVpcs",
+              "DetachInternetGateway", "DisassociateRouteTable", "ModifySubnetAttribute", "ModifyVpcAttribute")
 _NO_EKS = "Run the EKS lesson in mock or local mode"
+_KEY_TAGS = Tagged("Tags", "Key")
 
 ROWS: tuple[Service, ...] = (
     Service(
@@ -155,6 +157,35 @@ ROWS: tuple[Service, ...] = (
                       refused={"CreateCapacityProvider": "a capacity provider for an Auto Scaling group starts EC2 "
                                "instances that labkit neither prices nor removes. Fargate needs none: use the "
                                "FARGATE and FARGATE_SPOT providers"}),
+    ),
+    Service(
+        name="elbv2",
+        iam_prefix="elasticloadbalancing",
+        tags={"CreateLoadBalancer": _KEY_TAGS, "CreateTargetGroup": _KEY_TAGS, "CreateListener": _KEY_TAGS,
+              "CreateRule": _KEY_TAGS},
+        teardown=Teardown(kinds=(Kind("listener"), Kind("target group"), Kind("load balancer")), step=elb.remove,
+                          gone=frozenset({"LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"}),
+                          denied=_QUERY_DENIED),
+        iam=(Statement("LoadBalancers",
+                       calls=("CreateListener", "CreateLoadBalancer", "CreateTargetGroup", "DeleteListener",
+                              "DeleteLoadBalancer", "DeleteTargetGroup", "DescribeListeners", "DescribeLoadBalancers",
+                              "DescribeTags", "DescribeTargetGroupAttributes", "DescribeTargetGroups",
+                              "DescribeTargetHealth", "ModifyTargetGroupAttributes"),
+                       authorizes=("elasticloadbalancing:AddTags",)),),
+        guards=Guards(priced=("CreateLoadBalancer",), settled=("CreateLoadBalancer", "DeleteLoadBalancer")),
+    ),
+    Service(
+        name="cloudwatch",
+        tags={"PutMetricAlarm": _KEY_TAGS},
+        teardown=Teardown(kinds=(Kind("alarm"),), step=cloudwatch.remove,
+                          gone=frozenset({"ResourceNotFound", "ResourceNotFoundException"}),
+                          denied=_QUERY_DENIED | _JSON_DENIED),
+        iam=(Statement("MetricsAndAlarms",
+                       calls=("DeleteAlarms", "DescribeAlarms", "GetMetricData", "GetMetricStatistics",
+                              "ListMetrics", "ListTagsForResource", "PutMetricAlarm"),
+                       authorizes=("cloudwatch:TagResource",)),),
+        none={"guards": "an alarm costs cents a month and metric reads a fraction of a cent; teardown removes the "
+                        "lab's alarms"},
     ),
     Service(
         name="eks",

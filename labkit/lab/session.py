@@ -143,6 +143,18 @@ class Lab:
                                "in Service Quotas.")
         return self._control.set_quota(self.account_id, on_demand_vcpu, spot_vcpu)
 
+    def load(self, cluster: str, service: str, vcpu: float | None = None, memory_gb: float | None = None,
+             requests_per_second: float | None = None) -> Any:
+        """The work a service receives from now on (mock/local): vCPU of work, GB of memory in use, requests per
+        second; what is not given stays as it was. Its tasks' CPU and memory utilisation follow, every simulated
+        minute, and so do CloudWatch's metrics, alarms and auto scaling."""
+        if self.mode == "real":
+            raise InvalidInput("lab.load() sets simulated work in mock and local modes only; on AWS the load comes "
+                               "from real clients: send requests to your load balancer (for example with a load "
+                               "testing tool) and watch CloudWatch.")
+        return self._control.set_load(self.account_id, self.region, cluster, service, vcpu=vcpu,
+                                      memory_gb=memory_gb, requests_per_second=requests_per_second)
+
     def reset(self) -> None:
         """Mock/local: wipe every resource of this lab's account and restart its clock."""
         self._need_simulation("reset")

@@ -14,7 +14,9 @@ this door (only `server`, which serves the whole layer, goes through it):
   start), `fixes` (moto crashes and listings), `responses` (parse only; settle; the safety net);
 - `ec2` (task network interfaces, leftover tags), `iam` (managed policies made cheap), `eks` (Fargate profile
   refusals), `logs` (awslogs startup lines), `pulls` (can a task reach its registry), `waiters` (boto3 waiters
-  in simulated time), `server` (local mode), `versions` (the pinned moto).
+  in simulated time), `server` (local mode), `versions` (the pinned moto);
+- `elb/` (load balancers that route), `cloudwatch/` (metrics every minute, alarms that change state),
+  `autoscaling/` (policies that act), and `timeline`, which catches all three up minute by minute as time passes.
 
 moto is imported only by `apply()`: `import labkit` stays fast.
 """
@@ -22,6 +24,7 @@ moto is imported only by `apply()`: `import labkit` stays fast.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from labkit.mock.accounts import (
     DEFAULT_ACCOUNT,
@@ -37,8 +40,8 @@ from labkit.mock.state import LOCK, disabled, enabled, in_process, start_moto
 from labkit.mock.versions import warn_if_moto_differs
 
 __all__ = ["DEFAULT_ACCOUNT", "MOCK_CONFIG", "account_for_index", "allocate_account", "apply", "clock", "disabled",
-           "enabled", "follow_wall_time", "in_process", "interrupt_spot", "now", "quotas", "release_account",
-           "set_quota", "start", "warn_if_moto_differs", "wipe_account"]
+           "enabled", "follow_wall_time", "in_process", "interrupt_spot", "load_balancer_url", "now", "quotas",
+           "release_account", "set_load", "set_quota", "start", "warn_if_moto_differs", "wipe_account"]
 
 MOCK_CONFIG = {"iam": {"load_aws_managed_policies": True}}
 
@@ -56,8 +59,14 @@ def _apply_once() -> None:
     fast_start.install()  # first: before moto makes its botocore Sessions
     warn_if_moto_differs()
     # Importing a patch module applies its patches (each once); these are all of them.
-    from labkit.mock import ec2, eks, iam, waiters  # noqa: F401
+    from labkit.mock import ec2, eks, iam, timeline, waiters  # noqa: F401
+    from labkit.mock.autoscaling import policies  # noqa: F401
+    from labkit.mock.autoscaling import responses as aas_responses  # noqa: F401
+    from labkit.mock.cloudwatch import alarms  # noqa: F401
+    from labkit.mock.cloudwatch import responses as cloudwatch_responses  # noqa: F401
     from labkit.mock.ecs import capacity, fixes, logging_checks, quotas, responses, rules, services, tasks  # noqa: F401
+    from labkit.mock.elb import proxy, targets, validate  # noqa: F401
+    from labkit.mock.elb import responses as elb_responses  # noqa: F401
 
     waiters.install()
     fast_start.warm()  # last: what every lab's first calls need, built with the patches in
@@ -92,3 +101,17 @@ def quotas(account: str) -> dict[str, float]:
     from labkit.mock.ecs import quotas as module
 
     return module.quotas(account)
+
+
+def set_load(account: str, region: str, cluster: str, service: str, **work: float | None) -> Any:
+    """Set the work a service receives from now on (vcpu, memory_gb, requests_per_second); returns it."""
+    from labkit.mock.cloudwatch import metrics
+
+    return metrics.set_load(account, region, cluster, service, **work)
+
+
+def load_balancer_url(account: str, region: str, name_or_arn: str) -> str | None:
+    """The loopback URL where a load balancer's HTTP listener answers (None without one)."""
+    from labkit.mock.elb import proxy
+
+    return proxy.url_for(account, region, name_or_arn)

@@ -3,11 +3,15 @@
 Several labs in one kernel do not see each other: the first gets moto's default account, the next ones the
 accounts after it. An account released by a torn-down lab is wiped before it is handed out again. When an
 account's clock moves, the listeners registered with `when_time_moves` hear it (ECS settles its services there).
+While time is caught up step by step (`as_of`), `now(account)` is the moment being settled; `when_account_ends`
+listeners hear an account wiped or released (what runs beside moto for it, such as a load balancer's loopback
+listener, stops there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from labkit.mock.clock import SimulatedClock
@@ -19,7 +23,8 @@ _in_use: set[str] = set()
 _known: set[str] = set()
 _clocks: dict[str, SimulatedClock] = {}
 _listeners: list[Callable[[str], None]] = []
-_wiped: list[Callable[[str], None]] = []  # what else an account keeps outside moto (its Fargate quotas)
+_ending: list[Callable[[str], None]] = []
+_pinned: dict[str, datetime] = {}  # account -> the moment a step-by-step catch-up is settling
 _follow_wall = False  # a labkit server's clocks also run with wall time (see labkit.mock.server)
 
 
@@ -49,6 +54,7 @@ def release_account(account: str) -> None:
     """Give an account back after its lab was torn down; the next lab to take it starts from empty."""
     with LOCK:
         _in_use.discard(account)
+    _ended(account)
 
 
 def wipe_account(account: str) -> None:
@@ -61,10 +67,9 @@ def wipe_account(account: str) -> None:
                 dict.__delitem__(backend_dict, account)
     with LOCK:
         found = _clocks.get(account)
-        for listener in list(_wiped):
-            listener(account)
     if found is not None:
         found.restart()  # outside LOCK: a moving clock takes its own lock first, then LOCK
+    _ended(account)
 
 
 def follow_wall_time(on: bool = True) -> None:
@@ -73,16 +78,41 @@ def follow_wall_time(on: bool = True) -> None:
     _follow_wall = on
 
 
-def when_time_moves(listener: Callable[[str], None]) -> None:
-    """Call `listener(account)` after any account's clock moves (registered once)."""
-    if listener not in _listeners:
+def when_time_moves(listener: Callable[[str], None], *, first: bool = False) -> None:
+    """Call `listener(account)` after any account's clock moves (registered once); `first`: before the others
+    (a listener that catches time up step by step, settling the others' worlds at each step, goes first)."""
+    if listener in _listeners:
+        return
+    if first:
+        _listeners.insert(0, listener)
+    else:
         _listeners.append(listener)
 
 
-def when_wiped(listener: Callable[[str], None]) -> None:
-    """Call `listener(account)` when an account is wiped, for what it keeps outside moto (registered once)."""
-    if listener not in _wiped:
-        _wiped.append(listener)
+def when_account_ends(listener: Callable[[str], None]) -> None:
+    """Call `listener(account)` when an account is wiped or released (registered once)."""
+    if listener not in _ending:
+        _ending.append(listener)
+
+
+def _ended(account: str) -> None:
+    for listener in list(_ending):
+        listener(account)
+
+
+@contextmanager
+def as_of(account: str, when: datetime) -> Iterator[None]:
+    """Within the block, `now(account)` is `when`: a catch-up settles what happened at that moment."""
+    with LOCK:
+        before = _pinned.get(account)
+        _pinned[account] = when
+        try:
+            yield
+        finally:
+            if before is None:
+                _pinned.pop(account, None)
+            else:
+                _pinned[account] = before
 
 
 def _moved(account: str) -> None:
@@ -101,5 +131,6 @@ def clock(account: str) -> SimulatedClock:
 
 
 def now(account: str) -> datetime:
-    """Simulated time in an account."""
-    return clock(account).now()
+    """Simulated time in an account (the moment being settled, during a step-by-step catch-up)."""
+    pinned = _pinned.get(account)
+    return pinned if pinned is not None else clock(account).now()

@@ -16,6 +16,7 @@ another learner's server.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import json
 import logging
 import os
@@ -84,7 +85,8 @@ class ControlAPI:
             return {"server": "labkit", "api": 1}
         if action == "accounts":
             return {"account_id": mock.allocate_account(shared=bool(body.get("shared")))}
-        if action not in ("release", "wipe", "clock", "advance", "interrupt-spot", "quota"):
+        if action not in ("release", "wipe", "clock", "advance", "interrupt-spot", "quota", "load",
+                          "load-balancer-url"):
             raise InvalidInput(f"unknown labkit control action {action!r}.")
         account = str(body.get("account_id", ""))
         if not account.isdigit() or len(account) != 12:
@@ -104,6 +106,12 @@ class ControlAPI:
             return {"now": clock.now().isoformat(), "elapsed": clock.elapsed}
         if action == "quota":
             return {"quotas": mock.set_quota(account, body.get("on_demand_vcpu"), body.get("spot_vcpu"))}
+        if action == "load":
+            work = {k: body.get(k) for k in ("vcpu", "memory_gb", "requests_per_second")}
+            load = mock.set_load(account, str(body["region"]), str(body["cluster"]), str(body["service"]), **work)
+            return dataclasses.asdict(load)
+        if action == "load-balancer-url":
+            return {"url": mock.load_balancer_url(account, str(body["region"]), str(body["name"]))}
         if action == "interrupt-spot":
             arns = mock.interrupt_spot(account, str(body["region"]), str(body["cluster"]), body.get("service"),
                                        int(body.get("count", 1)))

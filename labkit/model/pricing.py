@@ -95,6 +95,22 @@ def _region(region: Any) -> dict[str, Any]:
     return table[region]
 
 
+def load_balancer_hourly(region: str = "us-east-1") -> float:
+    """What an Application Load Balancer costs an hour in `region`: its hourly charge plus the LCU-hours labkit
+    budgets a lesson's traffic at (labkit.data, prices.alb)."""
+    table = facts()["prices"]["alb"]
+    if region not in table:
+        raise InvalidInput(f"region {region!r} has no Application Load Balancer price in labkit's data; labkit "
+                           f"prices load balancers in {', '.join(table)}.")
+    rates = table[region]
+    return float(rates["usd_per_hour"]) + float(rates["lcu_usd_per_hour"]) * float(rates["lcu_hours_per_hour"])
+
+
+def load_balancer_cost(seconds: float, region: str = "us-east-1") -> float:
+    """What an Application Load Balancer costs running `seconds`: each hour or partial hour billed as an hour."""
+    return load_balancer_hourly(region) * max(1, math.ceil(max(seconds, 0.0) / 3600 - 1e-9))
+
+
 # ---------------------------------------------------------------- rates
 
 

@@ -252,4 +252,23 @@ def arrows(e: Entry) -> Parts:
     return Parts(edges=edges)
 
 
-DRAW_STEPS: tuple[Callable[[Layout], Parts], ...] = (network, registry, fargate, clusters)
+def balancers(layout: Layout) -> Parts:
+    """Each load balancer in its VPC, its listeners and target groups' health, an arrow to each service behind it."""
+    nodes = tuple(
+        Node(
+            b.id,
+            f"load balancer {b.info.name}",
+            "load_balancer",
+            who="aws",
+            group=b.vpc_box,
+            attrs=(("label", html_label(f"load balancer {b.info.name}", [
+                f"listeners {', '.join(b.info.listeners) or 'none'}",
+                *(f"target group {name}: {health}" for name, health in b.info.target_groups)])),),
+        )
+        for b in layout.balancers
+    )
+    edges = tuple(Edge(b.id, entry, "forwards") for b in layout.balancers for entry in b.entries)
+    return Parts(nodes=nodes, edges=edges)
+
+
+DRAW_STEPS: tuple[Callable[[Layout], Parts], ...] = (network, registry, fargate, clusters, balancers)

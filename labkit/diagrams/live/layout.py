@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from labkit.diagrams.live.snapshot import ServiceInfo, Snapshot, TaskInfo
+from labkit.diagrams.live.snapshot import LoadBalancerInfo, ServiceInfo, Snapshot, TaskInfo
 
 MAX_TASKS_PER_SERVICE = 6
 
@@ -112,6 +112,16 @@ class ClusterBox:
 
 
 @dataclass(frozen=True)
+class BalancerSpot:
+    """A load balancer's node, in the box of its VPC, with the entries (services) it forwards to."""
+
+    id: str
+    info: LoadBalancerInfo
+    vpc_box: str
+    entries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Layout:
     """A snapshot arranged for drawing: every box and node with its id, parent and place in the order."""
 
@@ -122,6 +132,7 @@ class Layout:
     repositories: tuple[RepositorySpot, ...] = ()
     clusters: tuple[ClusterBox, ...] = ()
     beside: tuple[tuple[str, str], ...] = ()  # (security group node, an ENI node it protects): drawn side by side
+    balancers: tuple[BalancerSpot, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -137,7 +148,20 @@ def lay_out(snap: Snapshot, max_tasks_per_service: int = MAX_TASKS_PER_SERVICE) 
     repositories = repository_spots(snap)
     clusters = cluster_boxes(snap, subnets, repositories, max_tasks_per_service)
     return Layout(
-        snap, vpcs, subnets, security_groups, repositories, clusters, beside(clusters, security_groups)
+        snap, vpcs, subnets, security_groups, repositories, clusters, beside(clusters, security_groups),
+        balancer_spots(snap, vpcs, clusters),
+    )
+
+
+def balancer_spots(snap: Snapshot, vpcs: tuple[VpcBox, ...], clusters: tuple[ClusterBox, ...],
+                   ) -> tuple[BalancerSpot, ...]:
+    """The load balancers by name, each in its VPC's box, with the services registered in its target groups."""
+    boxes = {v.vpc_id: v.id for v in vpcs}
+    entries = [e for c in clusters for e in c.entries if e.service is not None]
+    return tuple(
+        BalancerSpot(f"lb_{i}", b, boxes.get(b.vpc_id, ""),
+                     tuple(e.id for e in entries if set(e.service.target_groups) & set(b.forwards_to)))
+        for i, b in enumerate(snap.load_balancers)
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.diagrams.live.snapshot import ServiceInfo, Snapshot, TaskInfo
+from labkit.diagrams.live.snapshot import LoadBalancerInfo, ServiceInfo, Snapshot, TaskInfo
 from labkit.errors import InvalidInput
 from labkit.lab.listing import chunks, paginate
 from labkit.lab.tagging import TAG_LAB, tag_dict
@@ -28,6 +28,7 @@ class Account:
     ec2: Any
     ecr: Any
     tag: Tag | None
+    elbv2: Any = None  # None: the lab never used load balancing, so it has none
 
     def owns(self, tags: Iterable[dict[str, str]] | None) -> bool:
         """Whether a resource with these tags (ECS's key/value or EC2's Key/Value) belongs to the lab."""
@@ -57,6 +58,7 @@ def read_account(lab: Any) -> Snapshot:
     )
     images = read_images(account, {t.task_definition for t in tasks} | {s.task_definition for s in services})
     repositories, task_definition_repositories = read_repositories(account, images)
+    balancers = read_load_balancers(account)
     return Snapshot(
         mode=str(getattr(lab, "mode", "") or ""),
         region=getattr(lab, "region", None) or account.ecs.meta.region_name,
@@ -68,6 +70,7 @@ def read_account(lab: Any) -> Snapshot:
         security_groups=groups,
         repositories=repositories,
         task_definition_repositories=task_definition_repositories,
+        load_balancers=balancers,
     )
 
 
@@ -85,7 +88,9 @@ def _account(lab: Any) -> Account:
             f"architecture() was given {type(lab).__name__}, which has no .client(name); "
             "expected a lab from labkit.connect()."
         )
-    return Account(lab.client("ecs"), lab.client("ec2"), lab.client("ecr"), lab_tag(lab))
+    in_use = lab.services_in_use() if callable(getattr(lab, "services_in_use", None)) else None
+    elbv2 = lab.client("elbv2") if in_use is None or "elbv2" in in_use else None
+    return Account(lab.client("ecs"), lab.client("ec2"), lab.client("ecr"), lab_tag(lab), elbv2)
 
 
 # ------------------------------------------------------------------------------------------------- ECS
@@ -120,6 +125,7 @@ def _service_info(cluster: str, s: dict[str, Any]) -> ServiceInfo:
         _capacity(s),
         short_name(s.get("taskDefinition", "")),
         tuple(net.get("securityGroups") or ()),
+        tuple(b["targetGroupArn"] for b in s.get("loadBalancers") or () if b.get("targetGroupArn")),
     )
 
 
@@ -248,6 +254,38 @@ def _named_and_tagged(account: Account, operation: str, key: str, ids_param: str
 
 def _name_tag(tags: Iterable[dict[str, str]] | None) -> str:
     return next((t["Value"] for t in tags or () if t.get("Key") == "Name"), "")
+
+
+# ------------------------------------------------------------------------------------------------- ELB
+def read_load_balancers(account: Account) -> tuple[LoadBalancerInfo, ...]:
+    """The lab's load balancers (tagged), each with its listeners and the health of its target groups' targets."""
+    if account.elbv2 is None:
+        return ()
+    elbv2 = account.elbv2
+    balancers = paginate(elbv2, "describe_load_balancers", "LoadBalancers")
+    mine = set()
+    for chunk in chunks([b["LoadBalancerArn"] for b in balancers], 20):
+        mine |= {d["ResourceArn"] for d in elbv2.describe_tags(ResourceArns=chunk).get("TagDescriptions", [])
+                 if account.owns(d.get("Tags"))}
+    found = []
+    for b in sorted((b for b in balancers if b["LoadBalancerArn"] in mine), key=lambda b: b["LoadBalancerName"]):
+        listeners = paginate(elbv2, "describe_listeners", "Listeners", LoadBalancerArn=b["LoadBalancerArn"])
+        arns = sorted({a["TargetGroupArn"] for li in listeners for a in li.get("DefaultActions", [])
+                       if a.get("Type") == "forward" and a.get("TargetGroupArn")})
+        groups = tuple((short_name(arn.rsplit("/", 1)[0]), _health(elbv2, arn)) for arn in arns)
+        found.append(LoadBalancerInfo(b["LoadBalancerName"], b.get("VpcId", ""),
+                                      tuple(f"{li['Protocol']}:{li['Port']}" for li in
+                                            sorted(listeners, key=lambda li: li["Port"])), groups, tuple(arns)))
+    return tuple(found)
+
+
+def _health(elbv2: Any, target_group_arn: str) -> str:
+    """Its targets by state, e.g. "2 healthy, 1 draining" ("no target" without any)."""
+    states: dict[str, int] = {}
+    for d in elbv2.describe_target_health(TargetGroupArn=target_group_arn).get("TargetHealthDescriptions", []):
+        state = d["TargetHealth"]["State"]
+        states[state] = states.get(state, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "no target"
 
 
 # ------------------------------------------------------------------------------------------------- ECR

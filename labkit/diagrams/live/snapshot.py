@@ -33,6 +33,19 @@ class ServiceInfo:
     capacity: str
     task_definition: str
     security_groups: tuple[str, ...] = ()
+    target_groups: tuple[str, ...] = ()  # ARNs of the target groups it registers its tasks with
+
+
+@dataclass(frozen=True)
+class LoadBalancerInfo:
+    """A load balancer, its listeners ("HTTP:80"), its target groups with their targets' health ("2 healthy"), and
+    the target group ARNs it forwards to."""
+
+    name: str
+    vpc_id: str
+    listeners: tuple[str, ...] = ()
+    target_groups: tuple[tuple[str, str], ...] = ()  # (name, health summary)
+    forwards_to: tuple[str, ...] = ()  # target group ARNs
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ class Snapshot:
     `vpcs` maps a VPC id to its cidr and name; `subnets` a subnet id to its vpc, cidr, az and name;
     `security_groups` a group id to its name and vpc; `repositories` an ECR repository's name to the image
     tags the lab's tasks pull from it; `task_definition_repositories` a task definition to the repositories
-    its images come from.
+    its images come from; `load_balancers` the lab's load balancers.
     """
 
     mode: str
@@ -55,3 +68,4 @@ class Snapshot:
     security_groups: dict[str, dict[str, str]] = field(default_factory=dict)
     repositories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     task_definition_repositories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    load_balancers: tuple[LoadBalancerInfo, ...] = ()

@@ -16,6 +16,7 @@ def summary(layout: Layout) -> str:
         lines.append(f"ECS cluster {cluster.name}:")
         lines += [entry_line(e) for e in cluster.entries]
     lines += repository_lines(layout)
+    lines += balancer_lines(layout)
     return "\n".join(lines)
 
 
@@ -26,11 +27,14 @@ def nothing_deployed(snap: Snapshot) -> str:
 
 def description(snap: Snapshot) -> str:
     """What the picture shows, for a screen reader."""
-    return (
+    text = (
         f"The lab's network and containers: {len(snap.vpcs)} VPC(s) with {len(snap.subnets)} subnet(s), "
         f"{len(snap.clusters)} ECS cluster(s), {len(snap.services)} service(s) and {len(snap.tasks)} task(s), "
         "each task with its own network interface (ENI) and private IP in a subnet."
     )
+    if snap.load_balancers:
+        text += f" {len(snap.load_balancers)} load balancer(s) forward requests to the services behind them."
+    return text
 
 
 def where(snap: Snapshot) -> str:
@@ -76,6 +80,18 @@ def repository_lines(layout: Layout) -> list[str]:
         + (f"image {', '.join(':' + p for p in r.pulled)}" if r.pulled else "no image pulled by the lab's tasks")
         for r in layout.repositories
     ]
+
+
+def balancer_lines(layout: Layout) -> list[str]:
+    """Each load balancer: its listeners, its target groups' health, the services behind it."""
+    names = {e.id: e.service.name for c in layout.clusters for e in c.entries if e.service is not None}
+    lines = []
+    for b in layout.balancers:
+        groups = "; ".join(f"target group {n}: {h}" for n, h in b.info.target_groups) or "no target group"
+        behind = ", ".join(names[e] for e in b.entries)
+        lines.append(f"Load balancer {b.info.name} ({', '.join(b.info.listeners) or 'no listener'}): {groups}"
+                     + (f"; forwards to service {behind}" if behind else ""))
+    return lines
 
 
 def subnet_text(s: SubnetBox) -> str:

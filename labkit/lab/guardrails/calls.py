@@ -15,6 +15,7 @@ from labkit.errors import GuardrailError
 from labkit.lab.guardrails.notices import say
 from labkit.lab.guardrails.spend import Charge, Ledger, ledger, service_key, task_key
 from labkit.model import placement
+from labkit.model.pricing import load_balancer_hourly
 from labkit.model.units import gb, short_name, size_text, vcpu
 
 _SERVICE_DIMENSION = "ecs:service:DesiredCount"
@@ -51,6 +52,7 @@ class _Ask:
     size: dict[str, Any]
     how: str = "replaces"
     may_lower: bool = False
+    balancer: bool = False  # an Application Load Balancer: priced by the hour, not by task size
 
 
 # --- what each priced call would run ---------------------------------------------------------------------------
@@ -100,12 +102,28 @@ def _register_scalable_target(lab: Any, params: dict[str, Any]) -> _Ask | None:
                 how="ceiling", may_lower=True)
 
 
+def balancer_key(name_or_arn: str) -> str:
+    """How the ledger names a load balancer ("load balancer web"), from its name or ARN."""
+    name = name_or_arn.split(":loadbalancer/", 1)[1].split("/")[1] if ":loadbalancer/" in name_or_arn else name_or_arn
+    return f"load balancer {name}"
+
+
+def _create_load_balancer(lab: Any, params: dict[str, Any]) -> _Ask:
+    kind = params.get("Type") or "application"
+    if kind != "application":
+        raise GuardrailError(f"refused CreateLoadBalancer: a {kind} load balancer is billed apart, and labkit prices "
+                             "Application Load Balancers only. Use Type='application' (the default).")
+    key = balancer_key(params["Name"])
+    return _Ask(key=key, what=key, count=0, strategy=[], size={}, how="adds", balancer=True)
+
+
 ASKS: dict[str, Callable[[Any, dict[str, Any]], _Ask | None]] = {
     "ecs.RunTask": _run_task,
     "ecs.StartTask": _start_task,
     "ecs.CreateService": _create_service,
     "ecs.UpdateService": _update_service,
     "application-autoscaling.RegisterScalableTarget": _register_scalable_target,
+    "elbv2.CreateLoadBalancer": _create_load_balancer,
 }
 
 
@@ -134,6 +152,8 @@ def quote(lab: Any, call: str, params: dict[str, Any]) -> Quote | None:
     if ask is None:
         return None
     book = ledger(lab)
+    if ask.balancer:
+        return _quote_balancer(lab, book, ask, call.split(".", 1)[1])
     priced_at, count, was_hourly = _price(lab, book, ask)
     if ask.may_lower and priced_at.hourly <= was_hourly:
         return priced_at  # runs less (or the same): no new cost
@@ -153,6 +173,28 @@ def quote(lab: Any, call: str, params: dict[str, Any]) -> Quote | None:
              f"This lab projects ${priced_at.projected:.2f} over {book.planned_hours:g} h, within its "
              f"${book.budget_usd:.2f} budget.")
     return priced_at
+
+
+def _quote_balancer(lab: Any, book: Ledger, ask: _Ask, operation: str) -> Quote:
+    """A load balancer's quote: its hourly price (labkit.data, prices.alb), shown, or refused over budget."""
+    try:
+        hourly = load_balancer_hourly(lab.region)
+    except ValueError as err:
+        raise GuardrailError(f"refused {operation} ({ask.what}): {err}") from err
+    now = lab.clock.now()
+    charge = Charge(what=ask.key, vcpu=0.0, memory_gb=0.0, on_demand=0, spot=0, started=now, balancer=True)
+    projected = book.projected(now) + hourly * book.planned_hours
+    if projected > book.budget_usd:
+        refusal = (f"refused {operation} ({ask.what}): an Application Load Balancer costs about ${hourly:.4f} per "
+                   f"hour; with what this lab has run and runs, that projects to ${projected:.2f} over "
+                   f"{book.planned_hours:g} h, above its budget of ${book.budget_usd:.2f}. lab.teardown() what you "
+                   "no longer need, or connect with a larger budget_usd.")
+        say(lab, refusal, show=False)
+        raise GuardrailError(refusal)
+    say(lab, f"{operation} ({ask.what}): about ${hourly:.4f}/hour (each hour or part of one billed, with one LCU of "
+             f"traffic). This lab projects ${projected:.2f} over {book.planned_hours:g} h, within its "
+             f"${book.budget_usd:.2f} budget.")
+    return Quote(charge=charge, hourly=hourly, projected=projected)
 
 
 def _price(lab: Any, book: Ledger, ask: _Ask) -> tuple[Quote, int, float]:
@@ -262,6 +304,11 @@ def _ceiling_dropped(book: Ledger, now: datetime, params: dict[str, Any], parsed
     book.ceilings.pop(service_key(cluster, name), None)
 
 
+def _balancer_deleted(book: Ledger, now: datetime, params: dict[str, Any], parsed: dict[str, Any],
+                      quoted: Quote | None) -> None:
+    book.stop(balancer_key(str(params.get("LoadBalancerArn", ""))), now)
+
+
 SETTLES: dict[str, Callable[[Ledger, datetime, dict[str, Any], dict[str, Any], Quote | None], None]] = {
     "ecs.RunTask": _tasks_started,
     "ecs.StartTask": _tasks_started,
@@ -271,4 +318,6 @@ SETTLES: dict[str, Callable[[Ledger, datetime, dict[str, Any], dict[str, Any], Q
     "ecs.DeleteService": _service_deleted,
     "application-autoscaling.RegisterScalableTarget": _ceiling_set,
     "application-autoscaling.DeregisterScalableTarget": _ceiling_dropped,
+    "elbv2.CreateLoadBalancer": _service_set,
+    "elbv2.DeleteLoadBalancer": _balancer_deleted,
 }

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from labkit.model.pricing import fargate_cost
+from labkit.model.pricing import fargate_cost, load_balancer_cost
 from labkit.model.units import short_name, size_text
 
 #: A lab's projection assumes what runs now keeps running this long (a lesson, with margin).
@@ -20,7 +20,8 @@ PLANNED_HOURS = 2.0
 
 @dataclass
 class Charge:
-    """Something that runs and costs: a service at one desired count, or one task, from `started` to `ended`."""
+    """Something that runs and costs: a service at one desired count, one task, or a load balancer (`balancer`:
+    priced by the hour, not by size), from `started` to `ended`."""
 
     what: str
     vcpu: float
@@ -32,6 +33,7 @@ class Charge:
     os: str = "LINUX"
     ephemeral_gb: float = 20
     ended: datetime | None = None
+    balancer: bool = False
 
     @property
     def tasks(self) -> int:
@@ -40,6 +42,8 @@ class Charge:
     def cost(self, region: str, seconds: float) -> float:
         """What it costs running `seconds`, per labkit.pricing (minimums included). Spot tasks are counted at the
         on-demand rate: Spot prices move, and the budget must hold whatever they do."""
+        if self.balancer:
+            return load_balancer_cost(seconds, region)
         if not self.tasks:
             return 0.0
         return fargate_cost(self.vcpu, self.memory_gb, max(seconds, 0.0), tasks=self.tasks, region=region,
@@ -120,6 +124,7 @@ class Ledger:
                  f"projected ${self.projected(now):.2f} over {self.planned_hours:g} h of a ${self.budget_usd:.2f} "
                  "budget."]
         lines += [f"  {name}: {n} x {size_text(cpus, mem)}" for (name, cpus, mem), n in sorted(groups.items()) if n]
+        lines += [f"  {c.what}" for c in self.running().values() if c.balancer]
         if len(lines) == 1:
             lines.append("  nothing running")
         return "\n".join(lines)

@@ -15,7 +15,7 @@ from typing import Any
 
 from labkit.data import facts
 from labkit.errors import InvalidInput
-from labkit.mock.accounts import when_wiped
+from labkit.mock.accounts import when_account_ends
 from labkit.mock.ecs.tasks import life
 from labkit.mock.state import LOCK
 
@@ -55,7 +55,7 @@ def _forget(account: str) -> None:
     _set.pop(account, None)
 
 
-when_wiped(_forget)
+when_account_ends(_forget)
 
 
 def task_vcpus(task_definition: Any, overrides: dict[str, Any] | None = None) -> Fraction:

@@ -3,7 +3,8 @@
 As in moto, responses only parse: the rules and their refusals live in the backend's patched methods.
 - Before any ECS call the account-region is settled, so that what it shows is what AWS shows at this moment.
 - RunTask: moto answers `failures: []`; here the backend's failures (a vCPU quota reached) are in the answer.
-- CreateService: moto's parser drops `capacityProviderStrategy` and `deploymentConfiguration`; here every
+- CreateService: moto's parser drops `capacityProviderStrategy`, `deploymentConfiguration` and
+  `healthCheckGracePeriodSeconds`; here every
   parameter reaches the backend as a keyword (`services.create_service` decides what they mean).
 - The safety net: a raw Python error left in an ECS call (a moto gap labkit has not met yet) becomes a
   ClientException that says so, instead of a traceback in process or an HTTP 500 that botocore retries.
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.ecs.responses import EC2ContainerServiceResponse as Response
 
 from labkit.mock.ecs.rules import error
 from labkit.mock.ecs.services import settle_backend
 from labkit.mock.patch import patch
+from labkit.mock.safety import answered
 
 
 @patch(Response.ecs_backend)
@@ -50,6 +51,7 @@ def create_service(fn: Any, self: Any) -> ActionResult:
         role_arn=self._get_param("role"),
         capacity_provider_strategy=self._get_param("capacityProviderStrategy"),
         deployment_configuration=self._get_param("deploymentConfiguration"),
+        health_check_grace_period_seconds=self._get_param("healthCheckGracePeriodSeconds"),
     )
     return ActionResult({"service": service})
 
@@ -67,16 +69,4 @@ def run_task(fn: Any, self: Any) -> ActionResult:
 @patch(BaseResponse.call_action, owner=Response)  # ECS's only: other services keep moto's own
 def call_action(fn: Any, self: Any) -> Any:
     """Any raw Python error of an ECS call becomes a ClientException that says labkit could not handle it."""
-    try:
-        return fn(self)
-    except ServiceException:
-        raise
-    except Exception as err:  # noqa: BLE001 - the safety net: never a raw Python error to the learner
-        action = self._get_action() if hasattr(self, "_get_action") else "ECS"
-        exc = error("ClientException", f"labkit's mock could not handle this {action} request "
-                    f"({type(err).__name__}: {err}). AWS would answer it; this is a gap in labkit's mock, "
-                    "please report it with the call you made.")
-        status, headers, body = self.serialized(ActionResult(exc))
-        headers["status"] = status
-        status, headers, body = self._transform_response(self.response_headers, (body, headers))
-        return status, *self._enrich_response(headers, body)
+    return answered(fn, self, lambda message: error("ClientException", message))

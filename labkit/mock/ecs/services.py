@@ -7,9 +7,10 @@
   raises a bare Exception); its service, if any, starts a replacement.
 - A service keeps `desiredCount` tasks of its PRIMARY deployment (startedBy the deployment id, group
   "service:<name>"). Scaling starts or stops tasks at once; a new task definition (or forceNewDeployment)
-  makes a new PRIMARY deployment: all its tasks start together and the old ones stop when they are RUNNING
-  (minimumHealthyPercent 100, maximumPercent 200). runningCount/pendingCount count tasks by lifecycle state;
-  rolloutState becomes COMPLETED, and an event says the service reached a steady state.
+  makes a new PRIMARY deployment that replaces the old tasks as `deployments` rolls it (within
+  minimumHealthyPercent and maximumPercent, waiting for health; the circuit breaker and its rollback).
+  runningCount/pendingCount count tasks by lifecycle state; rolloutState becomes COMPLETED, and an event says
+  the service reached a steady state.
 - Spot interruptions (`capacity`) stop tasks; the service starts their replacements at the warning.
 Everything is settled lazily: before each ECS call (`responses`), and whenever an account's clock moves.
 """
@@ -26,11 +27,13 @@ from moto.moto_api._internal import mock_random
 
 from labkit.mock.accounts import now as account_now
 from labkit.mock.accounts import when_time_moves
-from labkit.mock.ecs import quotas, rules
+from labkit.mock.ecs import deployments, quotas, rules
+from labkit.mock.ecs.events import add_event as _event
 from labkit.mock.ecs.tasks import annotate, life, request_stop, resolved_platform_version, settle_tasks
+from labkit.mock.elb import validate
 from labkit.mock.patch import original, overlay, patch, raw
 from labkit.mock.state import LOCK, enabled
-from labkit.model import placement, pulls
+from labkit.model import placement
 from labkit.model.lifecycle import PENDING_STATES, RUNNING_STATES
 
 DEPLOYMENT_CONFIGURATION = {"deploymentCircuitBreaker": {"enable": False, "rollback": False},
@@ -52,11 +55,6 @@ class ServiceLife:
 
 def _new_id(prefix: str = "ecs-svc/") -> str:
     return f"{prefix}{mock_random.randint(10**18, 10**19 - 1)}"
-
-
-def _event(lk: ServiceLife, when: datetime, message: str) -> None:
-    lk.events.insert(0, {"id": str(mock_random.uuid4()), "createdAt": when, "message": message})
-    del lk.events[100:]
 
 
 def _tasks_text(tasks: list[Any]) -> str:
@@ -143,16 +141,21 @@ def reconcile(backend: Any, service: Any) -> None:
         return
     primary = lk.deployments[0]
     primary["desiredCount"] = service.desired_count
-    mine = _scale(backend, service, lk, [t for t in live if t.started_by == primary["id"]], live, now)
-    old = [t for t in live if t.started_by != primary["id"]]
-    if old:
-        _retire(service, lk, mine, old, now)
+    if any(t.started_by != primary["id"] for t in live):
+        deployments.roll(backend, service, lk, now, lambda n: _start(backend, service, lk, primary, n, live,
+                                                                     account_now(backend.account_id)))
+        live = [t for t in _service_tasks(backend, service) if life(t).is_live()]
+        mine = [t for t in live if t.started_by == primary["id"]]
+    else:
+        mine = _scale(backend, service, lk, [t for t in live if t.started_by == primary["id"]], live, now)
     still = {t.started_by for t in live if life(t).is_live()}
     kept = [primary] + [d for d in lk.deployments[1:] if d["id"] in still]
     for dep in kept[1:]:
         dep["status"] = "ACTIVE"
     lk.deployments = kept
     _complete(service, lk, mine, now)
+    if deployments.check_breaker(backend, service, lk, now, lambda td: _deployment(service, td, now, lk)):
+        reconcile(backend, service)  # the rollback deployment starts its tasks
 
 
 def _scale(backend: Any, service: Any, lk: ServiceLife, mine: list[Any], live: list[Any],
@@ -160,7 +163,7 @@ def _scale(backend: Any, service: Any, lk: ServiceLife, mine: list[Any], live: l
     """Start or stop tasks of the PRIMARY deployment to its desired count; returns its tasks afterwards."""
     primary = lk.deployments[0]
     wanted = service.desired_count - len(mine)
-    if wanted > 0:
+    if wanted > 0 and deployments.may_launch(lk):
         return mine + _start(backend, service, lk, primary, wanted, live, now)
     if wanted < 0:
         extras = sorted(mine, key=lambda t: (life(t).created, t.id), reverse=True)[:-wanted]
@@ -170,18 +173,6 @@ def _scale(backend: Any, service: Any, lk: ServiceLife, mine: list[Any], live: l
         _event(lk, now, f"(service {service.name}) has stopped {len(extras)} running tasks: {_tasks_text(extras)}")
         return [t for t in mine if t not in extras]
     return mine
-
-
-def _retire(service: Any, lk: ServiceLife, mine: list[Any], old: list[Any], now: datetime) -> None:
-    """Stop the older deployments' tasks once the PRIMARY one's are all RUNNING (minimumHealthyPercent 100)."""
-    started = [life(t).started_at for t in mine]
-    if len(mine) < service.desired_count or not all(started):
-        return
-    when = max([s for s in started if s] or [now])
-    for task in old:
-        request_stop(task, code="ServiceSchedulerInitiated",
-                     reason=f"Scaling activity initiated by (deployment {lk.deployments[0]['id']})", when=when)
-    _event(lk, when, f"(service {service.name}) has stopped {len(old)} running tasks: {_tasks_text(old)}")
 
 
 def _complete(service: Any, lk: ServiceLife, mine: list[Any], now: datetime) -> None:
@@ -272,8 +263,7 @@ def _deployments(service: Any) -> list[dict[str, Any]]:
         shown["runningCount"] = _count(service, RUNNING_STATES, dep["id"])
         shown["pendingCount"] = _count(service, PENDING_STATES, dep["id"])
         shown["failedTasks"] = sum(1 for t in _service_tasks(service._backend, service)
-                                   if t.started_by == dep["id"] and life(t).pull_fails and life(t).stop_due()
-                                   and life(t).stop_code == pulls.STOP_CODE)
+                                   if t.started_by == dep["id"] and deployments.failed(t))
         if shown["status"] != "PRIMARY":
             shown["desiredCount"] = shown["runningCount"] + shown["pendingCount"]
         out.append(shown)
@@ -351,14 +341,17 @@ _CREATE_ARGS = ("load_balancers", "scheduling_strategy", "tags", "deployment_con
 def create_service(fn: Any, self: Any, cluster_str: str, service_name: str, desired_count: int,
                    task_definition_str: str | None = None, *args: Any,
                    capacity_provider_strategy: list[dict[str, Any]] | None = None,
-                   deployment_configuration: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-    """CreateService with what moto's signature lacks (the strategy, the deployment configuration) as keywords."""
+                   deployment_configuration: dict[str, Any] | None = None,
+                   health_check_grace_period_seconds: int | None = None, **kwargs: Any) -> Any:
+    """CreateService with what moto's signature lacks (the strategy, the deployment configuration, the health check
+    grace period) as keywords."""
     moto_args = {**dict(zip(_CREATE_ARGS, args, strict=False)), **kwargs}
     cluster = self._get_cluster(cluster_str)
     td = self.describe_task_definition(task_definition_str) if task_definition_str else None
     launch_type, strategy = rules.check_create_service(self, cluster, service_name, td, moto_args.get("launch_type"),
                                                        capacity_provider_strategy,
                                                        moto_args.get("network_configuration"))
+    validate.check_service_load_balancers(self, td, moto_args.get("load_balancers"))
     if td is not None and td.network_mode == "awsvpc":
         moto_args["network_configuration"] = rules.normalise_network(self, moto_args.get("network_configuration"))
     moto_args["launch_type"] = launch_type or "FARGATE"
@@ -366,6 +359,8 @@ def create_service(fn: Any, self: Any, cluster_str: str, service_name: str, desi
     now = account_now(self.account_id)
     lk = ServiceLife(account=self.account_id, created=now, launch=launch_type, strategy=strategy)
     service.__dict__["_lk"] = lk
+    if health_check_grace_period_seconds is not None:
+        service.health_check_grace_period_seconds = health_check_grace_period_seconds
     if deployment_configuration:
         service.deployment_configuration = {**DEPLOYMENT_CONFIGURATION, **deployment_configuration}
     if td is not None:
@@ -384,6 +379,7 @@ def update_service(fn: Any, self: Any, service_properties: dict[str, Any]) -> An
     td = self.describe_task_definition(props.get("task_definition") or service.task_definition)
     strategy = props.get("capacity_provider_strategy")
     rules.check_update_service(cluster, service, td, strategy, props.get("network_configuration"))
+    validate.check_service_load_balancers(self, td, props.get("load_balancers"))
     if props.get("network_configuration") and td.network_mode == "awsvpc":
         props["network_configuration"] = rules.normalise_network(self, props["network_configuration"])
     if props.get("task_definition"):
