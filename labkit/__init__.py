@@ -1,6 +1,7 @@
 """Fargate Lab Kit: learn AWS Fargate by doing, offline by default.
 
-A learner needs a few names: `labkit.connect()`, `labkit.check(...)`, `labkit.prompt(...)` and `labkit.show(...)`.
+A learner needs a few names: `labkit.connect()`, `labkit.check(...)`, `labkit.prompt(...)` and `labkit.show(...)`;
+before handing in an assignment, `labkit.check_submission()`.
 Everything else is reached through a front door that reads like a sentence: `labkit.pricing.fargate_cost`,
 `labkit.fargate.valid_sizes`, `labkit.deploy.push_image`, `labkit.diagrams.workflow`, `labkit.widgets.quiz`.
 
@@ -21,12 +22,14 @@ from labkit.errors import GuardrailError, InvalidInput, LabkitError
 _OWNERS = {
     "connect": "labkit.lab.connect",
     "check": "labkit.course.exercises",
+    "check_submission": "labkit.course.grading.presubmit",
     "prompt": "labkit.course.exercises",
     "doctor": "labkit.lab.doctor",
     "show": "labkit.diagrams.show",
 }
 
-__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "connect", "doctor", "prompt", "show"]
+__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "check_submission", "connect", "doctor", "prompt",
+           "show"]
 
 
 def __getattr__(name: str) -> Any:

@@ -31,15 +31,16 @@ def test_bad_usage_prints_usage_and_exits_2_without_traceback(args):
 
 def test_every_subcommand_is_a_module_of_its_own_name():
     commands = [module.__name__.rpartition(".")[2] for module in cli.SUBCOMMANDS]
-    assert commands == ["doctor", "price", "validate", "diagrams", "grade", "student", "server", "teardown", "lab"]
+    assert commands == ["doctor", "price", "validate", "diagrams", "grade", "classroom", "student", "server",
+                        "teardown", "lab"]
     for module in cli.SUBCOMMANDS:
         assert callable(module.add_parser) and callable(module.run), module.__name__
     helps = cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert list(helps) == commands
 
 
-@pytest.mark.parametrize("command", ["doctor", "price", "validate", "diagrams", "grade", "student", "server",
-                                     "teardown", "lab"])
+@pytest.mark.parametrize("command", ["doctor", "price", "validate", "diagrams", "grade", "classroom", "student",
+                                     "server", "teardown", "lab"])
 def test_every_subcommand_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
