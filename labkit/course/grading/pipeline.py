@@ -84,7 +84,11 @@ def read_submission(job: Job) -> None:
 def read_reference(job: Job) -> None:
     """Read the instructor source (given, else found by assignment name or shared answer tags) and name it."""
     job.reference_path = job.reference_path or find_reference(job.submission_nb)
-    job.reference_nb = read_reference_nb(job.reference_path)
+    try:
+        job.reference_nb = read_reference_nb(job.reference_path)
+    except Exception as err:  # noqa: BLE001 - whatever nbformat raises, the instructor gets one clear message
+        raise InvalidInput(f"the reference {job.reference_path} could not be read as a notebook "
+                           f"({type(err).__name__}): pass an instructor source with --reference") from None
     job.assignment = assignment_name(job.reference_nb) or job.reference_path.stem
 
 

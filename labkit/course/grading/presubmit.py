@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from labkit.course.grading.notebooks import find_reference, read_notebook
+from labkit.course.grading.notebooks import answered, find_reference, read_notebook, read_reference_nb
 from labkit.course.grading.pipeline import DEFAULT_TIMEOUT, grade
 from labkit.course.grading.report import GradeReport
 from labkit.errors import InvalidInput
@@ -74,14 +74,21 @@ def check_submission(path: str | Path | None = None, *, timeout: float = DEFAULT
         raise InvalidInput(f"{path.name} could not be read as a notebook ({type(err).__name__}): is it the "
                            "assignment's .ipynb file?") from None
     notes = [_saved_note(path)]
-    try:
-        reference: Path | None = find_reference(nb)
-    except InvalidInput:
-        reference = None
+    reference = _reference(nb)
+    if reference is None:
         notes.append("The assignment's reference was not found here, so your notebook's own check cells were "
                      "used: if you changed or deleted one, the grader's result can differ from this one.")
     report = _in_thread(path, reference or path, timeout)
     return replace(report, notes=(*notes, *report.notes))
+
+
+def _reference(nb: Any) -> Path | None:
+    """The instructor source of this assignment when it is here (same assignment, shared answer cells)."""
+    try:
+        found = find_reference(nb)
+    except InvalidInput:
+        return None
+    return found if set(answered(nb)) & set(answered(read_reference_nb(found))) else None
 
 
 def _in_thread(path: Path, reference: Path, timeout: float) -> GradeReport:
