@@ -3,7 +3,9 @@ finds the notebook the kernel belongs to, and says plainly what it could not do.
 
 from __future__ import annotations
 
+import json
 import shutil
+from dataclasses import asdict
 
 import nbformat
 import pytest
@@ -14,6 +16,7 @@ from labkit.course.grading import presubmit
 from labkit.course.grading.report import HOW_CHECKED
 from labkit.errors import InvalidInput
 from tests.grading_helpers import ROOT, toy_reference, toy_submissions
+from tests.helpers import run_cli
 
 
 @pytest.fixture()
@@ -43,7 +46,7 @@ def test_right_and_wrong_notebooks_get_the_graders_public_verdicts(course):
     assert not any(p.hidden for e in right.exercises for p in e.parts)  # hidden checks stay with the instructor
 
 
-def test_it_runs_exactly_the_graders_checks_minus_the_hidden_ones(course):
+def test_it_runs_exactly_the_graders_checks_minus_the_hidden_ones(course, capsys):
     reference, subs = course
     checked = labkit.check_submission(subs["held"])
     graded = grading.grade(subs["held"], reference)
@@ -51,6 +54,9 @@ def test_it_runs_exactly_the_graders_checks_minus_the_hidden_ones(course):
     for mine, theirs in zip(checked.exercises, graded.exercises, strict=True):
         assert mine.exercise_id == theirs.exercise_id
         assert mine.parts == tuple(p for p in theirs.parts if not p.hidden)
+    code, out, _ = run_cli(capsys, "grade", str(subs["held"]), "--public", "--json")
+    same = json.loads(json.dumps([asdict(e) for e in checked.exercises]))
+    assert code == 0 and json.loads(out)[0]["exercises"] == same
 
 
 def test_without_the_reference_it_uses_the_notebooks_own_checks_and_says_so(tmp_path, monkeypatch):

@@ -8,13 +8,22 @@ import json
 import shlex
 from collections import Counter
 
+import nbformat
 import pytest
 
 import labkit
 from labkit.course.exercises import GRADING_ENV, STRICT, Verdict, strict
 from labkit.course.grading.classroom import autograding_tests
 from labkit.errors import ExerciseNotPassed, InvalidInput
-from tests.grading_helpers import COLOUR, PLUGIN, STUDENT, run_pytest, toy_reference, toy_submissions
+from tests.grading_helpers import (
+    COLOUR,
+    PLUGIN,
+    STUDENT,
+    answer_cell,
+    run_pytest,
+    toy_reference,
+    toy_submissions,
+)
 from tests.helpers import run_cli
 
 
@@ -107,3 +116,19 @@ def test_classroom_refuses_what_is_not_an_assignment(tmp_path, capsys):
 def test_the_plugin_is_registered_for_pytest_as_labkit():
     text = (STUDENT.parents[2] / "pyproject.toml").read_text(encoding="utf-8")
     assert f'[project.entry-points.pytest11]\nlabkit = "{PLUGIN}"' in text
+
+
+def test_labkit_grade_runs_nbval_on_the_merged_notebook_hidden_checks_included(toy, tmp_path, capsys):
+    folder, subs = toy
+    reference = folder.parent / "source" / "toy.ipynb"
+    code, out, _ = run_cli(capsys, "grade", str(subs["held"]), "--reference", str(reference), "--nbval")
+    assert code == 1, out  # the hidden check fails it: the learner's own nbval run passes this notebook
+    assert "ExerciseNotPassed: pricing.short_task scored 0.5/1 points" in COLOUR.sub("", out)
+    assert "1 failed" in out
+    merged = tmp_path / "merged.ipynb"
+    code, _, err = run_cli(capsys, "grade", str(subs["held"]), "--reference", str(reference), "--merged", str(merged))
+    assert code == 0 and f"wrote {merged}" in err and "--labkit-strict" in err
+    cells = nbformat.read(merged, as_version=4).cells
+    assert any("TOY-HIDDEN-MESSAGE" in c.source for c in cells)  # the hidden check is in ...
+    held = nbformat.read(subs["held"], as_version=4)
+    assert answer_cell(held, "pricing.short_task").source in [c.source for c in cells]  # ... and the answer

@@ -257,7 +257,7 @@ def _grade_one(job: Job, eid: str) -> ExerciseGrade:
     passed = v.passed and (job.public or not v.hidden_pending)
     # the hint a learner sees comes from a public check (a hidden check's hint is the instructor's, kept back)
     public_hint = next((p.hint for p in v.parts if not p.passed and not p.skipped and not p.hidden and p.hint), "")
-    hint = public_hint or (ex.hints[0] if ex and ex.hints else "")
+    hint = "" if v.passed else public_hint or (ex.hints[0] if ex and ex.hints else "")
     return ExerciseGrade(eid, title, v.score, points, passed, v.parts, hint, tuple(notes))
 
 
