@@ -27,7 +27,9 @@ def _submission(reference: Path, folder: Path, name: str, quiz_cell: str) -> Pat
 
 
 def _record_pid(pids: Path, pid: str = "os.getpid()") -> str:
-    """Cell code that appends a pid to the file `pids` (the test reads it afterwards)."""
+    """Cell code that appends a pid (by default the kernel's, and its parent's) to the file `pids`."""
+    if pid == "os.getpid()":
+        pid = "f'{os.getpid()} {os.getppid()}'"
     return f"import os\nwith open({str(pids)!r}, 'a') as f:\n    f.write(str({pid}) + '\\n')\n"
 
 
@@ -67,10 +69,20 @@ def graded(tmp_path_factory):
     return {"warm": dict(zip(subs, warm, strict=True)), "cold": cold, "kernels": kernels, "children": children}
 
 
-def test_each_submission_gets_a_kernel_process_of_its_own(graded):
-    pids = graded["kernels"].read_text(encoding="utf-8").split()
-    assert len(pids) == 5 + 3 and len(set(pids)) == len(pids)
-    assert str(os.getpid()) not in pids
+def _kernels(graded) -> list[tuple[int, int]]:
+    """(pid, parent pid) of each kernel, warm ones first."""
+    lines = graded["kernels"].read_text(encoding="utf-8").splitlines()
+    return [(int(a), int(b)) for a, b in (line.split() for line in lines)]
+
+
+def test_each_submission_gets_a_kernel_process_of_its_own_forked_from_the_template(graded):
+    kernels = _kernels(graded)
+    pids = [pid for pid, _ in kernels]
+    assert len(pids) == 5 + 3 and len(set(pids)) == len(pids) and os.getpid() not in pids
+    warm, cold = kernels[:5], kernels[5:]
+    templates = {parent for _, parent in warm}
+    assert len(templates) == 1 and os.getpid() not in templates  # one template forked every warm kernel
+    assert {parent for _, parent in cold} == {os.getpid()}  # kernels started from scratch: this process's
 
 
 def test_nothing_one_submission_does_reaches_the_next(graded):
@@ -97,8 +109,9 @@ def test_no_process_a_submission_started_outlives_its_grading(graded):
     while any(_alive(p) for p in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in children if _alive(p)]
-    kernels = [int(p) for p in graded["kernels"].read_text(encoding="utf-8").split()]
-    assert not [p for p in kernels if _alive(p)]
+    assert not [pid for pid, _ in _kernels(graded) if _alive(pid)]
+    template = _kernels(graded)[0][1]
+    assert not _alive(template)
 
 
 def test_the_template_stops_and_cleans_up(tmp_path):

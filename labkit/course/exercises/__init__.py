@@ -252,12 +252,12 @@ _LOAD_ERRORS: dict[str, str] = {}
 def _load_topic(topic: str) -> None:
     if topic in _TOPICS_LOADED:
         return
-    _TOPICS_LOADED.add(topic)
     if topic in _topic_modules():
-        try:
+        try:  # a second thread here waits on Python's import lock: the registry is whole when either returns
             importlib.import_module(f"{__name__}.{topic}")
         except Exception as err:  # noqa: BLE001 - one broken topic module must not break every check
             _LOAD_ERRORS[topic] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    _TOPICS_LOADED.add(topic)
 
 
 def all_ids() -> list[str]:

@@ -46,7 +46,13 @@ def main(argv: list[str]) -> int:
         _end_group(pid)
         sys.exit(0)
 
-    signal.signal(signal.SIGINT, lambda signum, frame: os.kill(pid, signal.SIGINT))
+    def interrupt(signum: int, frame: object) -> None:
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            pass  # the kernel is gone: the loop below notices
+
+    signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, terminate)
     conn.settimeout(POLL)
     while True:

@@ -112,6 +112,7 @@ def _run_kernel(conn: socket.socket, request: dict[str, Any]) -> None:
         threading.Thread(target=_watch, args=(conn,), daemon=True).start()
         from ipykernel.kernelapp import IPKernelApp
 
+        sys.argv = ["ipykernel_launcher", *request["argv"]]  # what a kernel started from scratch sees
         IPKernelApp.launch_instance(argv=request["argv"])
         code = 0
     finally:
