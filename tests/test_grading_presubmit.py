@@ -83,6 +83,7 @@ def test_it_says_what_it_could_not_do(course, tmp_path):
         labkit.check_submission(tmp_path / "text.ipynb")
 
 
+@pytest.mark.slow
 def test_in_a_kernel_it_finds_the_open_notebook(course, tmp_path):
     """Run from the learner's own kernel, which Jupyter started with JPY_SESSION_NAME set to the notebook."""
     from nbclient import NotebookClient

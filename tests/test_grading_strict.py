@@ -70,6 +70,7 @@ def toy(tmp_path_factory):
     return root / "learners", student_copies
 
 
+@pytest.mark.slow
 def test_strict_fails_exactly_the_cells_whose_checks_were_not_earned(toy):
     folder, _ = toy
     done = run_pytest(folder, "--nbval-lax", "--nbval-current-env", "--labkit-strict", "-q", "-rf",
@@ -85,6 +86,7 @@ def test_strict_fails_exactly_the_cells_whose_checks_were_not_earned(toy):
     assert done.returncode == 1
 
 
+@pytest.mark.slow
 def test_the_classroom_tests_run_the_plugin_per_exercise_with_its_points(toy, tmp_path, capsys):
     folder, subs = toy
     tests = autograding_tests(subs["half"], "half.ipynb")["tests"]
@@ -118,6 +120,7 @@ def test_the_plugin_is_registered_for_pytest_as_labkit():
     assert f'[project.entry-points.pytest11]\nlabkit = "{PLUGIN}"' in text
 
 
+@pytest.mark.slow
 def test_labkit_grade_runs_nbval_on_the_merged_notebook_hidden_checks_included(toy, tmp_path, capsys):
     folder, subs = toy
     reference = folder.parent / "source" / "toy.ipynb"

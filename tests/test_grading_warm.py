@@ -15,6 +15,8 @@ from labkit.course.grading.preamble import kernel_env
 from labkit.course.grading.warm import KernelTemplate
 from tests.grading_helpers import answer_cell, toy_reference, toy_submissions
 
+pytestmark = pytest.mark.slow  # eight kernels, graded once for the module
+
 
 def _submission(reference: Path, folder: Path, name: str, quiz_cell: str) -> Path:
     """The solved toy submission with its quiz answer cell replaced by `quiz_cell` (which must set `pick`)."""
