@@ -135,10 +135,10 @@ def pytest_env() -> dict[str, str]:
     return env
 
 
-def run_pytest(cwd: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_pytest(cwd: Path, *args: str, timeout: float = 600, xdist: bool = False) -> subprocess.CompletedProcess[str]:
     """`pytest ARGS` with labkit's plugin (loaded by module, as an installed entry point would be), in `cwd`."""
     cmd = [sys.executable, "-m", "pytest", "-p", PLUGIN, "-p", "no:labkit", "-p", "no:cacheprovider",
-           "-p", "no:randomly", "-p", "no:xdist", "--color=no", *args]
+           "-p", "no:randomly", *([] if xdist else ["-p", "no:xdist"]), "--color=no", *args]
     return subprocess.run(cmd, cwd=cwd, env=pytest_env(), capture_output=True, text=True, timeout=timeout)
 
 

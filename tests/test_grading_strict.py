@@ -74,7 +74,8 @@ def toy(tmp_path_factory):
 def test_strict_fails_exactly_the_cells_whose_checks_were_not_earned(toy):
     folder, _ = toy
     done = run_pytest(folder, "--nbval-lax", "--nbval-current-env", "--labkit-strict", "-q", "-rf",
-                      "--labkit-exercise", "pricing.nothing_here", "solved.ipynb", "half.ipynb", "blank.ipynb")
+                      "--labkit-exercise", "pricing.nothing_here", "-n", "2", "--dist", "loadfile",
+                      "solved.ipynb", "half.ipynb", "blank.ipynb", xdist=True)  # two workers, one summary
     out = COLOUR.sub("", done.stdout)
     failed = Counter(line.split("::")[0].removeprefix("FAILED ") for line in out.splitlines()
                      if line.startswith("FAILED "))

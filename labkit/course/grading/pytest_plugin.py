@@ -42,21 +42,33 @@ def pytest_addoption(parser: Any) -> None:
                          "(repeatable; implies --labkit-strict): one autograder test per exercise")
 
 
+#: the verdicts file of this run, handed on to pytest-xdist's workers (started after the controller configures)
+SHARED_ENV = "LABKIT_PYTEST_VERDICTS"
+
+
 class _Grading:
-    """What the plugin set up for this session: the environment it changed and the verdicts file it reads."""
+    """What the plugin set up for this session: the environment it changed and the verdicts file it reads.
+
+    The first process to configure (pytest, or pytest-xdist's controller) makes the file; its workers, which
+    inherit the environment, have their kernels record into the same one.
+    """
 
     def __init__(self, exercises: list[str]) -> None:
         self.exercises = exercises
-        self.saved = {k: os.environ.get(k) for k in (GRADING_ENV, RESULTS_FILE_ENV)}
-        handle, self.results = tempfile.mkstemp(prefix="labkit-verdicts-", suffix=".jsonl")
-        os.close(handle)
-        os.environ[GRADING_ENV] = STRICT
-        os.environ[RESULTS_FILE_ENV] = self.results
+        self.saved = {k: os.environ.get(k) for k in (GRADING_ENV, RESULTS_FILE_ENV, SHARED_ENV)}
+        self.owner = not os.environ.get(SHARED_ENV)
+        if self.owner:
+            handle, self.results = tempfile.mkstemp(prefix="labkit-verdicts-", suffix=".jsonl")
+            os.close(handle)
+        else:
+            self.results = os.environ[SHARED_ENV]
+        os.environ.update({GRADING_ENV: STRICT, RESULTS_FILE_ENV: self.results, SHARED_ENV: self.results})
 
     def verdicts(self) -> dict[str, Verdict]:
         """The latest verdict of every exercise the kernels checked."""
         found: dict[str, Verdict] = {}
-        for line in Path(self.results).read_text(encoding="utf-8").splitlines():
+        path = Path(self.results)
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else ():
             try:
                 v = Verdict.from_dict(json.loads(line))
             except (ValueError, TypeError):
@@ -70,7 +82,8 @@ class _Grading:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        Path(self.results).unlink(missing_ok=True)
+        if self.owner:
+            Path(self.results).unlink(missing_ok=True)
 
 
 _KEY = pytest.StashKey[_Grading]()
@@ -94,16 +107,19 @@ def _grading(config: Any) -> _Grading | None:
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     """With --labkit-exercise: the run's status is whether those exercises earned full marks."""
     grading = _grading(session.config)
-    if grading is None or not grading.exercises:
+    if grading is None or not grading.exercises or not grading.owner:
         return
+    if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return  # interrupted, a usage error, nothing collected: pytest's own status says so
     verdicts = grading.verdicts()
-    session.exitstatus = 0 if all(_full(verdicts.get(e)) for e in grading.exercises) else 1
+    full = all(_full(verdicts.get(e)) for e in grading.exercises)
+    session.exitstatus = pytest.ExitCode.OK if full else pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
     """Each exercise the notebooks checked, with its score; the graded ones first."""
     grading = _grading(config)
-    if grading is None:
+    if grading is None or not grading.owner:
         return
     verdicts = grading.verdicts()
     terminalreporter.section("labkit grading")
