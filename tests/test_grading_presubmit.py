@@ -73,6 +73,14 @@ def test_without_the_reference_it_uses_the_notebooks_own_checks_and_says_so(tmp_
     assert any("reference was not found here" in n for n in report.notes)
 
 
+def test_it_does_nothing_in_a_kernel_that_is_being_graded(course, monkeypatch):
+    _, subs = course
+    for value in ("1", "strict"):
+        monkeypatch.setenv("LABKIT_GRADING", value)
+        report = labkit.check_submission(subs["solved"])
+        assert report.exercises == () and report.notes == (presubmit.WHILE_GRADING,)
+
+
 def test_it_says_what_it_could_not_do(course, tmp_path):
     with pytest.raises(InvalidInput, match=r"cannot tell which notebook .* labkit.check_submission\('capstone"):
         labkit.check_submission()
@@ -98,6 +106,7 @@ def test_in_a_kernel_it_finds_the_open_notebook(course, tmp_path):
     env = {**grading.preamble.kernel_env(tmp_path / "unused.jsonl"), "PYTHONPATH": str(ROOT),
            presubmit.SESSION_ENV: str(mine)}
     env.pop("LABKIT_RESULTS_FILE")
+    env.pop("LABKIT_GRADING")  # a learner's kernel, not a grading one
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
     with client.setup_kernel(env=env):
         client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
