@@ -44,11 +44,6 @@ WARM_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "ipywidg
 
 # ---- the template process ---------------------------------------------------------------------------------
 
-def _moto_module(service: str) -> str:
-    return "moto." + {"application-autoscaling": "applicationautoscaling",
-                      "resourcegroupstaggingapi": "resourcegroupstaggingapi"}.get(service, service.replace("-", ""))
-
-
 def _warm() -> None:
     import importlib
 
@@ -65,7 +60,7 @@ def _warm() -> None:
     loader = get_session().get_component("data_loader")
     for service in NAMES:
         for module in ("responses", "urls"):
-            importlib.import_module(f"{_moto_module(service)}.{module}")
+            importlib.import_module(f"moto.{service.replace('-', '')}.{module}")  # application-autoscaling
         loader.load_service_model(service, "service-2")
         loader.load_service_model(service, "endpoint-rule-set-1")
         get_service_model(service)
@@ -128,8 +123,14 @@ def _reap() -> None:
 
 
 def serve(path: str) -> None:
-    """The template's main loop: warm up, say ready, then fork a kernel for each request until stdin closes."""
+    """The template's main loop: warm up, say ready, then fork a kernel for each request until stdin closes.
+
+    A process with a second thread is not safe to fork (a lock that thread holds stays held in every fork): if
+    warming up ever starts one, the template never says ready and grading starts kernels from scratch instead.
+    """
     _warm()
+    if threading.active_count() != 1:
+        raise SystemExit("the warm-up started a thread: not safe to fork")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
