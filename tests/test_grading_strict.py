@@ -13,6 +13,7 @@ import pytest
 
 import labkit
 from labkit.course.exercises import GRADING_ENV, STRICT, Verdict, strict
+from labkit.course.exercises import get as get_exercise
 from labkit.course.grading.classroom import autograding_tests
 from labkit.errors import ExerciseNotPassed, InvalidInput
 from tests.grading_helpers import (
@@ -20,6 +21,7 @@ from tests.grading_helpers import (
     PLUGIN,
     STUDENT,
     answer_cell,
+    exercise_ids,
     run_pytest,
     toy_reference,
     toy_submissions,
@@ -103,8 +105,9 @@ def test_the_classroom_tests_run_the_plugin_per_exercise_with_its_points(toy, tm
     assert "pricing.short_task: passed, 1/1 points" in runs[0].stdout
     code, out, _ = run_cli(capsys, "classroom", str(STUDENT), "--out", str(tmp_path / "autograding.json"))
     written = json.loads((tmp_path / "autograding.json").read_text(encoding="utf-8"))
-    assert code == 0 and sum(t["points"] for t in written["tests"]) == 12
-    assert all("--labkit-exercise capstone." in t["run"] for t in written["tests"])
+    ids = exercise_ids(nbformat.read(STUDENT, as_version=4))
+    assert code == 0 and [t["points"] for t in written["tests"]] == [get_exercise(e).points for e in ids]
+    assert [t["run"].split("--labkit-exercise ")[1] for t in written["tests"]] == [f"{e} {STUDENT}" for e in ids]
 
 
 def test_classroom_refuses_what_is_not_an_assignment(tmp_path, capsys):
