@@ -1,7 +1,8 @@
 """Fargate Lab Kit: learn AWS Fargate by doing, offline by default.
 
-A learner needs a few names: `labkit.connect()`, `labkit.check(...)`, `labkit.prompt(...)`, `labkit.show(...)`, and
-`labkit.term("ENI")` for a word of the course's glossary.
+A learner needs a few names: `labkit.connect()`, `labkit.check(...)`, `labkit.prompt(...)`, `labkit.show(...)`,
+`labkit.term("ENI")` for a word of the course's glossary, and before handing in an assignment,
+`labkit.check_submission()`.
 Everything else is reached through a front door that reads like a sentence: `labkit.pricing.fargate_cost`,
 `labkit.fargate.valid_sizes`, `labkit.deploy.push_image`, `labkit.diagrams.workflow`, `labkit.widgets.quiz`.
 
@@ -22,13 +23,15 @@ from labkit.errors import GuardrailError, InvalidInput, LabkitError
 _OWNERS = {
     "connect": "labkit.lab.connect",
     "check": "labkit.course.exercises",
+    "check_submission": "labkit.course.grading.presubmit",
     "prompt": "labkit.course.exercises",
     "doctor": "labkit.lab.doctor",
     "show": "labkit.diagrams.show",
     "term": "labkit.model.glossary",
 }
 
-__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "connect", "doctor", "prompt", "show", "term"]
+__all__ = ["GuardrailError", "InvalidInput", "LabkitError", "check", "check_submission", "connect", "doctor", "prompt",
+           "show", "term"]
 
 
 def __getattr__(name: str) -> Any:

@@ -32,7 +32,8 @@ def test_bad_usage_prints_usage_and_exits_2_without_traceback(args):
 def test_every_subcommand_is_a_module_of_its_own_name():
     """A command's module is its name, with `_` where the command has `-` (class-link lives in class_link.py)."""
     commands = [module.__name__.rpartition(".")[2].replace("_", "-") for module in cli.SUBCOMMANDS]
-    assert commands == ["doctor", "price", "validate", "diagrams", "grade", "student", "class-link", "server",
+    assert commands == ["doctor", "price", "validate", "diagrams", "grade", "classroom", "student", "class-link",
+                        "server",
                         "teardown", "lab"]
     for module in cli.SUBCOMMANDS:
         assert callable(module.add_parser) and callable(module.run), module.__name__
@@ -40,7 +41,8 @@ def test_every_subcommand_is_a_module_of_its_own_name():
     assert list(helps) == commands
 
 
-@pytest.mark.parametrize("command", ["doctor", "price", "validate", "diagrams", "grade", "student", "class-link",
+@pytest.mark.parametrize("command", ["doctor", "price", "validate", "diagrams", "grade", "classroom", "student",
+                                     "class-link",
                                      "server", "teardown", "lab"])
 def test_every_subcommand_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:

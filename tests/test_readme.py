@@ -41,6 +41,21 @@ RUN_BY = {
         "tests/test_real_mode.py::test_the_full_path_deploy_scale_reconnect_and_teardown_from_another_process",
     "labkit grade submissions/ --out gradebook.csv": "tests/test_grading.py::test_reports_and_gradebook",
     "labkit grade SUBMISSION.ipynb": "tests/test_grading.py::test_labkit_grade_usage_errors",
+    "labkit grade": "tests/test_grading_nbval.py::test_labkit_grade_and_nbval_agree_on_which_exercises_pass",
+    "labkit grade submissions/ --out gradebook.csv --feedback feedback/ --canvas canvas.csv --roster "
+    "canvas-export.csv --report report.md":
+        "tests/test_grading_feedback.py::test_the_command_writes_everything_it_was_asked_for",
+    "labkit grade SUBMISSION.ipynb --nbval":
+        "tests/test_grading_strict.py::test_labkit_grade_runs_nbval_on_the_merged_notebook_hidden_checks_included",
+    "labkit grade SUBMISSION.ipynb --merged merged.ipynb":
+        "tests/test_grading_strict.py::test_labkit_grade_runs_nbval_on_the_merged_notebook_hidden_checks_included",
+    "labkit grade SUBMISSION.ipynb --public":
+        "tests/test_grading_presubmit.py::test_it_runs_exactly_the_graders_checks_minus_the_hidden_ones",
+    "labkit classroom notebooks/assignments/capstone.ipynb --out .github/classroom/autograding.json":
+        "tests/test_grading_strict.py::test_the_classroom_tests_run_the_plugin_per_exercise_with_its_points",
+    "python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --labkit-exercise capstone.size "
+    "notebooks/assignments/capstone.ipynb":
+        "tests/test_grading_strict.py::test_the_classroom_tests_run_the_plugin_per_exercise_with_its_points",
     "aws --endpoint-url http://127.0.0.1:PORT ecs list-services --cluster labkit":
         "tests/test_aws_cli.py::test_the_cli_lists_what_the_notebook_created",
     "python -m labkit.cli.ops lesson-costs": "tests/test_readme.py::test_the_lesson_costs_command_runs_as_written",

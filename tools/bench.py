@@ -378,7 +378,7 @@ def _measure_browser(harness: Any, row: Row, runs: int) -> None:
 
 
 def bench_grading(runs: int) -> list[Row]:
-    """Grading the reference capstone once, and a batch on every core (submissions per minute)."""
+    """Grading the reference capstone once, and a class-sized batch on every core (submissions per minute)."""
     one = Row("grade one submission", "s")
     cores = os.cpu_count() or 1
     batch = Row(f"batch grading on {cores} cores", "per min", lower_is_better=False)
@@ -391,7 +391,7 @@ def bench_grading(runs: int) -> list[Row]:
         for _ in range(runs):
             one.samples.append(grading.grade_one()["seconds"])
         for _ in range(max(1, runs // 2)):
-            batch.samples.append(grading.grade_batch(n=2 * cores, workers=cores)["per_minute"])
+            batch.samples.append(grading.grade_batch(n=grading.BATCH_PER_CORE * cores, workers=cores)["per_minute"])
     except Exception as err:  # a broken grader is a row note, not a crashed benchmark
         note = _error_note(err)
         for row in (one, batch):

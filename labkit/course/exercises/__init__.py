@@ -48,7 +48,9 @@ How to add exercises for a lesson (one module per topic: ``labkit/exercises/<top
   ``check(id, "B")`` grades it like any other exercise.
 
 Every verdict is recorded in this kernel (``results()``); exceptions inside a check become a friendly part
-of the verdict, never a traceback.
+of the verdict, never a traceback. Under strict grading (``LABKIT_GRADING=strict`` in the kernel's environment,
+as ``pytest --labkit-strict`` sets it) a check that does not earn full marks raises `ExerciseNotPassed` after
+recording its verdict, so that nbval and other pytest-based graders fail exactly the exercises not done.
 """
 
 from __future__ import annotations
@@ -64,13 +66,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from labkit.errors import InvalidInput
+from labkit.errors import ExerciseNotPassed, InvalidInput
 from labkit.model.text import ShownAsText
 
 __all__ = [
     "Check", "Context", "Exercise", "Hint", "Part", "Prompt", "Quiz", "Verdict", "Wrong", "all_ids", "check", "close",
     "get", "hidden_check", "number", "points_text", "prompt", "register", "register_quiz", "reset_hints",
-    "reset_results", "results", "results_json", "tier",
+    "reset_results", "results", "results_json", "strict", "tier",
 ]
 
 UNKNOWN = "Unknown exercise"
@@ -292,12 +294,12 @@ _LOAD_ERRORS: dict[str, str] = {}
 def _load_topic(topic: str) -> None:
     if topic in _TOPICS_LOADED:
         return
-    _TOPICS_LOADED.add(topic)
     if topic in _topic_modules():
-        try:
+        try:  # a second thread here waits on Python's import lock: the registry is whole when either returns
             importlib.import_module(f"{__name__}.{topic}")
         except Exception as err:  # noqa: BLE001 - one broken topic module must not break every check
             _LOAD_ERRORS[topic] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    _TOPICS_LOADED.add(topic)
 
 
 def all_ids() -> list[str]:
@@ -559,14 +561,19 @@ def check(exercise_id: str, answer: Any = None, *, lab: Any = None) -> Verdict:
 
     Returns a Verdict: shown in a notebook as a short stable text, and recorded for the grader.
     """
+    __tracebackhide__ = True  # strict grading's error points at the learner's cell, not into labkit
     ex = get(exercise_id)
     if ex is None:
         topic = exercise_id.split(".", 1)[0] if isinstance(exercise_id, str) else ""
         if topic in _LOAD_ERRORS:
             msg = f"The {topic} exercises could not be loaded ({_LOAD_ERRORS[topic]})."
-            return Verdict(exercise_id, UNKNOWN, False, 0.0, 0.0, (Part("exercise id", False, msg),),
-                           "Tell your instructor: this is a bug in the course, not in your answer.")
-        return _unknown(exercise_id)
+            unknown = Verdict(exercise_id, UNKNOWN, False, 0.0, 0.0, (Part("exercise id", False, msg),),
+                              "Tell your instructor: this is a bug in the course, not in your answer.")
+        else:
+            unknown = _unknown(exercise_id)
+        if failure := _strict_failure(unknown):
+            raise failure
+        return unknown
     if lab is None and ex.needs_lab and _looks_like_lab(answer):
         answer, lab = None, answer
     key = _misses_key(ex, lab)
@@ -586,6 +593,8 @@ def check(exercise_id: str, answer: Any = None, *, lab: Any = None) -> Verdict:
     elif not unanswered:
         _MISSES[key] = ctx.level + 1
     _record(verdict)
+    if failure := _strict_failure(verdict):
+        raise failure
     return verdict
 
 
@@ -621,6 +630,24 @@ def _score(points: float, parts: list[Part]) -> float:
 
 
 RESULTS_FILE_ENV = "LABKIT_RESULTS_FILE"
+#: The environment variable that says how this kernel is graded; `STRICT` makes unearned checks raise.
+GRADING_ENV = "LABKIT_GRADING"
+STRICT = "strict"
+
+
+def strict() -> bool:
+    """Whether checks raise when they do not earn full marks (``LABKIT_GRADING=strict``)."""
+    return os.environ.get(GRADING_ENV, "").strip().lower() == STRICT
+
+
+def _strict_failure(verdict: Verdict) -> ExerciseNotPassed | None:
+    """Under strict grading, the error a verdict short of full marks raises: the exercise, its score, the hint."""
+    full = verdict.passed and verdict.points > 0 and verdict.score >= verdict.points - 1e-9
+    if full or not strict():
+        return None
+    score = f"{points_text(verdict.score)}/{points_text(verdict.points)} points"
+    return ExerciseNotPassed(f"{verdict.exercise_id} scored {score}, not full marks.\n{verdict}",
+                             verdict.exercise_id, verdict.score, verdict.points)
 
 
 def _record(verdict: Verdict) -> None:

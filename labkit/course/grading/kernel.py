@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.course.grading.preamble import kernel_env
+from labkit.course.grading.report import PROBLEM_DIED, PROBLEM_KERNEL, PROBLEM_STUCK, PROBLEM_TIMEOUT
 
 PROBE_TIMEOUT = 10.0
 TIMEOUT_ENAME = "CellTimeout"
@@ -39,15 +40,17 @@ class CellRun:
 
 
 class CellRunner:
-    """Runs every non-empty code cell of `nb` in one kernel; `runs` (by cell index) and `notes` say what happened."""
+    """Runs every non-empty code cell of `nb` in one kernel; `runs` (by cell index), `notes` and `problems`
+    (`report.PROBLEMS`) say what happened."""
 
-    def __init__(self, nb: Any, timeout: float, workdir: Path) -> None:
+    def __init__(self, nb: Any, timeout: float, workdir: Path, manager_class: type | None = None) -> None:
         from nbclient import NotebookClient
 
         self.nb = nb
         self.timeout = timeout
         self.runs: dict[int, CellRun] = {}
         self.notes: list[str] = []
+        self.problems: list[str] = []
         self._replies: dict[int, dict[str, Any]] = {}
         default = int(max(1, timeout))
         self.client = NotebookClient(
@@ -56,6 +59,7 @@ class CellRunner:
             error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "stopped at its time limit", "traceback": []},
             resources={"metadata": {"path": str(workdir)}},
             timeout_func=lambda cell: cell.metadata.get(TIMEOUT_KEY) or default,
+            **({"kernel_manager_class": manager_class} if manager_class else {}),
         )
         self.client.on_cell_executed = self._on_executed
 
@@ -71,6 +75,11 @@ class CellRunner:
                         break
         except Exception as err:  # noqa: BLE001 - a kernel that cannot start or stop is a note, not a crash
             self.notes.append(f"The grading kernel failed: {type(err).__name__}: {clean_error(str(err))}")
+            self._problem(PROBLEM_KERNEL)
+
+    def _problem(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def _run_cell(self, cell: Any, index: int) -> bool:
         """Run one cell and record how it went; False when grading must stop (the kernel is gone or stuck)."""
@@ -81,14 +90,17 @@ class CellRunner:
         except DeadKernelError:
             self.runs[index] = CellRun("error", "DeadKernel", "the kernel died (did the code exit?)")
             self.notes.append("The kernel died while running the submission; later cells did not run.")
+            self._problem(PROBLEM_DIED)
             return False
         reply = self._replies.pop(index, {})
         if reply.get("status") == "error" and reply.get("ename") == TIMEOUT_ENAME:
             limit = cell.metadata.get(TIMEOUT_KEY) or self.timeout
             self.runs[index] = CellRun("timeout", TIMEOUT_ENAME, f"stopped after {limit:g} s")
+            self._problem(PROBLEM_TIMEOUT)
             if not self._still_answers(index):
                 self.notes.append("A cell ran past its timeout and would not stop when interrupted; "
                                   "grading stopped there.")
+                self._problem(PROBLEM_STUCK)
                 return False
         elif reply.get("status") == "error":
             self.runs[index] = CellRun("error", reply.get("ename", "Error"), clean_error(reply.get("evalue", "")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,18 @@ def read_notebook(path: Path) -> Any:
     import nbformat
 
     return nbformat.read(path, as_version=4)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached(path: Path, mtime_ns: int, size: int) -> Any:
+    return read_notebook(path)
+
+
+def read_reference_nb(path: Path) -> Any:
+    """An instructor source, read once per version of the file (a class's grading reads it once, not per
+    learner). Callers copy before they change it (`pipeline.copy_reference`)."""
+    stat = Path(path).stat()
+    return _cached(Path(path).resolve(), stat.st_mtime_ns, stat.st_size)
 
 
 def assignment_name(nb: Any) -> str | None:
@@ -46,11 +59,11 @@ def find_reference(submission_nb: Any) -> Path:
                            "pass --reference SOURCE.ipynb")
     name = assignment_name(submission_nb) if submission_nb is not None else None
     for path in candidates:
-        if name and assignment_name(read_notebook(path)) == name:
+        if name and assignment_name(read_reference_nb(path)) == name:
             return path
     wanted = set(answered(submission_nb)) if submission_nb is not None else set()
-    best = max(candidates, key=lambda p: len(wanted & set(answered(read_notebook(p)))))
-    if not wanted & set(answered(read_notebook(best))) and len(candidates) > 1:
+    best = max(candidates, key=lambda p: len(wanted & set(answered(read_reference_nb(p)))))
+    if not wanted & set(answered(read_reference_nb(best))) and len(candidates) > 1:
         raise InvalidInput("cannot tell which assignment this submission answers (no assignment metadata and "
                            "no answer cells in common with any source): pass --reference SOURCE.ipynb")
     return best

@@ -2,7 +2,9 @@
 
 Each step takes the `Job`, one submission on its way through, and adds what it finds: the notebooks, the grading
 notebook built from the reference, how each cell ran, the verdicts the kernel recorded, the grades, the notes.
-`STEPS` is the whole pipeline and `grade()` runs it; `BUILD_STEPS` alone build the notebook that runs.
+`STEPS` is the whole pipeline and `grade()` runs it; `BUILD_STEPS` alone build the notebook that runs (`merged()`
+writes it out for nbval). `grade(..., public=True)` runs the same steps on the reference's public part (its
+student copy: no hidden checks), which is what a learner's pre-submit check runs (`presubmit.py`).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from typing import Any
 from labkit.course.exercises import NO_ANSWER, Verdict
 from labkit.course.exercises import get as get_exercise
 from labkit.course.grading.kernel import TIMEOUT_KEY, CellRun, CellRunner
-from labkit.course.grading.notebooks import answered, assignment_name, find_reference, read_notebook
+from labkit.course.grading.notebooks import answered, assignment_name, find_reference, read_notebook, read_reference_nb
 from labkit.course.grading.preamble import PREAMBLE
-from labkit.course.grading.report import HOW_GRADED, ExerciseGrade, GradeReport
-from labkit.course.student import ANSWER_PREFIX, answer_ids, strip_solutions
+from labkit.course.grading.report import HOW_CHECKED, HOW_GRADED, PROBLEM_UNREADABLE, ExerciseGrade, GradeReport
+from labkit.course.student import ANSWER_PREFIX, answer_ids, strip_solutions, student_notebook
+from labkit.errors import InvalidInput
 
 DEFAULT_TIMEOUT = 30.0
 INSTRUCTOR_TIMEOUT = 120.0  # the reference's own cells (setup, checks) get at least this long
@@ -41,12 +44,15 @@ class Job:
     reference_path: Path | None = None     # the instructor source; found by `read_reference` when None
     timeout: float = DEFAULT_TIMEOUT       # seconds allowed per answer cell
     workdir: Path | None = None            # scratch folder: the kernel's working folder and its results file
+    kernels: type | None = None            # the kernel manager class (None: jupyter_client's, a plain kernel)
+    public: bool = False                   # grade against the reference's public part only (no hidden checks)
     submission_nb: Any = None
     reference_nb: Any = None
     assignment: str = ""
     exercise_ids: list[str] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)  # exercise id -> notes on what happened
     global_notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what went wrong with the whole submission (report.PROBLEMS)
     nb: Any = None                          # the grading notebook: the reference with the submission's answers
     cell_exercise: dict[int, str] = field(default_factory=dict)          # answer cell index -> exercise id
     check_exercises: dict[int, list[str]] = field(default_factory=dict)  # other cell index -> ids it checks
@@ -72,13 +78,24 @@ def read_submission(job: Job) -> None:
     except Exception as err:  # noqa: BLE001 - an unreadable file is graded as blank
         job.global_notes.append(f"The submission could not be read as a notebook ({type(err).__name__}); "
                                 "every exercise is graded as blank.")
+        job.problems.append(PROBLEM_UNREADABLE)
 
 
 def read_reference(job: Job) -> None:
     """Read the instructor source (given, else found by assignment name or shared answer tags) and name it."""
     job.reference_path = job.reference_path or find_reference(job.submission_nb)
-    job.reference_nb = read_notebook(job.reference_path)
+    try:
+        job.reference_nb = read_reference_nb(job.reference_path)
+    except Exception as err:  # noqa: BLE001 - whatever nbformat raises, the instructor gets one clear message
+        raise InvalidInput(f"the reference {job.reference_path} could not be read as a notebook "
+                           f"({type(err).__name__}): pass an instructor source with --reference") from None
     job.assignment = assignment_name(job.reference_nb) or job.reference_path.stem
+
+
+def keep_public_part(job: Job) -> None:
+    """For a pre-submit check: the reference as learners have it (solutions out, hidden checks removed)."""
+    if job.public:
+        job.reference_nb = student_notebook(job.reference_nb, name=job.reference_path.name)
 
 
 def check_assignment(job: Job) -> None:
@@ -189,10 +206,11 @@ def map_cells(job: Job) -> None:
 
 def run_in_kernel(job: Job) -> None:
     """Run the grading notebook in a fresh kernel, each cell within its time limit; notes if it died or stuck."""
-    runner = CellRunner(job.nb, job.timeout, job.workdir)
+    runner = CellRunner(job.nb, job.timeout, job.workdir, job.kernels)
     runner.run(job.workdir / RESULTS_FILE)
     job.runs = runner.runs
     job.global_notes += runner.notes
+    job.problems += runner.problems
 
 
 def read_verdicts(job: Job) -> None:
@@ -232,11 +250,15 @@ def _grade_one(job: Job, eid: str) -> ExerciseGrade:
         notes.append("not checked: the check for this exercise did not run.")
         return ExerciseGrade(eid, title, 0.0, points, False, notes=tuple(notes))
     if v.hidden_pending:
-        notes.append("hidden checks did not run (tell your instructor).")
+        notes.append("public checks only: hidden checks run when your instructor grades." if job.public
+                     else "hidden checks did not run (tell your instructor).")
     if any(p.message == NO_ANSWER for p in v.parts) and not notes:
         notes.append("no answer given.")
-    passed = v.passed and not v.hidden_pending
-    return ExerciseGrade(eid, title, v.score, points, passed, v.parts, v.hint, tuple(notes))
+    passed = v.passed and (job.public or not v.hidden_pending)
+    # the hint a learner sees comes from a public check (a hidden check's hint is the instructor's, kept back)
+    public_hint = next((p.hint for p in v.parts if not p.passed and not p.skipped and not p.hidden and p.hint), "")
+    hint = "" if v.passed else public_hint or (ex.hints[0] if ex and ex.hints else "")
+    return ExerciseGrade(eid, title, v.score, points, passed, v.parts, hint, tuple(notes))
 
 
 def score(job: Job) -> None:
@@ -246,12 +268,12 @@ def score(job: Job) -> None:
 
 def note_how_graded(job: Job) -> None:
     """Tell the learner how the grade was made: their answers were run, stored outputs were ignored."""
-    job.global_notes.append(HOW_GRADED)
+    job.global_notes.append(HOW_CHECKED if job.public else HOW_GRADED)
 
 
 BUILD_STEPS: list[Step] = [list_exercises, copy_reference, take_answers, note_extra_answers, limit_reference_cells,
                            add_preamble, map_cells]
-STEPS: list[Step] = [read_submission, read_reference, check_assignment, *BUILD_STEPS,
+STEPS: list[Step] = [read_submission, read_reference, keep_public_part, check_assignment, *BUILD_STEPS,
                      run_in_kernel, read_verdicts, note_failed_cells, score, note_how_graded]
 
 
@@ -264,13 +286,32 @@ def build(reference_nb: Any, submission_nb: Any | None, timeout: float = DEFAULT
 
 
 def grade(submission: str | Path, reference: str | Path | None = None, *,
-          timeout: float = DEFAULT_TIMEOUT, label: str | None = None) -> GradeReport:
-    """Grade one submitted notebook; never raises for what the submission does (that goes in the notes)."""
+          timeout: float = DEFAULT_TIMEOUT, label: str | None = None, kernels: type | None = None,
+          public: bool = False) -> GradeReport:
+    """Grade one submitted notebook; never raises for what the submission does (that goes in the notes).
+
+    `kernels` is the jupyter_client kernel manager class to start the fresh kernel with (a warm template's,
+    `warm.KernelTemplate.kernel_manager_class()`); by default a plain ipykernel. `public=True` grades against the
+    reference's public part only, as a learner's pre-submit check does.
+    """
     start = time.monotonic()
-    job = Job(submission=Path(submission), reference_path=Path(reference) if reference else None, timeout=timeout)
+    job = Job(submission=Path(submission), reference_path=Path(reference) if reference else None, timeout=timeout,
+              kernels=kernels, public=public)
     with tempfile.TemporaryDirectory(prefix="labkit-grade-") as tmp:
         job.workdir = Path(tmp)
         for step in STEPS:
             step(job)
     return GradeReport(label or job.submission.name, job.assignment, job.grades, tuple(job.global_notes),
-                       round(time.monotonic() - start, 2))
+                       round(time.monotonic() - start, 2), tuple(job.problems))
+
+
+def merged(submission: str | Path, reference: str | Path | None = None) -> Any:
+    """The notebook the grader runs for a submission: the reference (hidden checks included) with the
+    submission's answers, after the preamble. Run it with `pytest --nbval-lax --labkit-strict` to grade with nbval.
+    """
+    job = Job(submission=Path(submission), reference_path=Path(reference) if reference else None)
+    for step in (read_submission, read_reference, check_assignment, *BUILD_STEPS):
+        step(job)
+    if job.submission_nb is None:
+        raise InvalidInput(f"{submission} is not a notebook: {' '.join(job.global_notes)}")
+    return job.nb
