@@ -131,6 +131,13 @@ class Lab:
             raise InvalidInput(f"interrupt_spot count={count!r}; expected a whole number of tasks, 1 or more.")
         return self._control.interrupt_spot(self.account_id, self.region, cluster, service, count)
 
+    def endpoint(self, target: str, port: int | None = None) -> str:
+        """The base URL where `target` (a task ARN) answers HTTP: `http://127.0.0.1:PORT` in mock and local modes,
+        the task's public address in real mode. `port=` picks a container port (default: the first mapped)."""
+        from labkit.lab.endpoint import endpoint
+
+        return endpoint(self, target, port)
+
     def reset(self) -> None:
         """Mock/local: wipe every resource of this lab's account and restart its clock."""
         self._need_simulation("reset")

@@ -11,6 +11,8 @@
   (minimumHealthyPercent 100, maximumPercent 200). runningCount/pendingCount count tasks by lifecycle state;
   rolloutState becomes COMPLETED, and an event says the service reached a steady state.
 - Spot interruptions (`capacity`) stop tasks; the service starts their replacements at the warning.
+- Tasks really run (`labkit.mock.runtime`): a crash stops a task and the service replaces it; unhealthy tasks are
+  replaced; failed tasks count in the deployment and trip its circuit breaker when it is on (`deployments`).
 Everything is settled lazily: before each ECS call (`responses`), and whenever an account's clock moves.
 """
 
@@ -26,11 +28,12 @@ from moto.moto_api._internal import mock_random
 
 from labkit.mock.accounts import now as account_now
 from labkit.mock.accounts import when_time_moves
-from labkit.mock.ecs import rules
+from labkit.mock.ecs import deployments, rules
 from labkit.mock.ecs.tasks import annotate, life, request_stop, resolved_platform_version, settle_tasks
 from labkit.mock.patch import original, overlay, patch, raw
+from labkit.mock.runtime import lifecycle as runtime
 from labkit.mock.state import LOCK, enabled
-from labkit.model import placement, pulls
+from labkit.model import placement
 from labkit.model.lifecycle import PENDING_STATES, RUNNING_STATES
 
 DEPLOYMENT_CONFIGURATION = {"deploymentCircuitBreaker": {"enable": False, "rollback": False},
@@ -135,6 +138,8 @@ def reconcile(backend: Any, service: Any) -> None:
     if lk is None or not lk.deployments:
         return
     now = account_now(backend.account_id)
+    if service.status == "ACTIVE":
+        deployments.replace_unhealthy(service, lk, _service_tasks(backend, service), now, _event)
     live = [t for t in _service_tasks(backend, service) if life(t).is_live()]
     if service.status != "ACTIVE":
         for task in live:
@@ -153,6 +158,8 @@ def reconcile(backend: Any, service: Any) -> None:
         dep["status"] = "ACTIVE"
     lk.deployments = kept
     _complete(service, lk, mine, now)
+    deployments.remember_completed(service, lk)
+    deployments.circuit_breaker(service, lk, _service_tasks(backend, service), now, _event, _deployment)
 
 
 def _scale(backend: Any, service: Any, lk: ServiceLife, mine: list[Any], live: list[Any],
@@ -160,6 +167,8 @@ def _scale(backend: Any, service: Any, lk: ServiceLife, mine: list[Any], live: l
     """Start or stop tasks of the PRIMARY deployment to its desired count; returns its tasks afterwards."""
     primary = lk.deployments[0]
     wanted = service.desired_count - len(mine)
+    if wanted > 0 and primary["rolloutState"] == "FAILED":
+        return mine  # a deployment its circuit breaker failed starts no more tasks
     if wanted > 0:
         return mine + _start(backend, service, lk, primary, wanted, live, now)
     if wanted < 0:
@@ -229,9 +238,11 @@ def settle_backend(backend: Any) -> None:
     if not enabled():
         return  # the clock moved while the layer was off: nothing of labkit's to move
     with LOCK:
+        runtime.observe(backend)  # first: a service sees a crash in the same settle
         for service in list(backend.services.values()):
             reconcile(backend, service)
         settle_tasks(backend)
+        runtime.start_due(backend)
 
 
 def settle_account(account: str) -> None:
@@ -257,9 +268,7 @@ def _deployments(service: Any) -> list[dict[str, Any]]:
         shown = dict(dep)
         shown["runningCount"] = _count(service, RUNNING_STATES, dep["id"])
         shown["pendingCount"] = _count(service, PENDING_STATES, dep["id"])
-        shown["failedTasks"] = sum(1 for t in _service_tasks(service._backend, service)
-                                   if t.started_by == dep["id"] and life(t).pull_fails and life(t).stop_due()
-                                   and life(t).stop_code == pulls.STOP_CODE)
+        shown["failedTasks"] = deployments.failed_tasks(_service_tasks(service._backend, service), dep["id"])
         if shown["status"] != "PRIMARY":
             shown["desiredCount"] = shown["runningCount"] + shown["pendingCount"]
         out.append(shown)
