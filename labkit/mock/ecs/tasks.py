@@ -204,8 +204,8 @@ def _container_status(container: Any) -> str:
     state = lk.state()
     if state in ("PROVISIONING", "PENDING", "ACTIVATING"):
         return "PENDING"
-    if state in ("RUNNING", "DEACTIVATING"):
-        return "RUNNING"
+    if state in ("RUNNING", "DEACTIVATING") or lk.held:
+        return "RUNNING"  # (a container still running holds its task in STOPPING)
     return "STOPPED"
 
 

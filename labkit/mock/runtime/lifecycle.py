@@ -32,6 +32,7 @@ from labkit.mock.state import LOCK
 from labkit.model.lifecycle import STARTED
 
 GRACE_WALL_SECONDS = 0.2  # wall time a settle gives processes to exit after SIGTERM
+UP_WALL_SECONDS = 0.5  # a process just started gets this long to come up (print, or listen) before a stop signal
 START_WALL_SECONDS = 0.5  # wall time a settle gives new processes to listen on their ports (or to fail)
 
 
@@ -93,9 +94,22 @@ def _wait(done: Any, seconds: float) -> None:
         time.sleep(0.005)
 
 
+def _up(run: TaskRun, c: ContainerRun) -> bool:
+    """A process has come up: it printed, listens on its task's ports, or exited (its signal handlers are set)."""
+    registry.flush(c)
+    return (c.printed or not c.alive or time.monotonic() - c.started_wall >= UP_WALL_SECONDS
+            or bool(run.ports) and process.listening(list(run.ports.values())))
+
+
 def _signal(run: TaskRun, at: datetime) -> list[ContainerRun]:
-    """SIGTERM (or the image's STOPSIGNAL) to every container not yet told; their SIGKILL is due stopTimeout later."""
+    """SIGTERM (or the image's STOPSIGNAL) to every container not yet told; their SIGKILL is due stopTimeout later.
+
+    A process started a moment ago first gets the rest of UP_WALL_SECONDS to come up, so that a stop right after a
+    start finds the handlers the program sets as it starts, as it would on AWS, where a stop takes seconds.
+    """
     told = []
+    fresh = [c for c in run.containers if c.proc is not None and c.signalled_at is None]
+    _wait(lambda: all(_up(run, c) for c in fresh), UP_WALL_SECONDS)
     for c in run.containers:
         if c.signalled_at is not None or not c.alive:
             continue

@@ -58,6 +58,8 @@ class ContainerRun:
     health_fails: int = 0
     health_next: datetime | None = None
     started_at: datetime | None = None
+    started_wall: float = field(default_factory=time.monotonic)
+    printed: bool = False  # it has printed something (it is up: a stop signal may come)
     lines: list[str] = field(default_factory=list)
     dropped: int = 0
     _partial: bytes = b""
@@ -81,6 +83,7 @@ class ContainerRun:
     def add_output(self, data: bytes, final: bool = False) -> None:
         with self._lock:
             text = self._partial + data
+            self.printed = self.printed or b"\n" in text  # a whole line: its program is past its first print
             parts = text.split(b"\n")
             self._partial = b"" if final else parts.pop()
             if final and parts and parts[-1] == b"":
