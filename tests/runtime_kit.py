@@ -25,13 +25,17 @@ def push_app(lab: Any, folder: Path, code: str, name: str = "app", dockerfile: s
     (folder / "app.py").write_text(textwrap.dedent(code), encoding="utf-8")
     (folder / "Dockerfile").write_text(dockerfile, encoding="utf-8")
     for file_name, text in files.items():
-        (folder / file_name.replace("__", ".")).write_text(text, encoding="utf-8")
+        (folder / file_name).write_text(text, encoding="utf-8")
     return deploy.push_image(lab, name, context=str(folder))
 
 
 def execution_role(lab: Any, name: str = "exec", statements: list[dict[str, Any]] | None = None) -> str:
     """An execution role with AWS's managed policy (and inline `statements`, if any); returns its ARN."""
     iam = lab.client("iam")
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        pass
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
     iam.attach_role_policy(RoleName=name, PolicyArn=deploy.EXECUTION_POLICY)
     if statements:
@@ -66,6 +70,16 @@ def run(lab: Any, net: dict[str, Any], td: str, wait: bool = True, **extra: Any)
     if wait:
         ecs.get_waiter("tasks_running").wait(cluster="labkit", tasks=[arn])
     return arn
+
+
+def client(lab: Any, service: str) -> Any:
+    """A client of the lab's mock account for a service the course's labs do not list (Secrets Manager, SSM)."""
+    from labkit.lab.session import ACCOUNT_HEADER, DUMMY_CREDENTIALS, _shared_session
+
+    made = _shared_session().client(service, region_name=lab.region, **DUMMY_CREDENTIALS)
+    made.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(ACCOUNT_HEADER,
+                                                                                                lab.account_id))
+    return made
 
 
 def describe(lab: Any, arn: str) -> dict[str, Any]:

@@ -239,10 +239,10 @@ def settle_backend(backend: Any) -> None:
         return  # the clock moved while the layer was off: nothing of labkit's to move
     with LOCK:
         runtime.observe(backend)  # first: a service sees a crash in the same settle
+        runtime.start_due(backend)  # then tasks that reached RUNNING start (and a crash at start shows at once)
         for service in list(backend.services.values()):
             reconcile(backend, service)
         settle_tasks(backend)
-        runtime.start_due(backend)
 
 
 def settle_account(account: str) -> None:

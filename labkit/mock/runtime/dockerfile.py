@@ -197,8 +197,8 @@ def _copy(built: Built, word: str, rest: str, line: int, context: dict[str, tupl
                            "folder with push_image(lab, name, context='app/').")
     target = posixpath.normpath(posixpath.join(built.config.workdir, dest))
     matched = _match_sources(sources, context, line, word)
-    into_dir = dest.endswith("/") or len(matched) > 1 or any(is_dir for _, _, is_dir in matched) \
-        or built.files.is_dir(target)
+    into_dir = (dest.endswith("/") or dest in (".", "..") or target == "/" or len(matched) > 1
+                or any(is_dir for _, _, is_dir in matched) or built.files.is_dir(target))
     for source, files, is_dir in matched:
         for rel, (data, mode) in files:
             if is_dir:

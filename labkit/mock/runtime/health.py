@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from labkit.data import facts
+from labkit.mock.runtime import process
 from labkit.mock.runtime.registry import ContainerRun, TaskRun
 from labkit.mock.runtime.start import resolve_argv
 
@@ -73,8 +74,9 @@ def probe(run: TaskRun, container: ContainerRun) -> bool | None:
     if http is not None:
         return http
     try:
-        done = subprocess.run(resolve_argv(argv, container.root), cwd=container.cwd, env=container.env,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        done = subprocess.run(resolve_argv(argv, container.root), cwd=container.cwd,
+                              env=process.with_guest(container.env), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               timeout=min(timeout, MAX_PROBE_WALL_SECONDS), check=False)
     except (subprocess.TimeoutExpired, OSError):
         return False

@@ -34,6 +34,7 @@ from labkit.model.lifecycle import STARTED
 GRACE_WALL_SECONDS = 0.2  # wall time a settle gives processes to exit after SIGTERM
 UP_WALL_SECONDS = 0.5  # a process just started gets this long to come up (print, or listen) before a stop signal
 START_WALL_SECONDS = 0.5  # wall time a settle gives new processes to listen on their ports (or to fail)
+EARLY_EXIT_SECONDS = 0.3  # wall time a settle gives a new process without ports to fail at start
 
 
 def stop_timeout(backend: Any, task: Any) -> float:
@@ -186,10 +187,15 @@ def _sync(run: TaskRun, lk: Life) -> None:
             lk.stop_begins = max(lk.exited_at, lk.stop_requested or lk.exited_at)  # a Spot task that exited early
 
 
-def _ready(run: TaskRun) -> bool:
-    """A new task's processes listen on its ports, or one of them has exited already."""
-    return any(c.proc is not None and not c.alive for c in run.containers) or process.listening(
-        list(run.ports.values()))
+def _ready(run: TaskRun, since: float) -> bool:
+    """A new task's processes listen on its ports (without ports: had a moment to fail), or one has exited."""
+    if any(c.proc is not None and not c.alive for c in run.containers):
+        return True
+    if not any(c.proc is not None for c in run.containers):
+        return True
+    if not run.ports:
+        return time.monotonic() - since >= EARLY_EXIT_SECONDS
+    return process.listening(list(run.ports.values()))
 
 
 def start_due(backend: Any) -> None:
@@ -216,7 +222,8 @@ def start_due(backend: Any) -> None:
         started.append((run, task, lk))
     if not started:
         return
-    _wait(lambda: all(_ready(run) for run, _, _ in started), START_WALL_SECONDS)
+    since = time.monotonic()
+    _wait(lambda: all(_ready(run, since) for run, _, _ in started), START_WALL_SECONDS)
     for run, task, lk in started:
         _observe(run, task, lk, backend, now)
 

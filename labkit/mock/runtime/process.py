@@ -39,11 +39,14 @@ def base_environment() -> dict[str, str]:
             "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1", MARK: str(os.getpid())}
 
 
+def with_guest(env: dict[str, str]) -> dict[str, str]:
+    """`env` with guest/ first on PYTHONPATH: a Python program started with it gets its task's network."""
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(GUEST_DIR), env.get("PYTHONPATH", "")]))}
+
+
 def spawn(argv: list[str], *, env: dict[str, str], cwd: str) -> subprocess.Popen[bytes]:
     """Start `argv` as a new process group leader, its output piped, stdin closed; tell the reaper."""
-    env = dict(env)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUEST_DIR), env.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(argv, cwd=cwd, env=with_guest(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
     _tell_reaper(f"+{proc.pid}")
     return proc

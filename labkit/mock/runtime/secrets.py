@@ -114,7 +114,7 @@ def _parameter_value(account: str, region: str, role: str | None, task_id: str, 
             break
     if found is None:
         raise SecretsError(words["ssm_not_found"].format(name=value_from))
-    return str(found.value)
+    return str(found.decrypt(found.value) or "")  # ECS asks with decryption (a SecureString in clear)
 
 
 def resolve(account: str, region: str, task_id: str, task_definition: Any) -> dict[str, dict[str, str]]:
