@@ -68,8 +68,8 @@ def test_workdir_env_run_echo_and_entrypoint(lab, net, tmp_path):
     text = ('FROM python:3.12-slim\nARG WHO=world\nENV GREETING="hello ${WHO}"\nWORKDIR /app\n'
             'RUN mkdir -p data && echo "from RUN" > data/note.txt\nCOPY app.py .\n'
             'ENTRYPOINT ["python", "/app/app.py"]\nCMD ["--default"]\n')
-    code = "import os, sys, pathlib\nprint(os.environ['GREETING'], pathlib.Path('data/note.txt').read_text().strip(), " \
-           "sys.argv[1:], flush=True)\n"
+    code = ("import os, sys, pathlib\n"
+            "print(os.environ['GREETING'], pathlib.Path('data/note.txt').read_text().strip(), sys.argv[1:])\n")
     image = push_app(lab, tmp_path / "w", code, dockerfile=text)
     arn = run(lab, net, register(lab, image.uri, family="w"), wait=False)
     lab.client("ecs").get_waiter("tasks_stopped").wait(cluster="labkit", tasks=[arn])

@@ -50,7 +50,7 @@ def test_a_batch_job_ends_by_itself_with_exit_code_0(lab, net, tmp_path):
 
 
 def test_a_crash_stops_the_task_with_its_exit_code(lab, net, tmp_path):
-    image = push_app(lab, tmp_path / "c", "import sys\nprint('cannot start: no DATABASE_URL', flush=True)\nsys.exit(3)\n")
+    image = push_app(lab, tmp_path / "c", "import sys\nprint('cannot start: no DATABASE_URL')\nsys.exit(3)\n")
     arn = run(lab, net, register(lab, image.uri, family="crash"), wait=False)
     lab.client("ecs").get_waiter("tasks_stopped").wait(cluster="labkit", tasks=[arn])
     task = describe(lab, arn)

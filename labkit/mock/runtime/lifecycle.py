@@ -144,6 +144,8 @@ def _notice_exits(run: TaskRun, stamp: datetime) -> None:
         if code is None:
             continue
         registry.flush(c)
+        if c.proc is not None:
+            process.finish_group(c.proc)  # as in a container: what its first process started dies with it
         c.exit_code = code
         c.exited_at = c.killed_at or max(stamp, c.started_at or stamp)
         if c.oom:
