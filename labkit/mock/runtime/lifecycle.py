@@ -99,7 +99,7 @@ def _up(run: TaskRun, c: ContainerRun) -> bool:
     """A process has come up: it printed, listens on its task's ports, or exited (its signal handlers are set)."""
     registry.flush(c)
     return (c.printed or not c.alive or time.monotonic() - c.started_wall >= UP_WALL_SECONDS
-            or bool(run.ports) and process.listening(list(run.ports.values())))
+            or bool(run.ports) and _listening(run, c.started_wall))
 
 
 def _signal(run: TaskRun, at: datetime) -> list[ContainerRun]:
@@ -189,6 +189,15 @@ def _sync(run: TaskRun, lk: Life) -> None:
             lk.stop_begins = max(lk.exited_at, lk.stop_requested or lk.exited_at)  # a Spot task that exited early
 
 
+def _listening(run: TaskRun, since: float) -> bool:
+    """The task's ports all listen: as its processes said (or, for a program that cannot say, as /proc shows)."""
+    said = {p for c in run.containers if c.proc is not None for p in process.listened(c.proc)}
+    said |= {p for c in run.containers if c.standin is not None for p in run.ports}
+    if set(run.ports) <= said:
+        return True
+    return time.monotonic() - since > 0.1 and process.listening(list(run.ports.values()))
+
+
 def _ready(run: TaskRun, since: float) -> bool:
     """A new task's processes listen on its ports (without ports: had a moment to fail), or one has exited."""
     if any(c.proc is not None and not c.alive for c in run.containers):
@@ -197,7 +206,7 @@ def _ready(run: TaskRun, since: float) -> bool:
         return True
     if not run.ports:
         return time.monotonic() - since >= EARLY_EXIT_SECONDS
-    return process.listening(list(run.ports.values()))
+    return _listening(run, since)
 
 
 def start_due(backend: Any) -> None:

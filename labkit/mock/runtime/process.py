@@ -45,11 +45,44 @@ def with_guest(env: dict[str, str]) -> dict[str, str]:
 
 
 def spawn(argv: list[str], *, env: dict[str, str], cwd: str) -> subprocess.Popen[bytes]:
-    """Start `argv` as a new process group leader, its output piped, stdin closed; tell the reaper."""
-    proc = subprocess.Popen(argv, cwd=cwd, env=with_guest(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+    """Start `argv` as a new process group leader, its output piped, stdin closed; tell the reaper.
+
+    The process says on a pipe of its own which ports it listens on (`listened`), so that nobody polls for them.
+    """
+    ready_read, ready_write = os.pipe()
+    os.set_blocking(ready_read, False)
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, env={**with_guest(env), "LABKIT_READY_FD": str(ready_write)},
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, close_fds=True, pass_fds=(ready_write,))
+    except OSError:
+        os.close(ready_read)
+        raise
+    finally:
+        os.close(ready_write)
+    proc.labkit_ready = ready_read  # type: ignore[attr-defined]
+    proc.labkit_listening = set()  # type: ignore[attr-defined]
     _tell_reaper(f"+{proc.pid}")
     return proc
+
+
+def listened(proc: subprocess.Popen[bytes]) -> set[int]:
+    """The container ports the process has said it listens on so far."""
+    fd = getattr(proc, "labkit_ready", -1)
+    found: set[int] = proc.labkit_listening  # type: ignore[attr-defined]
+    while fd >= 0:
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            break
+        except OSError:
+            data = b""
+        if not data:
+            os.close(fd)
+            proc.labkit_ready = -1  # type: ignore[attr-defined]
+            break
+        found.update(int(x) for x in data.split() if x.isdigit())
+    return found
 
 
 def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -65,6 +98,10 @@ def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
 
 def finish_group(proc: subprocess.Popen[bytes]) -> None:
     """After the leader exited: kill what is left of its group (a container's processes die with it), reap it."""
+    fd = getattr(proc, "labkit_ready", -1)
+    if fd >= 0:
+        os.close(fd)
+        proc.labkit_ready = -1  # type: ignore[attr-defined]
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -21,7 +21,9 @@ def address(account: str, task_arn: str, container_port: int) -> tuple[str, int]
     deadline = time.monotonic() + LISTEN_WAIT_SECONDS
     while time.monotonic() < deadline:
         run = registry.find(account, task_arn)
-        if run is None or not run.alive or process.listening([found[1]]):
+        if run is None or not run.alive or container_port in {
+                p for c in run.containers if c.proc is not None for p in process.listened(c.proc)} or (
+                any(c.standin is not None for c in run.containers)) or process.listening([found[1]]):
             break
         time.sleep(0.01)
     return registry.loopback_address(account, task_arn, container_port)

@@ -24,9 +24,11 @@ _META = os.environ.get("LABKIT_METADATA_ADDRESS", "")  # "127.0.0.1:PORT"
 _META_PORT = int(_META.rsplit(":", 1)[1]) if ":" in _META else None
 _NO_NET = "labkit mock: a task has no internet here; it can reach only its own ports on localhost"
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "0.0.0.0", "::", "", "::ffff:127.0.0.1")
+_READY = int(os.environ.get("LABKIT_READY_FD") or -1)  # labkit hears here which ports listen (no polling)
 _asked = weakref.WeakKeyDictionary()  # socket -> (host, port) the code bound to
 
 _bind = socket.socket.bind
+_listen = socket.socket.listen
 _connect = socket.socket.connect
 _connect_ex = socket.socket.connect_ex
 _sendto = socket.socket.sendto
@@ -77,6 +79,16 @@ def bind(self, address):
     if port and not real:
         _remember(port, _getsockname(self)[1])
     _asked[self] = (host, port)
+
+
+def listen(self, *args):
+    _listen(self, *args)
+    found = _asked.get(self)
+    if found is not None and _READY >= 0:
+        try:
+            os.write(_READY, b"%d\n" % found[1])
+        except OSError:
+            pass
 
 
 def _target(sock, address):
@@ -148,6 +160,7 @@ def gethostbyname(host):
 
 
 socket.socket.bind = bind
+socket.socket.listen = listen
 socket.socket.connect = connect
 socket.socket.connect_ex = connect_ex
 socket.socket.sendto = sendto
