@@ -122,9 +122,10 @@ class Lab:
             raise InvalidInput(f"{what} exists in mock and local modes only; in real mode AWS decides.")
 
     def interrupt_spot(self, cluster: str = "labkit", service: str | None = None, count: int = 1) -> list[str]:
-        """Give up to `count` running FARGATE_SPOT tasks the two-minute warning (mock/local); returns their ARNs.
+        """Give up to `count` running FARGATE_SPOT tasks the Spot warning (mock/local); returns their ARNs.
 
-        After the warning they stop with stopCode SpotInterruption, and their service starts replacements.
+        Their containers get SIGTERM at once and SIGKILL `stopTimeout` later (default 30 s): they stop with
+        stopCode SpotInterruption as soon as they exit, and their service starts replacements at the warning.
         """
         self._need_simulation("interrupt_spot")
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:

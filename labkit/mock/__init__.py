@@ -13,7 +13,9 @@ this door (only `server`, which serves the whole layer, goes through it):
   interruptions), `fixes` (moto crashes and listings), `responses` (parse only; settle; the safety net);
 - `ec2` (task network interfaces, leftover tags), `iam` (managed policies made cheap), `eks` (Fargate profile
   refusals), `logs` (awslogs startup lines), `pulls` (can a task reach its registry), `waiters` (boto3 waiters
-  in simulated time), `server` (local mode), `versions` (the pinned moto).
+  in simulated time), `server` (local mode), `versions` (the pinned moto);
+- `runtime/`: tasks that run (their containers as real processes or stand-ins; see its docstring for how
+  simulated time and wall time meet).
 
 moto is imported only by `apply()`: `import labkit` stays fast.
 """
@@ -70,7 +72,7 @@ def start() -> None:
 
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None = None,
                    count: int = 1) -> list[str]:
-    """Send the Spot two-minute warning to up to `count` running FARGATE_SPOT tasks; returns their ARNs."""
+    """Send the Spot warning (and SIGTERM) to up to `count` running FARGATE_SPOT tasks; returns their ARNs."""
     from labkit.mock.ecs import capacity
 
     return capacity.interrupt_spot(account, region, cluster, service, count)
