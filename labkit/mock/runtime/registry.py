@@ -247,9 +247,13 @@ def loopback_address(account: str, task_arn: str, container_port: int) -> tuple[
 def give_wall_time(account: str, budget: float = 0.1) -> None:
     """Let the account's task processes run a little (a waiter polling in simulated time calls this per poll).
 
-    Returns at once when no process of the account runs; otherwise when one exits, or after `budget` seconds.
+    Only processes that may be about to end are waited for: a batch job (a task without ports), one told to stop,
+    or one started less than a second ago (a crash at start). Returns at once when there is none; otherwise when
+    one exits, or after `budget` seconds.
     """
-    watched = [c for r in runs(account) for c in r.containers if c.proc is not None and c.alive]
+    now = time.monotonic()
+    watched = [c for r in runs(account) for c in r.containers if c.proc is not None and c.alive and (
+        not r.ports or c.signalled_at is not None or now - c.started_wall < 1.0)]
     if not watched:
         return
     deadline = time.monotonic() + budget
