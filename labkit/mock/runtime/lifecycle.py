@@ -50,43 +50,52 @@ def _labkit_tasks(backend: Any) -> dict[str, Any]:
 
 
 def observe(backend: Any) -> None:
-    """Exits, kills and SIGTERMs due, output and health of the account-region's running tasks, up to now."""
+    """Exits, kills and SIGTERMs due, output and health of the account-region's running tasks, up to now.
+
+    The tasks to stop are signalled together, and given one moment of wall time together to exit.
+    """
     runs = registry.runs(backend.account_id, backend.region_name)
     if not runs:
         return
     now = account_now(backend.account_id)
     tasks = _labkit_tasks(backend)
+    looked: list[tuple[TaskRun, Any, Life]] = []
     for run in runs:
         task = tasks.get(run.task_arn)
         if task is None:
             registry.end(run)  # its task is gone (the account was wiped)
             continue
-        _observe(run, task, life(task), backend, now)
+        looked.append((run, task, life(task)))
+    _look(looked, backend, now)
 
 
-def _observe(run: TaskRun, task: Any, lk: Life, backend: Any, now: datetime) -> None:
-    stamp = run.last_seen
-    _kill_due(run, now)
-    _notice_exits(run, stamp)
-    exited = [c for c in run.containers if c.essential and c.exit_code is not None]
-    if exited and not lk.stop_due(now):
-        first = min(exited, key=lambda c: c.exited_at or now)
-        words = facts()["runtime"]["essential_exit"]
-        request_stop(task, code=words["stop_code"], reason=words["stopped_reason"], when=first.exited_at or now)
-    if lk.stop_due(now) and lk.signal_at is not None and lk.signal_at <= now:
-        signalled = _signal(run, lk.signal_at)
-        if signalled:
-            _wait(lambda: all(not c.alive for c in signalled), GRACE_WALL_SECONDS)
-            _notice_exits(run, lk.signal_at)
+def _look(looked: list[tuple[TaskRun, Any, Life]], backend: Any, now: datetime) -> None:
+    for run, task, lk in looked:
         _kill_due(run, now)
-        _notice_exits(run, stamp)
-    _write_logs(run, task, backend, stamp)
-    for container in run.containers:
-        health.update(run, container, now)
-    _sync(run, lk)
-    if not run.alive and lk.state(now) == "STOPPED":
-        registry.end(run)
-    run.last_seen = now
+        _notice_exits(run, run.last_seen)
+        exited = [c for c in run.containers if c.essential and c.exit_code is not None]
+        if exited and not lk.stop_due(now):
+            first = min(exited, key=lambda c: c.exited_at or now)
+            words = facts()["runtime"]["essential_exit"]
+            request_stop(task, code=words["stop_code"], reason=words["stopped_reason"],
+                         when=first.exited_at or now)
+    stopping = [(run, lk) for run, _, lk in looked
+                if lk.stop_due(now) and lk.signal_at is not None and lk.signal_at <= now]
+    told = _signal(stopping)
+    if told:
+        _wait(lambda: all(not c.alive for c in told), GRACE_WALL_SECONDS)
+    for run, lk in stopping:
+        _notice_exits(run, lk.signal_at)
+        _kill_due(run, now)
+        _notice_exits(run, run.last_seen)
+    for run, task, lk in looked:
+        _write_logs(run, task, backend, run.last_seen)
+        for container in run.containers:
+            health.update(run, container, now)
+        _sync(run, lk)
+        if not run.alive and lk.state(now) == "STOPPED":
+            registry.end(run)
+        run.last_seen = now
 
 
 def _wait(done: Any, seconds: float) -> None:
@@ -102,19 +111,21 @@ def _up(run: TaskRun, c: ContainerRun) -> bool:
             or bool(run.ports) and _listening(run, c.started_wall))
 
 
-def _signal(run: TaskRun, at: datetime) -> list[ContainerRun]:
+def _signal(stopping: list[tuple[TaskRun, Life]]) -> list[ContainerRun]:
     """SIGTERM (or the image's STOPSIGNAL) to every container not yet told; their SIGKILL is due stopTimeout later.
 
     A process started a moment ago first gets the rest of UP_WALL_SECONDS to come up, so that a stop right after a
     start finds the handlers the program sets as it starts, as it would on AWS, where a stop takes seconds.
     """
+    pending = [(run, lk, c) for run, lk in stopping for c in run.containers if c.signalled_at is None and c.alive]
+    fresh = [(run, c) for run, _, c in pending if c.proc is not None]
+    if fresh:
+        _wait(lambda: all(_up(run, c) for run, c in fresh), UP_WALL_SECONDS)
     told = []
-    fresh = [c for c in run.containers if c.proc is not None and c.signalled_at is None]
-    _wait(lambda: all(_up(run, c) for c in fresh), UP_WALL_SECONDS)
-    for c in run.containers:
-        if c.signalled_at is not None or not c.alive:
+    for _, lk, c in pending:
+        if not c.alive:
             continue
-        c.signalled_at = max(at, c.started_at or at)
+        c.signalled_at = max(lk.signal_at, c.started_at or lk.signal_at)
         c.kill_at = c.signalled_at + timedelta(seconds=c.stop_timeout)
         if c.proc is not None:
             process.signal_group(c.proc, c.stop_signal)
@@ -235,8 +246,7 @@ def start_due(backend: Any) -> None:
         return
     since = time.monotonic()
     _wait(lambda: all(_ready(run, since) for run, _, _ in started), START_WALL_SECONDS)
-    for run, task, lk in started:
-        _observe(run, task, lk, backend, now)
+    _look(started, backend, now)
 
 
 @patch(LogsResponse.logs_backend)
