@@ -171,3 +171,36 @@ def test_an_endpoint_request_to_a_stopped_process_is_refused(lab, net, web):
     lab.client("ecs").stop_task(cluster="labkit", task=arn)
     with pytest.raises(urllib.error.URLError):
         get(url, timeout=2)
+
+
+def test_containers_of_a_task_share_localhost_and_a_sidecar_may_exit(lab, net, tmp_path):
+    code = ("import urllib.request\nprint(urllib.request.urlopen('http://localhost:80/').read().decode()"
+            ".splitlines()[3], flush=True)\n")
+    image = push_app(lab, tmp_path / "side", code)
+    role = "arn:aws:iam::123456789012:role/none"
+    containers = [
+        {"name": "web", "image": "public.ecr.aws/nginx/nginx:stable", "essential": True,
+         "portMappings": [{"containerPort": 80}]},
+        {"name": "probe", "image": image.uri, "essential": False, "logConfiguration": {
+            "logDriver": "awslogs", "options": {"awslogs-group": "/ecs/pair", "awslogs-region": lab.region,
+                                                "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}]
+    td = lab.client("ecs").register_task_definition(
+        family="pair", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        executionRoleArn=role, containerDefinitions=containers)["taskDefinition"]["taskDefinitionArn"]
+    arn = run(lab, net, td)
+    runtime.give_wall_time(lab.account_id, budget=5)  # until the probe (just started) exits
+    lab.clock.advance(6)
+    task = describe(lab, arn)
+    by_name = {c["name"]: c for c in task["containers"]}
+    assert task["lastStatus"] == "RUNNING"  # the sidecar is not essential: its exit does not stop the task
+    assert (by_name["probe"]["lastStatus"], by_name["probe"]["exitCode"]) == ("STOPPED", 0)
+    assert by_name["web"]["lastStatus"] == "RUNNING"
+    assert log_lines(lab, "/ecs/pair") == ["<title>Welcome to nginx!</title>"]
+
+
+def test_the_task_definitions_entry_point_replaces_the_images_command(lab, net, tmp_path):
+    image = push_app(lab, tmp_path / "e", "print('the image command', flush=True)\n")
+    td = register(lab, image.uri, family="entry", entryPoint=["python", "-c"], command=["print('entry point')"])
+    arn = run(lab, net, td, wait=False)
+    lab.client("ecs").get_waiter("tasks_stopped").wait(cluster="labkit", tasks=[arn])
+    assert log_lines(lab, "/ecs/entry") == ["entry point"]
