@@ -227,11 +227,6 @@ def stop_reaper() -> None:
         reaper.kill()
 
 
-def reaper_pid() -> int | None:
-    """The reaper's pid, if one runs (tests look at it)."""
-    return _reaper.pid if _reaper is not None and _reaper.poll() is None else None
-
-
 def owned_processes(owner: int | None = None) -> list[dict[str, Any]]:
     """Task processes on this machine (found by their environment's mark), each {"pid", "owner"}; only those of
     `owner` if given. Processes of other users, which cannot be read, are left out."""
