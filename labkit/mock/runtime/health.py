@@ -74,7 +74,7 @@ def probe(run: TaskRun, container: ContainerRun) -> bool | None:
     if http is not None:
         return http
     try:
-        done = subprocess.run(resolve_argv(argv, container.root), cwd=container.cwd,
+        done = subprocess.run(resolve_argv(argv, container.root), cwd=container.cwd or None,
                               env=process.with_guest(container.env), stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               timeout=min(timeout, MAX_PROBE_WALL_SECONDS), check=False)

@@ -130,12 +130,14 @@ class TaskRun:
 
     @property
     def port_dir(self) -> str:
-        return os.path.join(self.root, "ports")
+        return os.path.join(self.root, "ports") if self.root else ""
 
     def port_of(self, container_port: int) -> int | None:
         """The loopback port where a container port of the task answers (declared, or bound on the fly)."""
         if container_port in self.ports:
             return self.ports[container_port]
+        if not self.root:
+            return None
         try:
             with open(os.path.join(self.port_dir, str(container_port))) as f:
                 return int(f.read().strip())
@@ -211,7 +213,8 @@ def end(run: TaskRun) -> None:
             process.finish_group(container.proc)
     with _lock:
         _runs.pop(run.task_arn, None)
-    shutil.rmtree(run.root, ignore_errors=True)
+    if run.root:
+        shutil.rmtree(run.root, ignore_errors=True)
 
 
 def end_account(account: str) -> None:

@@ -8,6 +8,7 @@ process share one thread that accepts connections; each request is answered on a
 
 from __future__ import annotations
 
+import io
 import os
 import selectors
 import socket
@@ -56,13 +57,13 @@ class StandIn:
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
         if kind in SITES and port is not None:
-            folder, page, _ = SITES[kind]
-            site = os.path.join(root, folder.lstrip("/"))
-            os.makedirs(site, exist_ok=True)
-            index = os.path.join(site, "index.html")
-            if not os.path.exists(index):
-                with open(index, "w", encoding="utf-8") as f:
-                    f.write(page)
+            if root:  # its image added files: serve them (the welcome page unless one replaced it)
+                folder, page, _ = SITES[kind]
+                index = os.path.join(root, folder.lstrip("/"), "index.html")
+                os.makedirs(os.path.dirname(index), exist_ok=True)
+                if not os.path.exists(index):
+                    with open(index, "w", encoding="utf-8") as f:
+                        f.write(page)
             self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self._sock.bind(("127.0.0.1", port))
@@ -70,20 +71,32 @@ class StandIn:
             _hub.add(self._sock, self._serve)
 
     def _serve(self, conn: socket.socket, address: Any) -> None:
-        kind = self.kind
-        folder, _, server = SITES[kind]
+        folder, page, server = SITES[self.kind]
         owner = self
 
         class Handler(SimpleHTTPRequestHandler):
             server_version = server
             sys_version = ""
 
+            def send_head(self) -> Any:
+                if owner.root:
+                    return super().send_head()
+                if self.path.split("?", 1)[0] not in ("/", "/index.html"):  # only the welcome page, from memory
+                    self.send_error(404, "File not found")
+                    return None
+                data = page.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                return io.BytesIO(data)
+
             def log_message(self, fmt: str, *args: Any) -> None:  # the server's access log, on stdout
                 if fmt.startswith('"%s"'):
                     owner.log_request(self, args)
 
         try:
-            Handler(conn, address, _Server(), directory=os.path.join(self.root, folder.lstrip("/")))
+            Handler(conn, address, _Server(), directory=os.path.join(self.root or "/", folder.lstrip("/")))
         except OSError:
             pass
         finally:

@@ -92,7 +92,7 @@ def command(image: Image | None, cdef: dict[str, Any], override: dict[str, Any])
 def environment(run: registry.TaskRun, image: Image | None, cdef: dict[str, Any], override: dict[str, Any],
                 secret_values: dict[str, str], container: registry.ContainerRun) -> dict[str, str]:
     env = process.base_environment()
-    dirs = _image_dirs(container.root)
+    dirs = _image_dirs(container.root) if container.root else []
     for key, value in (image.config.env if image else {}).items():
         if key != "PATH":
             env[key] = _in_image(str(value), container.root, dirs)
@@ -100,7 +100,8 @@ def environment(run: registry.TaskRun, image: Image | None, cdef: dict[str, Any]
     meta = metadata.address()
     env.update({"AWS_EXECUTION_ENV": fargate["AWS_EXECUTION_ENV"], "AWS_REGION": run.region,
                 "AWS_DEFAULT_REGION": run.region, fargate["metadata_variable"]: f"http://{meta}/v4/{container.key}",
-                "HOME": os.path.join(container.root, "root"), "LABKIT_METADATA_ADDRESS": meta,
+                "HOME": os.path.join(container.root, "root") if container.root else "/root",
+                "LABKIT_METADATA_ADDRESS": meta,
                 "LABKIT_TASK_PORTS": ",".join(f"{k}={v}" for k, v in sorted(run.ports.items())),
                 "LABKIT_TASK_PORT_DIR": run.port_dir})
     for item in cdef.get("environment") or []:
@@ -108,7 +109,8 @@ def environment(run: registry.TaskRun, image: Image | None, cdef: dict[str, Any]
     env.update(secret_values)
     for item in override.get("environment") or []:
         env[str(item.get("name"))] = str(item.get("value", ""))
-    os.makedirs(env["HOME"], exist_ok=True)
+    if container.root:
+        os.makedirs(env["HOME"], exist_ok=True)
     return env
 
 
@@ -125,18 +127,19 @@ def container(run: registry.TaskRun, cdef: dict[str, Any], task_memory: str | No
     ref = str(cdef.get("image") or "")
     image, kind = found
     limit = facts()["runtime"]["stop_timeout"]
+    folder = os.path.join(run.root, "containers", str(cdef.get("name")), "root") if _needs_disk(found) else ""
     c = registry.ContainerRun(name=str(cdef.get("name")), essential=cdef.get("essential", True) is not False,
                               image=ref, key=random.token_hex(16),
                               memory_mib=_memory_limit(cdef, override.get("memory") or task_memory),
                               stop_timeout=float(min(cdef.get("stopTimeout") or limit["default_s"], limit["max_s"])),
-                              health_check=cdef.get("healthCheck"), started_at=now,
-                              root=os.path.join(run.root, "containers", str(cdef.get("name")), "root"))
-    os.makedirs(c.root, exist_ok=True)
-    if image is not None and image.layer:
-        images.unpack(image.layer, c.root)
+                              health_check=cdef.get("healthCheck"), started_at=now, root=folder)
+    if c.root:
+        os.makedirs(c.root, exist_ok=True)
+        if image is not None and image.layer:
+            images.unpack(image.layer, c.root)
+        c.cwd = os.path.join(c.root, (image.config.workdir if image else "/").lstrip("/"))
+        os.makedirs(c.cwd, exist_ok=True)
     c.stop_signal = process.signal_number(image.config.stop_signal if image else None, signal.SIGTERM)
-    c.cwd = os.path.join(c.root, (image.config.workdir if image else "/").lstrip("/"))
-    os.makedirs(c.cwd, exist_ok=True)
     c.env = environment(run, image, cdef, override, secret_values, c)
     if kind == "python":
         argv = resolve_argv(command(image, cdef, override), c.root)
@@ -152,6 +155,12 @@ def container(run: registry.TaskRun, cdef: dict[str, Any], task_memory: str | No
     return c
 
 
+def _needs_disk(found: tuple[Image | None, str]) -> bool:
+    """A container needs a folder of its own: it runs a program, or serves files its image added."""
+    image, kind = found
+    return kind == "python" or bool(image is not None and image.layer)
+
+
 def start_task(task: Any, td: Any, life: Any, clock: Any, secret_values: dict[str, dict[str, str]],
                now: datetime) -> registry.TaskRun:
     """Start every container of a task in a folder of its own; its ports mapped to free loopback ports."""
@@ -163,11 +172,13 @@ def start_task(task: Any, td: Any, life: Any, clock: Any, secret_values: dict[st
         image, kind = found[str(cdef.get("name"))]
         if kind in SITES:
             declared.add(images.stand_in_port(image.config.base if image else str(cdef.get("image") or "")))
-    root = tempfile.mkdtemp(prefix=f"{task.id[:12]}-", dir=registry.base_dir())
+    root = tempfile.mkdtemp(prefix=f"{task.id[:12]}-", dir=registry.base_dir()) if any(
+        _needs_disk(f) for f in found.values()) else ""
     run = registry.TaskRun(account=life.account, region=task.region_name, cluster=task.cluster_arn,
                            task_arn=task.task_arn, root=root, ports={p: process.free_port() for p in sorted(declared)},
                            containers=[], clock=clock, last_seen=now, life=life)
-    os.makedirs(run.port_dir, exist_ok=True)
+    if root:
+        os.makedirs(run.port_dir, exist_ok=True)
     overrides = {str(o.get("name")): o for o in (task.overrides or {}).get("containerOverrides") or []}
     for cdef in cdefs:
         name = str(cdef.get("name"))
