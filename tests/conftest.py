@@ -61,6 +61,38 @@ def first_hint_tier() -> None:
         exercises.reset_hints()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_task_process_left():
+    """After the session, no labkit task process may be left: ours (after the runtime's exit cleanup, as at
+    interpreter exit) nor any whose labkit process died (the reaper must have ended them)."""
+    yield
+    import sys
+    import time
+
+    registry = sys.modules.get("labkit.mock.runtime.registry")
+    if registry is not None:
+        registry.shutdown()
+    from labkit.mock.runtime.process import owned_processes
+
+    def left() -> list[dict]:
+        return [p for p in owned_processes() if p["owner"] == os.getpid() or not _pid_alive(p["owner"])]
+
+    deadline = time.monotonic() + 5
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left(), f"labkit task processes left running after the tests: {left()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @pytest.fixture
 def lab():
     """A fresh mock lab in its own account, torn down afterwards."""

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from labkit.errors import InvalidInput
-from labkit.lab import deploy
+from labkit.lab import deploy, images
 
 NO_IDS = re.compile(r"arn:|vpc-|subnet-|sg-|[0-9a-f]{32}|\d{4}-\d\d-\d\dT|0x[0-9a-f]+")
 
@@ -70,9 +70,15 @@ def test_push_image_refuses_bad_input(lab, args, match):
         deploy.push_image(lab, **args)
 
 
-def test_real_mode_without_docker_uses_the_public_base_image():
-    assert deploy._from_line("# app\nFROM nginx:1.27\nEXPOSE 80\n") == "public.ecr.aws/docker/library/nginx:1.27"
-    assert deploy._from_line("FROM public.ecr.aws/nginx/nginx:stable") == "public.ecr.aws/nginx/nginx:stable"
+def test_real_mode_without_docker_uses_a_public_image_that_keeps_running():
+    assert images._from_line("# app\nFROM nginx:1.27\nEXPOSE 80\n") == "public.ecr.aws/docker/library/nginx:1.27"
+    assert images.fallback_image("FROM public.ecr.aws/nginx/nginx:stable") == "public.ecr.aws/nginx/nginx:stable"
+    # lesson 03's Dockerfile: python's default command would exit at once (a crash loop on AWS); a web server on
+    # the exposed port stands in
+    lesson = ("FROM public.ecr.aws/docker/library/python:3.12-slim\nWORKDIR /app\nEXPOSE 8080\n"
+              'CMD ["python", "-m", "http.server", "8080"]\n')
+    assert images.fallback_image(lesson) == "public.ecr.aws/nginx/nginx-unprivileged:alpine"
+    assert images.fallback_image("FROM python:3.12\n") == "public.ecr.aws/nginx/nginx:stable"
 
 
 def test_register_task_refuses_what_fargate_refuses_with_aws_words(lab):

@@ -18,10 +18,17 @@ def _real_url(lab: Any, name_or_arn: str) -> str | None:
     elbv2 = lab.client("elbv2")
     key = "LoadBalancerArns" if name_or_arn.startswith("arn:") else "Names"
     try:
-        found = elbv2.describe_load_balancers(**{key: [name_or_arn]})["LoadBalancers"]
+        if "." in name_or_arn:  # a DNS name: no filter for it, so read them all
+            pages = elbv2.get_paginator("describe_load_balancers").paginate()
+            found = [b for page in pages for b in page["LoadBalancers"] if b["DNSName"] == name_or_arn]
+        else:
+            found = elbv2.describe_load_balancers(**{key: [name_or_arn]})["LoadBalancers"]
     except ClientError as err:
         raise InvalidInput(f"no load balancer {name_or_arn!r} in this lab's account and region ({err}); give the name "
                            "or ARN create_load_balancer returned.") from err
+    if not found:
+        raise InvalidInput(f"no load balancer {name_or_arn!r} in this lab's account and region; give the name, ARN "
+                           "or DNS name create_load_balancer returned.")
     balancer = found[0]
     listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     http = sorted((li["Port"] for li in listeners if li["Protocol"] == "HTTP"), key=lambda p: (p != 80, p))

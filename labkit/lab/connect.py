@@ -55,6 +55,16 @@ class InProcessControl:
     def release(self, account: str) -> None:
         mock.release_account(account)
 
+    def put_image(self, digest: str, image: Any) -> None:
+        from labkit.mock.runtime import images
+
+        images.store(digest, image)
+
+    def task_address(self, account: str, task_arn: str, port: int) -> tuple[str, int] | None:
+        from labkit.mock.runtime import reach
+
+        return reach.address(account, task_arn, port)
+
 
 def _check_mode(mode: str | None) -> str:
     if mode is None:

@@ -8,10 +8,8 @@ Waiting is simulated time in mock and local modes (instant) and real time on AWS
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +18,9 @@ from typing import Any
 from labkit.data import facts
 from labkit.errors import InvalidInput, LabkitError
 from labkit.lab.guardrails import progress
+from labkit.lab.images import DEFAULT_DOCKERFILE, Image, manifest_for, push_image
 from labkit.lab.session import Lab
-from labkit.lab.tagging import ROLE_PATH, TAG_LAB, of_lab
+from labkit.lab.tagging import ROLE_PATH, TAG_LAB
 from labkit.model.rules import problems
 from labkit.model.units import gb_text, vcpu_text
 
@@ -57,7 +56,6 @@ TRUST_ECS_TASKS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "A
 VPC_CIDR = "10.0.0.0/16"
 SUBNET_CIDRS = ("10.0.0.0/24", "10.0.1.0/24")
 PROVIDERS = ("FARGATE", "FARGATE_SPOT")
-MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 POLL_SECONDS, POLL_ATTEMPTS = 15, 40  # as boto3's services_stable waiter
 
 
@@ -98,23 +96,6 @@ class Roles:
     def __str__(self) -> str:
         return ("Roles: task execution role with AmazonECSTaskExecutionRolePolicy (image pulls, logs); "
                 "task role with no permissions yet (add what your app calls)")
-
-
-@dataclass(frozen=True)
-class Image:
-    """An image in ECR (or, in real mode without Docker, a public image reference)."""
-
-    repository: str
-    tag: str
-    uri: str
-    digest: str
-    dockerfile_lines: int
-    source: str = "ecr"
-
-    def __str__(self) -> str:
-        where = "in ECR" if self.source == "ecr" else "(public image; Docker was not available to build)"
-        return (f"Image {self.repository}:{self.tag} {where}, digest {self.digest[:19]}..., "
-                f"from a {self.dockerfile_lines}-line Dockerfile")
 
 
 @dataclass(frozen=True)
@@ -327,97 +308,6 @@ def ensure_roles(lab: Lab) -> Roles:
         arns.append(role["Arn"])
     return Roles(execution_role_arn=arns[0], task_role_arn=arns[1], execution_role_name=names[0],
                  task_role_name=names[1])
-
-
-# --- image -----------------------------------------------------------------------------------------------
-REPO_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-DEFAULT_DOCKERFILE = "FROM public.ecr.aws/nginx/nginx:stable\nEXPOSE 80\n"
-
-
-def manifest_for(dockerfile_text: str) -> tuple[str, str]:
-    """A Docker image manifest computed from the Dockerfile text, and its digest (stable for the same text)."""
-    config = json.dumps({"architecture": "amd64", "os": "linux", "labkit": {"dockerfile": dockerfile_text}},
-                        sort_keys=True)
-    layer = dockerfile_text.encode("utf-8")
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": MANIFEST_TYPE,
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": len(config),
-                   "digest": "sha256:" + hashlib.sha256(config.encode("utf-8")).hexdigest()},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(layer),
-                    "digest": "sha256:" + hashlib.sha256(layer).hexdigest()}]}, sort_keys=True, indent=3)
-    return manifest, "sha256:" + hashlib.sha256(manifest.encode("utf-8")).hexdigest()
-
-
-def push_image(lab: Lab, name: str, dockerfile_text: str = DEFAULT_DOCKERFILE, tag: str = "latest") -> Image:
-    """Put an image in the lab's ECR repository `name`.
-
-    Mock/local: no Docker needed; the image's manifest and digest are computed from the Dockerfile text, so
-    the same Dockerfile always gives the same digest. Real: with `docker` on PATH, builds and pushes it
-    (`_docker_build_push`); without Docker, uses the public image named in the Dockerfile's FROM line.
-    """
-    if not isinstance(name, str) or not REPO_NAME.match(name) or len(name) > 256:
-        raise InvalidInput(f"image name {name!r} is not a valid ECR repository name; use lower-case letters, "
-                           "digits and . _ - / (for example 'hello-web').")
-    if not isinstance(dockerfile_text, str) or not dockerfile_text.strip():
-        raise InvalidInput("dockerfile_text is empty; give the text of a Dockerfile, e.g. 'FROM nginx:stable'.")
-    if not isinstance(tag, str) or not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", tag):
-        raise InvalidInput(f"tag {tag!r} is not a valid image tag; use letters, digits, '.', '_' or '-'.")
-    lines = len([ln for ln in dockerfile_text.splitlines() if ln.strip()])
-    if lab.mode == "real" and not shutil.which("docker"):
-        base = _from_line(dockerfile_text)
-        return Image(repository=name, tag=tag, uri=base, digest="sha256:unknown", dockerfile_lines=lines,
-                     source="public")
-    ecr = lab.client("ecr")
-    repo = _ensure_repository(lab, ecr, name)
-    uri = f"{repo['repositoryUri']}:{tag}"
-    if lab.mode == "real":
-        digest = _docker_build_push(lab, ecr, dockerfile_text, uri)
-    else:
-        manifest, digest = manifest_for(dockerfile_text)
-        existing = ecr.batch_get_image(repositoryName=name, imageIds=[{"imageTag": tag}])["images"]
-        if not existing or existing[0]["imageId"].get("imageDigest") != digest:
-            ecr.put_image(repositoryName=name, imageManifest=manifest, imageManifestMediaType=MANIFEST_TYPE,
-                          imageTag=tag, imageDigest=digest)
-    return Image(repository=name, tag=tag, uri=uri, digest=digest, dockerfile_lines=lines)
-
-
-def _from_line(dockerfile_text: str) -> str:
-    for line in dockerfile_text.splitlines():
-        parts = line.split()
-        if parts and parts[0].upper() == "FROM" and len(parts) > 1:
-            image = parts[1]  # an official Docker Hub image ("nginx:1.27") comes from AWS's public mirror
-            return image if "/" in image else f"public.ecr.aws/docker/library/{image}"
-    raise InvalidInput("the Dockerfile has no FROM line; start it with e.g. 'FROM nginx:stable'.")
-
-
-def _docker_build_push(lab: Lab, ecr: Any, dockerfile_text: str, uri: str) -> str:
-    """Real mode with Docker: log in to ECR, build from the Dockerfile text, push; returns the pushed digest."""
-    import base64
-    import subprocess
-
-    token = ecr.get_authorization_token()["authorizationData"][0]
-    user, password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)
-    registry = token["proxyEndpoint"]
-    subprocess.run(["docker", "login", "--username", user, "--password-stdin", registry], input=password.encode(),
-                   check=True, capture_output=True)
-    subprocess.run(["docker", "build", "-t", uri, "-"], input=dockerfile_text.encode(), check=True,
-                   capture_output=True)
-    out = subprocess.run(["docker", "push", uri], check=True, capture_output=True, text=True).stdout
-    match = re.search(r"digest: (sha256:[0-9a-f]{64})", out)
-    return match.group(1) if match else "sha256:unknown"
-
-
-def _ensure_repository(lab: Lab, ecr: Any, name: str) -> dict[str, Any]:
-    try:
-        repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
-    except ecr.exceptions.RepositoryNotFoundException:
-        repo = ecr.create_repository(repositoryName=name, tags=lab.tag_list("Key"))["repository"]
-        lab.record("repository", name)
-        return repo
-    if not of_lab(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"], lab.id):
-        raise InvalidInput(f"an ECR repository named {name!r} already exists and was not made by this lab; "
-                           "choose another image name.")
-    return repo
 
 
 # --- task definition ------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Local mode from the notebook's side: find a `labkit server` (or start one in this kernel) and open a Lab on it.
 
 The server may be another process, so what plain AWS calls cannot do (accounts, the simulated clock, Spot
-interruptions, wiping an account) goes through its small control API under `/labkit/v1/` (`HttpControl`).
+interruptions, wiping an account, images built at push time, where a task answers) goes through its small
+control API under `/labkit/v1/` (`HttpControl`). Task processes run in the server's process.
 """
 
 from __future__ import annotations
@@ -84,6 +85,16 @@ class HttpControl:
     def load_balancer_url(self, account: str, region: str, name_or_arn: str) -> str | None:
         return self.call("load-balancer-url", account_id=account, region=region, name=name_or_arn)["url"]
 
+    def put_image(self, digest: str, image: Any) -> None:
+        self.call("image", digest=digest, image=image.to_payload())
+
+    def task_address(self, account: str, task_arn: str, port: int) -> tuple[str, int] | None:
+        found = self.call("endpoint", account_id=account, task_arn=task_arn, port=port).get("address")
+        return (str(found[0]), int(found[1])) if found else None
+
+    def let_tasks_run(self, account: str) -> None:
+        self.call("let-tasks-run", account_id=account)
+
     def interrupt_spot(self, account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:
         return self.call("interrupt-spot", account_id=account, region=region, cluster=cluster, service=service,
                          count=count)["task_arns"]
@@ -121,6 +132,7 @@ def connect_local(*, region: str, lab_id: str, endpoint_url: str | None, shared_
     url = find_endpoint(endpoint_url)
     control = HttpControl(url)
     account = control.allocate(shared_account)
-    clock = RemoteClock(lambda: control.clock(account), lambda seconds: control.advance(account, seconds))
+    clock = RemoteClock(lambda: control.clock(account), lambda seconds: control.advance(account, seconds),
+                        lambda: control.let_tasks_run(account))
     return Lab(mode="local", region=region, lab_id=lab_id, account_id=account, clock=clock, endpoint_url=url,
                shared_account=shared_account, control=control)

@@ -122,9 +122,10 @@ class Lab:
             raise InvalidInput(f"{what} exists in mock and local modes only; in real mode AWS decides.")
 
     def interrupt_spot(self, cluster: str = "labkit", service: str | None = None, count: int = 1) -> list[str]:
-        """Give up to `count` running FARGATE_SPOT tasks the two-minute warning (mock/local); returns their ARNs.
+        """Give up to `count` running FARGATE_SPOT tasks the Spot warning (mock/local); returns their ARNs.
 
-        After the warning they stop with stopCode SpotInterruption, and their service starts replacements.
+        Their containers get SIGTERM at once and SIGKILL `stopTimeout` later (default 30 s): they stop with
+        stopCode SpotInterruption as soon as they exit, and their service starts replacements at the warning.
         """
         self._need_simulation("interrupt_spot")
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -154,6 +155,13 @@ class Lab:
                                "testing tool) and watch CloudWatch.")
         return self._control.set_load(self.account_id, self.region, cluster, service, vcpu=vcpu,
                                       memory_gb=memory_gb, requests_per_second=requests_per_second)
+
+    def endpoint(self, target: str, port: int | None = None) -> str:
+        """The base URL where `target` (a task ARN) answers HTTP: `http://127.0.0.1:PORT` in mock and local modes,
+        the task's public address in real mode. `port=` picks a container port (default: the first mapped)."""
+        from labkit.lab.endpoint import endpoint
+
+        return endpoint(self, target, port)
 
     def reset(self) -> None:
         """Mock/local: wipe every resource of this lab's account and restart its clock."""

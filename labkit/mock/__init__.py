@@ -15,6 +15,8 @@ this door (only `server`, which serves the whole layer, goes through it):
 - `ec2` (task network interfaces, leftover tags), `iam` (managed policies made cheap), `eks` (Fargate profile
   refusals), `logs` (awslogs startup lines), `pulls` (can a task reach its registry), `waiters` (boto3 waiters
   in simulated time), `server` (local mode), `versions` (the pinned moto);
+- `runtime/`: tasks that run (their containers as real processes or stand-ins; see its docstring for how
+  simulated time and wall time meet).
 - `elb/` (load balancers that route), `cloudwatch/` (metrics every minute, alarms that change state),
   `autoscaling/` (policies that act), and `timeline`, which catches all three up minute by minute as time passes.
 
@@ -80,7 +82,7 @@ def start() -> None:
 
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None = None,
                    count: int = 1) -> list[str]:
-    """Send the Spot two-minute warning to up to `count` running FARGATE_SPOT tasks; returns their ARNs."""
+    """Send the Spot warning (and SIGTERM) to up to `count` running FARGATE_SPOT tasks; returns their ARNs."""
     from labkit.mock.ecs import capacity
 
     return capacity.interrupt_spot(account, region, cluster, service, count)

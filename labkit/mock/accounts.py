@@ -10,6 +10,7 @@ listener, stops there).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -50,10 +51,17 @@ def allocate_account(shared: bool = False) -> str:
         return account
 
 
+def _end_tasks(account: str) -> None:
+    """End the account's task processes (only if this process ever ran one: the runtime is imported then)."""
+    if "labkit.mock.runtime.registry" in sys.modules:
+        sys.modules["labkit.mock.runtime.registry"].end_account(account)
+
+
 def release_account(account: str) -> None:
-    """Give an account back after its lab was torn down; the next lab to take it starts from empty."""
+    """Give an account back after its lab was torn down (its task processes end); the next lab starts from empty."""
     with LOCK:
         _in_use.discard(account)
+    _end_tasks(account)
     _ended(account)
 
 
@@ -61,6 +69,7 @@ def wipe_account(account: str) -> None:
     """Delete every resource of one account in every service and restart its clock (other accounts untouched)."""
     from moto.core.base_backend import BackendDict, backend_lock
 
+    _end_tasks(account)
     with backend_lock:
         for backend_dict in list(BackendDict._instances):  # type: ignore[attr-defined]
             if dict.__contains__(backend_dict, account):
@@ -128,6 +137,12 @@ def clock(account: str) -> SimulatedClock:
             new.on_advance(lambda before, after, acct=account: _moved(acct))
             _clocks[account] = new
         return _clocks[account]
+
+
+def account_of(simulated: SimulatedClock) -> str | None:
+    """The account whose clock this is, if it is one of this process's."""
+    with LOCK:
+        return next((a for a, c in _clocks.items() if c is simulated), None)
 
 
 def now(account: str) -> datetime:

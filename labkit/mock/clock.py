@@ -108,9 +108,16 @@ class RemoteClock:
 
     kind = "simulated"
 
-    def __init__(self, get: Callable[[], tuple[datetime, float]], advance: Callable[[float], datetime]) -> None:
+    def __init__(self, get: Callable[[], tuple[datetime, float]], advance: Callable[[float], datetime],
+                 let_tasks_run: Callable[[], None] | None = None) -> None:
         self._get = get
         self._advance = advance
+        self._let_tasks_run = let_tasks_run
+
+    def let_tasks_run(self) -> None:
+        """Give the server's task processes a moment of wall time (a waiter does, between polls)."""
+        if self._let_tasks_run is not None:
+            self._let_tasks_run()
 
     def now(self) -> datetime:
         return self._get()[0]

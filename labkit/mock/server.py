@@ -3,9 +3,11 @@
 `labkit server` runs one in a terminal (`serve_forever`) and leaves a small state file so that
 `labkit.connect("local")` finds it; without one, `connect("local")` starts a server inside the kernel for the
 kernel's lifetime. Beside moto's AWS endpoints the server answers a tiny control API under `/labkit/v1/`
-(accounts, the simulated clock, Spot interruptions, wiping an account), which is how a Lab in another
-process reaches what plain AWS calls cannot. Clocks of a server also run with wall time, so an AWS CLI
-waiter in a terminal sees tasks start as on AWS; a notebook's waiters still jump ahead in simulated time.
+(accounts, the simulated clock, Spot interruptions, wiping an account, images built at push time, where a task
+answers, a moment of wall time for task processes), which is how a Lab in another process reaches what plain AWS
+calls cannot. Task processes (`labkit.mock.runtime`) run in the server's process and end when it stops.
+Clocks of a server also run with wall time, so an AWS CLI waiter in a terminal sees tasks start as on AWS; a
+notebook's waiters still jump ahead in simulated time.
 
 A class shares one machine: every learner can reach every port on 127.0.0.1. So a server answers only the
 operating-system user who started it (`labkit.mock.peers`; others get an AWS-style AccessDenied), and its state
@@ -57,6 +59,7 @@ class ControlAPI:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self.accounts: set[str] = set()  # allocated through this server: their task processes end with it
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -79,14 +82,17 @@ class ControlAPI:
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
 
-    @staticmethod
-    def handle(action: str, body: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
         if action == "ping":
             return {"server": "labkit", "api": 1}
         if action == "accounts":
-            return {"account_id": mock.allocate_account(shared=bool(body.get("shared")))}
+            account = mock.allocate_account(shared=bool(body.get("shared")))
+            self.accounts.add(account)
+            return {"account_id": account}
+        if action == "image":
+            return _store_image(body)
         if action not in ("release", "wipe", "clock", "advance", "interrupt-spot", "quota", "load",
-                          "load-balancer-url"):
+                          "load-balancer-url", "endpoint", "let-tasks-run"):
             raise InvalidInput(f"unknown labkit control action {action!r}.")
         account = str(body.get("account_id", ""))
         if not account.isdigit() or len(account) != 12:
@@ -112,6 +118,8 @@ class ControlAPI:
             return dataclasses.asdict(load)
         if action == "load-balancer-url":
             return {"url": mock.load_balancer_url(account, str(body["region"]), str(body["name"]))}
+        if action in ("endpoint", "let-tasks-run"):
+            return _tasks_action(action, account, body)
         if action == "interrupt-spot":
             arns = mock.interrupt_spot(account, str(body["region"]), str(body["cluster"]), body.get("service"),
                                        int(body.get("count", 1)))
@@ -146,6 +154,28 @@ def refusal(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]
         kind, headers = "application/x-amz-json-1.1", [("x-amzn-ErrorType", "AccessDeniedException")]
     data = body.encode()
     return "403 Forbidden", [("Content-Type", kind), ("Content-Length", str(len(data))), *headers], data
+
+
+def _store_image(body: dict[str, Any]) -> dict[str, Any]:
+    """Keep an image a Lab in another process built (`push_image`), under its digest."""
+    from labkit.mock.runtime import images
+
+    digest = str(body.get("digest", ""))
+    if not digest.startswith("sha256:"):
+        raise InvalidInput(f"digest {digest!r}: expected an image digest such as 'sha256:...'.")
+    images.store(digest, images.Image.from_payload(body.get("image") or {}))
+    return {}
+
+
+def _tasks_action(action: str, account: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Where a task answers (`lab.endpoint`), or a moment of wall time for the account's task processes."""
+    from labkit.mock.runtime import give_wall_time, reach
+
+    if action == "let-tasks-run":
+        give_wall_time(account)
+        return {}
+    found = reach.address(account, str(body.get("task_arn", "")), int(body.get("port") or 0))
+    return {"address": list(found) if found else None}
 
 
 # --- running a server -------------------------------------------------------------------------------------
@@ -224,8 +254,18 @@ def start_server(port: int = 0) -> ServerHandle:
             server.shutdown()
             server.server_close()
             thread.join(timeout=10)
+            _end_tasks(app.accounts)
 
     return ServerHandle(url, stop)
+
+
+def _end_tasks(accounts: set[str]) -> None:
+    """A stopped server's task processes end with it (only if it ever ran one: the runtime is imported then)."""
+    import sys
+
+    registry = sys.modules.get("labkit.mock.runtime.registry")
+    for account in sorted(accounts) if registry is not None else []:
+        registry.end_account(account)
 
 
 def state_file() -> Path:

@@ -5,7 +5,9 @@ each poll after the first advances the lab's simulated clock by that delay inste
 waiter sees exactly what it would have seen at that time on AWS, and `services_stable` for a new service
 returns after about three polls and no wall time. It applies to clients from `lab.client()` in mock and
 local modes, and to every client in a process running the in-process mock (there is no real AWS to wait for
-there). `WaiterConfig` (Delay, MaxAttempts) is honoured in simulated seconds.
+there). `WaiterConfig` (Delay, MaxAttempts) is honoured in simulated seconds. Task processes run in wall time
+(`labkit.mock.runtime`): before each simulated delay the waiter gives the lab's processes a moment of wall time
+(at most 0.1 s, less when one exits), so that a short batch job ends within the waiter's attempts.
 
 `install()` patches botocore's `Waiter.wait` (once); `labkit.mock.apply()` calls it, and so does a local-mode
 lab in a process without the in-process mock. botocore is imported only then.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.mock.accounts import DEFAULT_ACCOUNT, clock
+from labkit.mock.accounts import DEFAULT_ACCOUNT, account_of, clock
 from labkit.mock.patch import patch
 from labkit.mock.state import enabled, in_process
 
@@ -50,6 +52,7 @@ def wait(fn: Any, self: Any, **kwargs: Any) -> None:
     def poll(**call_kwargs: Any) -> Any:
         nonlocal polls
         if polls:
+            _let_tasks_run(simulated)
             simulated.advance(delay)
         polls += 1
         return operation(**call_kwargs)
@@ -59,6 +62,19 @@ def wait(fn: Any, self: Any, **kwargs: Any) -> None:
         return fn(self, WaiterConfig=config, **kwargs)
     finally:
         self._operation_method = operation
+
+
+def _let_tasks_run(simulated: Any) -> None:
+    """A moment of wall time for the task processes of the clock's account (in this process, or its server's)."""
+    remote = getattr(simulated, "let_tasks_run", None)
+    if remote is not None:
+        remote()
+        return
+    account = account_of(simulated)
+    if account is not None:
+        from labkit.mock.runtime import give_wall_time
+
+        give_wall_time(account)
 
 
 def install() -> None:

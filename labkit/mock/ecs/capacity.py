@@ -1,8 +1,10 @@
 """Spot interruptions in mock mode (which provider runs each task is `labkit.model.placement`'s rule).
 
 A Spot interruption gives tasks the two-minute warning (`facts()["discounts"]["spot_interruption"]`):
-desiredStatus STOPPED at once while they keep RUNNING, stopCode TerminationNotice; after the warning they
-stop with stopCode SpotInterruption and "Your Spot Task was interrupted."; their service replaces them.
+desiredStatus STOPPED at once while they keep RUNNING, stopCode TerminationNotice, and their containers get
+SIGTERM; each is killed `stopTimeout` later (default 30 s), so a task stops as soon as its processes exit, or
+after stopTimeout, not after the two minutes: stopCode SpotInterruption and "Your Spot Task was interrupted.".
+Their service replaces them at the warning.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from labkit.data import facts
 from labkit.errors import InvalidInput
 from labkit.mock.ecs.services import settle_backend
 from labkit.mock.ecs.tasks import Life, life, request_stop
+from labkit.mock.runtime.lifecycle import stop_timeout
 from labkit.mock.state import LOCK
 
 
 def interrupt_spot(account: str, region: str, cluster: str, service: str | None, count: int) -> list[str]:
-    """Give up to `count` running FARGATE_SPOT tasks the two-minute warning; their services replace them."""
+    """Give up to `count` running FARGATE_SPOT tasks the two-minute warning and SIGTERM; services replace them."""
     spot = facts()["discounts"]["spot_interruption"]
     backend = ecs_backends[account][region]
     with LOCK:
@@ -41,6 +44,6 @@ def interrupt_spot(account: str, region: str, cluster: str, service: str | None,
         chosen = candidates[:count]
         for task in chosen:
             request_stop(task, code=spot["stop_code"], reason=spot["stopped_reason"],
-                         delay_seconds=float(spot["warning_seconds"]), warning_code=spot["event_stop_code"])
+                         delay_seconds=stop_timeout(backend, task), warning_code=spot["event_stop_code"])
         settle_backend(backend)
         return [t.task_arn for t in chosen]

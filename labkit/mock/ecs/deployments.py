@@ -9,6 +9,9 @@ in service in every target group (`labkit.mock.elb.targets.in_service_since`). T
 becomes healthy or a task stops; the steps are replayed at their own moments, so a jump of the clock changes nothing.
 With the defaults (100% and 200%) all new tasks start at once and the old ones stop when the new ones are healthy.
 
+A service also stops a task whose essential container is UNHEALTHY ("Task failed container health checks", its
+container health check run by `labkit.mock.runtime`) and starts another (`replace_unhealthy`).
+
 The circuit breaker (deploymentCircuitBreaker.enable) counts the PRIMARY deployment's failed tasks: those that
 stopped before they could serve (their image could not be pulled, their essential container exited, they failed
 ELB or container health checks). At 0.5 x desired count (at least 3, at most 200; `circuit_breaker_threshold`) the
@@ -22,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from labkit.data import facts
 from labkit.mock.accounts import as_of
 from labkit.mock.ecs.events import add_event
 from labkit.mock.ecs.tasks import life, request_stop
@@ -32,6 +36,7 @@ from labkit.model.scaling import circuit_breaker_threshold, rolling_room
 FAILURE_CODES = ("TaskFailedToStart", "EssentialContainerExited")
 FAILURE_REASONS = ("Task failed ELB health checks", "Task failed container health checks")
 Start = Callable[[int], list[Any]]  # start n tasks of the PRIMARY deployment at the simulated now
+Event = Callable[[Any, datetime, str], None]
 
 
 def failed(task: Any) -> bool:
@@ -135,18 +140,26 @@ def check_breaker(backend: Any, service: Any, lk: Any, now: datetime,
     failures = sum(1 for t in _tasks(backend, service) if t.started_by == primary["id"] and failed(t))
     if failures < circuit_breaker_threshold(service.desired_count):
         return False
-    primary.update(rolloutState="FAILED", rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.",
-                   updatedAt=now)
-    add_event(lk, now, f"(service {service.name}) (deployment {primary['id']}) deployment failed: tasks failed to "
-                       "start.")
+    words = facts()["autoscaling"]["circuit_breaker"]
+    primary.update(rolloutState="FAILED", rolloutStateReason=words["rollout_state_reason"], updatedAt=now)
+    add_event(lk, now, words["event_failed"].format(service=service.name, deployment=primary["id"]))
     last = lk.__dict__.get("_lk_completed")
     if not breaker.get("rollback") or last is None:
         return False
     back = new_deployment(last["taskDefinition"])
-    back["rolloutStateReason"] = f"ECS deployment circuit breaker: rolling back to deployment {last['id']}."
+    back["rolloutStateReason"] = words["rollback_reason"].format(target=last["id"])
     primary["status"] = "ACTIVE"
     lk.deployments.insert(0, back)
     service.task_definition = last["taskDefinition"]
-    add_event(lk, now, f"(service {service.name}) (deployment {back['id']}) rolling back to deployment "
-                       f"{last['id']}.")
+    add_event(lk, now, words["event_rollback"].format(service=service.name, deployment=back["id"], target=last["id"]))
     return True
+
+
+def replace_unhealthy(service: Any, lk: Any, tasks: list[Any], now: datetime, event: Event) -> None:
+    """Stop the service's live tasks whose essential container is UNHEALTHY; the scheduler then replaces them."""
+    words = facts()["runtime"]["health_check"]
+    for task in tasks:
+        tl = life(task)
+        if tl.is_live() and tl.health == "UNHEALTHY":
+            request_stop(task, code=words["stop_code"], reason=words["stopped_reason"])
+            event(lk, now, words["event"].format(service=service.name, task=task.id))

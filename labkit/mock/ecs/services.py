@@ -12,6 +12,8 @@
   runningCount/pendingCount count tasks by lifecycle state; rolloutState becomes COMPLETED, and an event says
   the service reached a steady state.
 - Spot interruptions (`capacity`) stop tasks; the service starts their replacements at the warning.
+- Tasks really run (`labkit.mock.runtime`): a crash stops a task and the service replaces it; unhealthy tasks are
+  replaced; failed tasks count in the deployment and trip its circuit breaker when it is on (`deployments`).
 Everything is settled lazily: before each ECS call (`responses`), and whenever an account's clock moves.
 """
 
@@ -32,6 +34,7 @@ from labkit.mock.ecs.events import add_event as _event
 from labkit.mock.ecs.tasks import annotate, life, request_stop, resolved_platform_version, settle_tasks
 from labkit.mock.elb import validate
 from labkit.mock.patch import original, overlay, patch, raw
+from labkit.mock.runtime import lifecycle as runtime
 from labkit.mock.state import LOCK, enabled
 from labkit.model import placement
 from labkit.model.lifecycle import PENDING_STATES, RUNNING_STATES
@@ -133,6 +136,8 @@ def reconcile(backend: Any, service: Any) -> None:
     if lk is None or not lk.deployments:
         return
     now = account_now(backend.account_id)
+    if service.status == "ACTIVE":
+        deployments.replace_unhealthy(service, lk, _service_tasks(backend, service), now, _event)
     live = [t for t in _service_tasks(backend, service) if life(t).is_live()]
     if service.status != "ACTIVE":
         for task in live:
@@ -234,6 +239,8 @@ def settle_backend(backend: Any) -> None:
     if not enabled():
         return  # the clock moved while the layer was off: nothing of labkit's to move
     with LOCK:
+        runtime.observe(backend)  # first: a service sees a crash in the same settle
+        runtime.start_due(backend)  # then tasks that reached RUNNING start (and a crash at start shows at once)
         for service in list(backend.services.values()):
             reconcile(backend, service)
         settle_tasks(backend)

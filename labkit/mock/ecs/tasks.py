@@ -10,13 +10,15 @@ retries, and at PULL_GIVES_UP it stops with stopCode TaskFailedToStart and AWS's
 never having started; so does a task whose awslogs group is missing (`logging_checks`). Its desired status
 stays RUNNING until then, as on AWS.
 
-At RUNNING, containers with the awslogs driver write a few startup lines to their log stream
-(`prefix/container/task-id`); once STOPPED, the task's network interface is deleted.
+At RUNNING its containers start for real (`labkit.mock.runtime`): what they print goes to their awslogs stream,
+their exit stops the task, and a stop waits for them to exit (`lifecycle.stop_table`). The runtime writes what it
+learns on the Life (exit codes, reasons, health); the fields below show it. A secret the execution role cannot
+fetch stops the task before it starts, as a failed pull does. Once STOPPED, the task's network interface is deleted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,13 +29,12 @@ from labkit.data import facts
 from labkit.mock import ec2
 from labkit.mock.accounts import now as account_now
 from labkit.mock.ecs import logging_checks
-from labkit.mock.logs import write_startup_logs
 from labkit.mock.patch import overlay, raw
 from labkit.mock.pulls import pull_failure
+from labkit.mock.runtime import secrets
 from labkit.mock.state import enabled
 from labkit.model import pulls
 from labkit.model.lifecycle import (
-    EXECUTION_STOPPED,
     PLATFORM_VERSION,
     PULL_GIVES_UP,
     PULL_STARTED,
@@ -41,9 +42,9 @@ from labkit.model.lifecycle import (
     START,
     STARTED,
     STOP,
-    STOPPED_AT,
-    STOPPING_AT,
+    Table,
     phase,
+    stop_table,
 )
 
 
@@ -66,8 +67,17 @@ class Life:
     stop_code: str | None = None
     stopped_reason: str | None = None
     warning_code: str | None = None
-    pull_fails: bool = False  # its image cannot be pulled: the start fails at PULL_GIVES_UP
+    pull_fails: bool = False  # it cannot start (its image or a secret cannot be fetched): it stops at `gives_up`
+    gives_up: float = PULL_GIVES_UP
     logged: bool = False
+    signal_at: datetime | None = None  # when its containers get SIGTERM (the warning, for a Spot interruption)
+    held: bool = False  # its containers still run: the stop sequence waits for them
+    exited_at: datetime | None = None  # its containers have all exited
+    runtime_started: bool = False
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    container_reasons: dict[str, str] = field(default_factory=dict)
+    container_health: dict[str, str] = field(default_factory=dict)
+    health: str = "UNKNOWN"
     eni_deleted: bool = False
     attachment_id: str = ""
 
@@ -77,12 +87,25 @@ class Life:
     def state(self, now: datetime | None = None) -> str:
         now = now or self.now()
         if self.stop_begins is not None and now >= self.stop_begins:
-            return phase(STOP, (now - self.stop_begins).total_seconds())
+            return phase(self.stop_table(), (now - self.stop_begins).total_seconds())
         return phase(START[:2] if self.pull_fails else START, (now - self.created).total_seconds())
+
+    def stop_table(self) -> Table:
+        """The stop sequence's states and offsets: waiting for containers that still run, or exited late."""
+        if self.held:
+            return stop_table(held=True)
+        if self.exited_at is None or self.stop_begins is None:
+            return STOP
+        return stop_table((self.exited_at - self.stop_begins).total_seconds())
+
+    def stop_moment(self, name: str, now: datetime | None = None) -> datetime | None:
+        """When the stop sequence reached state `name`, if it has."""
+        offset = dict(self.stop_table()).get(name)
+        return None if offset is None else self.after_stop(offset, now)
 
     def at(self, offset: float, now: datetime | None = None) -> datetime | None:
         """createdAt + offset, if that moment has come and came before any stop began."""
-        if self.pull_fails and offset not in (PULL_STARTED, PULL_GIVES_UP):
+        if self.pull_fails and offset not in (PULL_STARTED, self.gives_up):
             return None  # never got further than the pull
         when = self.created + timedelta(seconds=offset)
         if when > (now or self.now()):
@@ -140,7 +163,7 @@ def _version(task: Any) -> int:
     elapsed = (lk.now() - lk.created).total_seconds()
     version = 1 + sum(1 for _, begins in START[1:] if elapsed >= begins and lk.at(begins) is not None)
     if lk.stop_due():
-        version += 1 + sum(1 for _, begins in STOP[1:] if lk.after_stop(begins) is not None)
+        version += 1 + sum(1 for _, begins in lk.stop_table()[1:] if lk.after_stop(begins) is not None)
     return version
 
 
@@ -177,22 +200,30 @@ def _default_ephemeral(task: Any) -> dict[str, int]:
 
 
 def _container_status(container: Any) -> str:
-    state = container._lk_task._lk.state()
+    lk: Life = container._lk_task._lk
+    if container.name in lk.exit_codes:
+        return "STOPPED"
+    state = lk.state()
     if state in ("PROVISIONING", "PENDING", "ACTIVATING"):
         return "PENDING"
-    if state in ("RUNNING", "DEACTIVATING"):
-        return "RUNNING"
+    if state in ("RUNNING", "DEACTIVATING") or lk.held:
+        return "RUNNING"  # (a container still running holds its task in STOPPING)
     return "STOPPED"
 
 
 def _container_exit(container: Any) -> int | None:
-    if container._lk_task._lk.pull_fails:
+    lk: Life = container._lk_task._lk
+    if lk.pull_fails:
         return None  # the container never ran
+    if container.name in lk.exit_codes:
+        return lk.exit_codes[container.name]
     return 0 if _container_status(container) == "STOPPED" else None
 
 
 def _container_reason(container: Any) -> str | None:
     lk: Life = container._lk_task._lk
+    if container.name in lk.container_reasons:
+        return lk.container_reasons[container.name]
     return lk.stopped_reason if lk.pull_fails and lk.stop_due() and lk.stop_code == pulls.STOP_CODE else None
 
 
@@ -212,11 +243,11 @@ TASK_FIELDS: dict[str, Any] = {
     "desired_status": _desired,
     "created_at": lambda t: t._lk.created,
     "pull_started_at": lambda t: t._lk.at(PULL_STARTED),
-    "pull_stopped_at": lambda t: t._lk.at(PULL_GIVES_UP if t._lk.pull_fails else PULL_STOPPED),
+    "pull_stopped_at": lambda t: t._lk.at(t._lk.gives_up if t._lk.pull_fails else PULL_STOPPED),
     "started_at": lambda t: t._lk.at(STARTED),
-    "stopping_at": lambda t: t._lk.after_stop(STOPPING_AT),
-    "execution_stopped_at": lambda t: t._lk.after_stop(EXECUTION_STOPPED),
-    "stopped_at": lambda t: t._lk.after_stop(STOPPED_AT),
+    "stopping_at": lambda t: t._lk.stop_moment("STOPPING"),
+    "execution_stopped_at": lambda t: t._lk.stop_moment("DEPROVISIONING"),
+    "stopped_at": lambda t: t._lk.stop_moment("STOPPED"),
     "stop_code": _stop_code,
     "stopped_reason": lambda t: t._lk.stopped_reason if t._lk.stop_due() else None,
     "cpu": lambda t: t._lk.cpu,
@@ -224,7 +255,7 @@ TASK_FIELDS: dict[str, Any] = {
     "connectivity": lambda t: "CONNECTED" if t._lk.at(PULL_STARTED) else None,
     "connectivity_at": lambda t: t._lk.at(PULL_STARTED),
     "availability_zone": lambda t: t._lk.availability_zone,
-    "health_status": lambda t: "UNKNOWN",
+    "health_status": lambda t: t._lk.health,
     "attachments": _attachments,
     "launch_type": _fargate_or(lambda t: "FARGATE", "launch_type"),
     "platform_version": _fargate_or(resolved_platform_version, "platform_version"),
@@ -239,6 +270,7 @@ CONTAINER_FIELDS: dict[str, Any] = {
     "reason": _container_reason,
     "network_interfaces": _container_nics,
     "runtime_id": _container_runtime,
+    "health_status": lambda c: c._lk_task._lk.container_health.get(c.name, "UNKNOWN"),
 }
 for _name, _compute in TASK_FIELDS.items():
     overlay(Task, _name, _compute, active=_is_labkit)
@@ -261,6 +293,8 @@ def annotate(task: Any, backend: Any, task_definition: Any, *, fargate: bool, ca
     task.__dict__["_lk"] = lk
     if fargate and lk.subnet_id:
         _fail_if_unpullable(task, backend, task_definition, lk)
+    if not lk.pull_fails and secrets.has_secrets(task_definition):
+        _fail_if_secrets_fail(task, backend, task_definition, lk)
 
 
 def _containers(task: Any, backend: Any, task_definition: Any) -> list[Any]:
@@ -309,6 +343,16 @@ def _fail_if_unpullable(task: Any, backend: Any, task_definition: Any, lk: Life)
         request_stop(task, code=pulls.STOP_CODE, reason=reason, when=lk.created + timedelta(seconds=PULL_GIVES_UP))
 
 
+def _fail_if_secrets_fail(task: Any, backend: Any, task_definition: Any, lk: Life) -> None:
+    """A secret the execution role cannot fetch stops the task after its pull, before any container starts."""
+    try:
+        secrets.resolve(backend.account_id, task.region_name, task.id, task_definition)
+    except secrets.SecretsError as err:
+        lk.pull_fails, lk.gives_up = True, PULL_STOPPED
+        request_stop(task, code=facts()["runtime"]["secrets"]["stop_code"], reason=str(err),
+                     when=lk.created + timedelta(seconds=PULL_STOPPED))
+
+
 def _sum(task_definition: Any, key: str) -> int:
     total = 0
     for cdef in task_definition.container_definitions:
@@ -324,23 +368,19 @@ def request_stop(task: Any, *, code: str, reason: str, when: datetime | None = N
     when = when or (lk.now() if lk is not None else None)
     if lk is None or (lk.stop_requested is not None and lk.stop_requested <= when):
         return  # already told to stop (a failed start set for later can still be overtaken by an earlier stop)
-    lk.stop_requested = when
+    lk.stop_requested = lk.signal_at = when
     lk.stop_begins = when + timedelta(seconds=delay_seconds)
     lk.stop_code, lk.stopped_reason, lk.warning_code = code, reason, warning_code
 
 
 # --- settling: what happens when time passes -------------------------------------------------------------------
 def settle_tasks(backend: Any) -> None:
-    """Write startup logs of tasks that reached RUNNING and delete the network interfaces of stopped ones."""
+    """Delete the network interfaces of stopped tasks (their containers are the runtime's: `labkit.mock.runtime`)."""
     for cluster_tasks in backend.tasks.values():
         for task in cluster_tasks.values():
             lk = life(task)
             if lk is None:
                 continue
-            started = lk.at(STARTED)
-            if not lk.logged and started is not None:
-                lk.logged = True
-                write_startup_logs(task, backend, started, lk.cpu, lk.memory)
             if lk.state() == "STOPPED" and lk.eni_id and not lk.eni_deleted:
                 lk.eni_deleted = True
                 ec2.delete_eni(backend.account_id, task.region_name, lk.eni_id)

@@ -1,8 +1,8 @@
 """Where a task's container port answers on this machine: the one seam between load balancing and the task runtime.
 
-Health checks and the loopback listener reach a target only through `task_address`. The task runtime
-(`labkit.mock.runtime`, task containers run as local processes) provides the answer; until it is part of the
-mock, no task answers, and tests point this function at small HTTP servers of their own.
+Health checks and the loopback listener reach a target only through `task_address`; the task runtime
+(`labkit.mock.runtime`, task containers run as local processes) gives the answer. Tests of load balancing alone
+may point this function at small HTTP servers of their own.
 """
 
 from __future__ import annotations
@@ -13,4 +13,6 @@ def task_address(account: str, task_arn: str, port: int) -> tuple[str, int] | No
 
     The task runtime provides it: `labkit.mock.runtime.loopback_address(account, task_arn, port)`.
     """
-    return None
+    from labkit.mock.runtime import loopback_address  # the runtime loads only when a target is reached
+
+    return loopback_address(account, task_arn, port)
