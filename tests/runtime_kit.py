@@ -52,11 +52,11 @@ def register(lab: Any, image: str, *, family: str = "app", port: int | None = No
         cdef["portMappings"] = [{"containerPort": port}]
     request: dict[str, Any] = {"family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
                                "cpu": "256", "memory": task_memory, "containerDefinitions": [cdef]}
-    if logs:
+    if logs:  # the group made first: the managed execution policy may not create one
         role = role or execution_role(lab, f"exec-{family}")
+        group = deploy.ensure_log_group(lab, f"/ecs/{family}")
         cdef["logConfiguration"] = {"logDriver": "awslogs", "options": {
-            "awslogs-group": f"/ecs/{family}", "awslogs-region": lab.region, "awslogs-stream-prefix": "ecs",
-            "awslogs-create-group": "true"}}
+            "awslogs-group": group, "awslogs-region": lab.region, "awslogs-stream-prefix": "ecs"}}
     if role:
         request["executionRoleArn"] = role
     return lab.client("ecs").register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]

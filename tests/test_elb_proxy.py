@@ -47,11 +47,12 @@ def test_ten_requests_are_answered_by_the_services_tasks_round_robin(lab, alb, n
 def test_503_without_a_target_in_service_and_502_when_the_target_does_not_answer(lab, alb, net, register) -> None:
     url = load_balancer_url(lab, "web")
     assert _get(url)[0] == 503  # nothing registered
-    web_service(lab, net, register(), alb, count=1, healthCheckGracePeriodSeconds=600)
+    idle = [{"name": "web", "image": "busybox:1.36", "portMappings": [{"containerPort": 80}]}]
+    web_service(lab, net, register(containers=idle), alb, count=1, healthCheckGracePeriodSeconds=600)
     lab.clock.advance(40)
     assert _get(url)[0] == 503  # registered, not yet checked: not in service
-    lab.clock.advance(30)  # no process answers (the task runtime is not in these tests): unhealthy, the load
-    # balancer fails open to its unhealthy target, which does not answer
+    lab.clock.advance(30)  # busybox's stand-in idles and listens on no port: unhealthy, and the load balancer
+    # fails open to its unhealthy target, which does not answer
     code, body = _get(url)
     assert code == 502 and "502 Bad Gateway" in body
 

@@ -91,7 +91,7 @@ def test_a_quota_is_a_number_of_vcpus(lab, bad):
 
 
 def test_the_local_server_sets_quotas_too(lab):
-    assert ControlAPI.handle("quota", {"account_id": lab.account_id, "spot_vcpu": 12})["quotas"] == {
+    assert ControlAPI(app=None).handle("quota", {"account_id": lab.account_id, "spot_vcpu": 12})["quotas"] == {
         "FARGATE": 6, "FARGATE_SPOT": 12}
 
 

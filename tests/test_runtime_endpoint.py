@@ -59,8 +59,8 @@ def test_bad_arguments(lab):
         lab.endpoint("")
     with pytest.raises(InvalidInput, match="port="):
         lab.endpoint("0" * 32, port=0)
-    with pytest.raises(InvalidInput, match="does not know what this is"):
-        lab.endpoint("my-load-balancer")
+    with pytest.raises(InvalidInput, match="no load balancer 'my-load-balancer'"):
+        lab.endpoint("my-load-balancer")  # not a task: read as a load balancer's name
 
 
 def test_real_mode_answers_the_public_address(lab, net, web):

@@ -9,6 +9,7 @@ import urllib.error
 
 import pytest
 
+from labkit.lab import deploy
 from labkit.mock import runtime
 from tests.runtime_kit import describe, get, log_lines, push_app, register, run
 
@@ -177,13 +178,14 @@ def test_containers_of_a_task_share_localhost_and_a_sidecar_may_exit(lab, net, t
     code = ("import urllib.request\nprint(urllib.request.urlopen('http://localhost:80/').read().decode()"
             ".splitlines()[3], flush=True)\n")
     image = push_app(lab, tmp_path / "side", code)
+    deploy.ensure_log_group(lab, "/ecs/pair")
     role = "arn:aws:iam::123456789012:role/none"
     containers = [
         {"name": "web", "image": "public.ecr.aws/nginx/nginx:stable", "essential": True,
          "portMappings": [{"containerPort": 80}]},
         {"name": "probe", "image": image.uri, "essential": False, "logConfiguration": {
             "logDriver": "awslogs", "options": {"awslogs-group": "/ecs/pair", "awslogs-region": lab.region,
-                                                "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}]
+                                                "awslogs-stream-prefix": "ecs"}}}]
     td = lab.client("ecs").register_task_definition(
         family="pair", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
         executionRoleArn=role, containerDefinitions=containers)["taskDefinition"]["taskDefinitionArn"]
