@@ -134,14 +134,6 @@ def test_no_answer_yet():
     assert "No answer yet" in str(check("workflow.task_definition", ...))
 
 
-# ---------------------------------------------------------------- workflow.quiz_roles
-
-def test_roles_quiz():
-    assert check("workflow.quiz_roles", "B").passed
-    wrong = check("workflow.quiz_roles", "A")
-    assert not wrong.passed and "Fargate's own work" in wrong.hint
-
-
 # ---------------------------------------------------------------- workflow.lifecycle (values)
 
 def test_lifecycle_states_come_from_the_data():

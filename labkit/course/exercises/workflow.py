@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.course.exercises import Context, Exercise, Wrong, register
 from labkit.course.exercises._lab import clusters, find_service, name_of
 from labkit.course.exercises._tiers import problem_tiers
 from labkit.data import facts
@@ -98,27 +98,6 @@ _CHECKED_ABOVE = {"invalid-size", "network-mode", "execution-role-awslogs", "exe
 @TASK_DEF.check("nothing else Fargate refuses", required=True)
 def _rest(answer: Any, ctx: Context) -> None:
     _raise_first(answer, [p for p in _problems(answer) if p.rule not in _CHECKED_ABOVE])
-
-
-register_quiz(Quiz(
-    "workflow.quiz_roles", "Which role?",
-    question="The web server's own code must read files from an S3 bucket. Which part of the task definition "
-             "gives it that permission?",
-    choices={
-        "A": "executionRoleArn: the task execution role",
-        "B": "taskRoleArn: the task role",
-        "C": "the security group of the task's network interface",
-        "D": "the cluster",
-    },
-    correct=frozenset({"B"}),
-    explanation="The task role (taskRoleArn) is what your application code uses to call AWS services. The "
-                "execution role is used by Fargate itself, to pull the image and send the logs.",
-    wrong_hints={
-        "A": "The execution role is for Fargate's own work (pulling the image, sending logs), not for your code.",
-        "C": "A security group filters network traffic; it grants no AWS permissions.",
-        "D": "A cluster is only a grouping of tasks and services; it holds no permissions.",
-    },
-))
 
 
 # ---------------------------------------------------------------- the lifecycle, observed
