@@ -455,3 +455,16 @@ def test_a_broken_topic_module_gives_a_verdict_not_a_traceback(monkeypatch):
     monkeypatch.setattr(ex, "_TOPICS_LOADED", ex._TOPICS_LOADED | {"broken"})
     v = check("broken.thing", 1)
     assert "could not be loaded (SyntaxError" in str(v) and "bug in the course" in str(v)
+
+
+@pytest.mark.parametrize("eid", ["pricing.quiz_spot", "capstone.quiz"])
+def test_spot_quiz_explanations_teach_sigkill_after_stop_timeout(eid, monkeypatch):
+    """A Spot task has stopTimeout after SIGTERM, not the whole warning; the number comes from the data."""
+    from labkit.course.exercises import quiz_spec
+    from labkit.data import facts
+
+    q = quiz_spec(eid)
+    text = q.text(q.explanation)
+    assert "SIGTERM" in text and "SIGKILL" in text and "stopTimeout (30 s unless set, at most 120 s)" in text
+    monkeypatch.setitem(facts()["runtime"]["stop_timeout"], "default_s", 45)
+    assert "stopTimeout (45 s unless set" in q.text(q.explanation)

@@ -30,6 +30,7 @@ from labkit.course.exercises import (
 )
 from labkit.course.exercises._lab import clusters, find_service, split
 from labkit.course.exercises._tiers import problem_tiers, size_tiers
+from labkit.course.exercises.pricing import stop_timeout_text
 from labkit.data import facts
 from labkit.errors import InvalidInput
 from labkit.model.pricing import monthly
@@ -528,16 +529,18 @@ QUIZ = register_quiz(Quiz(
     "capstone.quiz", "When Spot takes a task back",
     question="AWS needs the capacity of one of your FARGATE_SPOT tasks back. What happens?",
     choices={
-        "A": lambda: (f"The task gets a {_warning_minutes()}-minute warning (SIGTERM), stops, and the "
-                      "service starts a replacement."),
+        "A": lambda: (f"The task gets SIGTERM at the {_warning_minutes()}-minute warning and stops when its "
+                      "process exits (or at SIGKILL after its stopTimeout); the service starts a replacement."),
         "B": "The task moves, still running, to on-demand FARGATE.",
         "C": "The task keeps running and is billed at the on-demand price from then on.",
         "D": "The whole service stops until Spot capacity returns.",
     },
     correct=frozenset({"A"}),
-    explanation=lambda: (f"Spot tasks get a {_warning_minutes()}-minute warning (an EventBridge event and "
-                         "SIGTERM), then stop; the service keeps its desired count by starting a new task. "
-                         "That is why the base of the strategy sits on on-demand FARGATE."),
+    explanation=lambda: (f"At the {_warning_minutes()}-minute warning a Spot task gets an EventBridge event "
+                         "and SIGTERM; it stops as soon as its process exits, and SIGKILL ends it after its "
+                         f"stopTimeout ({stop_timeout_text()}), not after the whole warning. The service keeps "
+                         "its desired count by starting a new task. That is why the base of the strategy sits on "
+                         "on-demand FARGATE."),
     hint="Think of what the service scheduler does when any task stops.",
 ))
 

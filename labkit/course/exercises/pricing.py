@@ -242,12 +242,19 @@ def _spot_steady(answer: Any, ctx: Context) -> None:
 
 # ---- quizzes ----------------------------------------------------------------------------------------------
 
+def stop_timeout_text() -> str:
+    """How long a stopped task's containers get between SIGTERM and SIGKILL, as the lessons say it."""
+    stop = facts()["runtime"]["stop_timeout"]
+    return f"{stop['default_s']} s unless set, at most {stop['max_s']} s"
+
+
 def _spot_explanation() -> str:
     d = facts()["discounts"]
-    return (f"Fargate Spot saves up to {d['spot_max_discount_pct']}%, but AWS can take a task back with a "
-            f"{d['spot_interruption']['warning_seconds'] // 60}-minute warning (SIGTERM). Work that can be "
-            f"retried, or replicas behind on-demand base tasks, suit it. Where Spot runs: "
-            f"{d['spot_available']}.")
+    return (f"Fargate Spot saves up to {d['spot_max_discount_pct']}%, but AWS can take a task back: at the "
+            f"{d['spot_interruption']['warning_seconds'] // 60}-minute warning the task gets SIGTERM, and SIGKILL "
+            f"follows after its stopTimeout ({stop_timeout_text()}), so it "
+            f"has seconds, not the whole warning, to finish. Work that can be retried, or replicas behind "
+            f"on-demand base tasks, suit it. Where Spot runs: {d['spot_available']}.")
 
 
 QUIZ_SPOT = register_quiz(Quiz(
