@@ -297,6 +297,9 @@ LESSON_07_ANSWERS = {
     "exercise-pull": lambda s: s.replace("[private],", "[network.subnet_ids[0]],").replace('"DISABLED",', '"ENABLED",'),
     "exercise-spot": lambda s: s.replace("# add an item for regular FARGATE here",
                                          '{"capacityProvider": "FARGATE", "base": 1, "weight": 0},'),
+    "exercise-crash": lambda s: s.replace('# {"name": ..., "value": ...},', '{"name": "GREETING", "value": "hello"},'),
+    "exercise-oom": lambda s: s.replace("= 128", "= 256"),
+    "exercise-health": lambda s: s.replace('CHECK.format("/healthz")', 'CHECK.format("/health")'),
 }
 
 
@@ -305,6 +308,172 @@ def test_lesson_07_answered_passes_every_exercise():
     from test_exercises_recap import run_with_answers
 
     verdicts = run_with_answers("07_debugging.ipynb", LESSON_07_ANSWERS)
-    assert sorted(verdicts) == ["debugging.execution_role", "debugging.invalid_cpu", "debugging.pull_cause",
+    assert sorted(verdicts) == ["debugging.crash_fixed", "debugging.execution_role", "debugging.health_fixed",
+                                "debugging.invalid_cpu", "debugging.oom_fixed", "debugging.pull_cause",
                                 "debugging.pull_fixed", "debugging.spot_base"]
     assert all(v["passed"] for v in verdicts.values()), {k: v["parts"] for k, v in verdicts.items()}
+
+
+# ---------------------------------------------------------------- cases 5-7: apps that really run and fail
+
+
+@pytest.fixture(scope="module")
+def apps_lab():
+    """One lab with the debug cluster, network, roles and the three apps pushed; each test uses its own family."""
+    import labkit.deploy
+
+    with labkit.connect("mock") as the_lab:
+        the_lab.client("ecs").create_cluster(clusterName="debug", capacityProviders=["FARGATE", "FARGATE_SPOT"])
+        network = labkit.deploy.ensure_network(the_lab)
+        roles = labkit.deploy.ensure_roles(the_lab)
+        images = {name: debugging.push_app(the_lab, name) for name in debugging.APPS}
+        yield the_lab, network, roles, images
+
+
+def _fresh(apps_lab):
+    """Stop every task and delete every service in the debug cluster, so that a test sees only its own tasks."""
+    lab = apps_lab[0]
+    ecs = lab.client("ecs")
+    for arn in ecs.list_services(cluster="debug")["serviceArns"]:
+        ecs.delete_service(cluster="debug", service=arn, force=True)
+    for arn in ecs.list_tasks(cluster="debug")["taskArns"]:
+        ecs.stop_task(cluster="debug", task=arn)
+    lab.clock.advance(200)
+    return apps_lab
+
+
+def _run(apps_lab, name, until="running", **container):
+    lab, network, roles, images = apps_lab
+    td = debugging.app_definition(lab, roles, images[name], port=8080 if name != "report" else None, **container)
+    ecs = lab.client("ecs")
+    ecs.register_task_definition(**td)
+    return debugging.run_and_watch(ecs, name, network.awsvpc(), until=until)
+
+
+def test_the_greeter_crashes_without_its_variable_and_its_logs_say_why(apps_lab):
+    lab = apps_lab[0]
+    outcome = _run(apps_lab, "greeter")
+    runtime = facts()["runtime"]["essential_exit"]
+    assert (outcome.last_status, outcome.stop_code, outcome.stopped_reason, outcome.exit_code) == (
+        "STOPPED", runtime["stop_code"], runtime["stopped_reason"], 1)
+    logs = debugging.app_logs(lab, "greeter")
+    assert "KeyError: 'GREETING'" in logs and 'File "/app/app.py"' in logs  # paths as the container sees them
+    verdict = labkit.check("debugging.crash_fixed", lab=lab)
+    assert verdict.score == 0 and "exited with code 1" in str(verdict)
+    assert "GREETING" not in verdict.hint and "environment" not in verdict.hint  # the first tier points the way
+
+
+def test_the_greeter_runs_and_answers_with_its_variable(apps_lab):
+    _run(apps_lab, "greeter", environment=[{"name": "GREETING", "value": "hello"}])
+    assert labkit.check("debugging.crash_fixed", lab=apps_lab[0]).passed
+
+
+def test_an_empty_greeting_is_still_a_greeting(apps_lab):
+    _run(apps_lab, "greeter", environment=[{"name": "GREETING", "value": ""}])
+    assert labkit.check("debugging.crash_fixed", lab=apps_lab[0]).passed
+
+
+def test_a_variable_with_another_name_still_crashes(apps_lab):
+    _run(apps_lab, "greeter", environment=[{"name": "greeting", "value": "hello"}])
+    assert labkit.check("debugging.crash_fixed", lab=apps_lab[0]).score == 0
+
+
+def test_registering_the_fix_without_running_it_is_not_enough(apps_lab):
+    lab, network, roles, images = apps_lab
+    _run(apps_lab, "greeter")  # the failing run
+    td = debugging.app_definition(lab, roles, images["greeter"], port=8080,
+                                  environment=[{"name": "GREETING", "value": "hi"}])
+    lab.client("ecs").register_task_definition(**td)
+    assert labkit.check("debugging.crash_fixed", lab=lab).score == 0
+
+
+def test_another_command_that_keeps_running_is_not_the_fix(apps_lab):
+    _run(apps_lab, "greeter", command=["python", "-m", "http.server", "8080"])
+    verdict = labkit.check("debugging.crash_fixed", lab=apps_lab[0])
+    assert verdict.score == 0 and "as it is" in str(verdict)
+
+
+def test_no_greeter_task_at_all(lab, debug):
+    verdict = labkit.check("debugging.crash_fixed", lab=lab)
+    assert verdict.score == 0 and "No greeter task" in str(verdict)
+
+
+def test_the_report_is_killed_for_memory_and_its_limit_is_named(apps_lab):
+    lab = apps_lab[0]
+    outcome = _run(apps_lab, "report", until="stopped", memory=128)
+    oom = facts()["runtime"]["out_of_memory"]
+    assert (outcome.exit_code, outcome.container_reason) == (oom["exit_code"], oom["reason"])
+    assert debugging.app_logs(lab, "report").splitlines()[-1] == "loading 200 MiB of data"
+    verdict = labkit.check("debugging.oom_fixed", lab=lab)
+    assert verdict.score == 0 and "container memory 128 MiB" in verdict.hint
+
+
+@pytest.mark.parametrize("container", [{"memory": 256}, {}], ids=["container limit raised", "task's memory applies"])
+def test_enough_memory_lets_the_report_finish(apps_lab, container):
+    outcome = _run(apps_lab, "report", until="stopped", **container)
+    assert outcome.exit_code == 0
+    assert debugging.app_logs(lab=apps_lab[0], name="report").splitlines()[-1] == "report done"
+    assert labkit.check("debugging.oom_fixed", lab=apps_lab[0]).passed
+
+
+def test_a_little_more_memory_than_the_data_is_not_enough(apps_lab):
+    _run(apps_lab, "report", until="stopped", memory=160)
+    assert labkit.check("debugging.oom_fixed", lab=apps_lab[0]).score == 0
+
+
+CHECK = "import urllib.request; urllib.request.urlopen('http://localhost:8080{}')"
+
+
+def _shop(apps_lab, health_check):
+    lab, network, roles, images = _fresh(apps_lab)
+    ecs = lab.client("ecs")
+    extra = {"healthCheck": health_check} if health_check else {}
+    ecs.register_task_definition(**debugging.app_definition(lab, roles, images["shop"], port=8080, **extra))
+    ecs.create_service(cluster="debug", serviceName="shop", taskDefinition="shop", desiredCount=1,
+                       launchType="FARGATE", networkConfiguration=network.awsvpc())
+    ecs.get_waiter("services_stable").wait(cluster="debug", services=["shop"])
+    lab.clock.advance(120)
+    return lab
+
+
+def _python_check(path):
+    return {"command": ["CMD", "python", "-c", CHECK.format(path)]}
+
+
+def test_a_wrong_path_fails_the_health_check_and_the_service_replaces_the_task(apps_lab):
+    lab = _shop(apps_lab, _python_check("/healthz"))
+    words = facts()["runtime"]["health_check"]
+    stopped = debugging.why_stopped(lab.client("ecs"), family_name="shop")
+    assert [(t.stop_code, t.stopped_reason) for t in stopped][:1] == [(words["stop_code"], words["stopped_reason"])]
+    assert any("failed container health checks" in m for m in debugging.service_events(lab.client("ecs"), "shop"))
+    verdict = labkit.check("debugging.health_fixed", lab=lab)
+    assert verdict.score == 0 and "/health" not in verdict.hint
+
+
+@pytest.mark.parametrize("check", [_python_check("/health"), _python_check("/"),
+                                   {"command": ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"]}],
+                         ids=["python /health", "python /", "curl /health"])
+def test_a_check_of_a_page_the_app_serves_keeps_the_task_healthy(apps_lab, check):
+    lab = _shop(apps_lab, check)
+    assert debugging.task_health(lab.client("ecs"), "shop") == "shop task: RUNNING, health HEALTHY"
+    assert labkit.check("debugging.health_fixed", lab=lab).passed
+
+
+def test_removing_the_health_check_is_not_the_fix(apps_lab):
+    lab = _shop(apps_lab, None)
+    verdict = labkit.check("debugging.health_fixed", lab=lab)
+    assert verdict.score == 0 and "no health check" in str(verdict)
+
+
+def test_a_right_check_registered_but_not_deployed_is_not_the_fix(apps_lab):
+    lab, network, roles, images = apps_lab
+    _shop(apps_lab, _python_check("/healthz"))
+    lab.client("ecs").register_task_definition(**debugging.app_definition(
+        lab, roles, images["shop"], port=8080, healthCheck=_python_check("/health")))
+    assert labkit.check("debugging.health_fixed", lab=lab).score == 0
+
+
+def test_run_and_watch_refuses_an_unknown_wait(apps_lab):
+    lab, network = apps_lab[0], apps_lab[1]
+    with pytest.raises(labkit.errors.InvalidInput, match="until="):
+        debugging.run_and_watch(lab.client("ecs"), "report", network.awsvpc(), until="done")

@@ -96,8 +96,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("05_use_cases", ("use_cases",), (Run(4, 0.5, 1, 30), Run(10, 1, 2, 10, spot=True)),
            "a service scaling up to 4, and a batch on Spot counted at the on-demand rate"),
     Lesson("06_eks_on_fargate", ("eks",), (), "mock or local mode only: real mode does not create EKS clusters"),
-    Lesson("07_debugging", ("debugging",), (Run(4, 0.25, 0.5, 10),),
-           "a small Spot-backed service and its replacements"),
+    Lesson("07_debugging", ("debugging",), (Run(10, 0.25, 0.5, 10),),
+           "a small Spot-backed service, three small apps, and their replacements"),
     Lesson("assignments/capstone", ("capstone",), (Run(5, 1, 2, 30), Run(5, 1, 2, 30, spot=True)),
            "a design that meets the brief: 5 on-demand and 5 Spot tasks, Spot counted at the on-demand rate"),
 )

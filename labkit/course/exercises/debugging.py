@@ -1,7 +1,8 @@
 """Exercises of lesson 7 (debugging Fargate tasks): diagnose real Fargate failures and fix them.
 
 `why_stopped()` lists a cluster's stopped tasks with the fields AWS puts the diagnosis in (stopCode,
-stoppedReason, each container's reason), as stable text a lesson can show.
+stoppedReason, each container's reason), as stable text a lesson can show. The cases whose apps really run
+and fail (a crash, out of memory, a failing health check) are in `_debugging_apps`, re-exported here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.course.exercises import Context, Exercise, Quiz, Wrong, register, register_quiz
+from labkit.course.exercises import _debugging_apps as debugging_apps
 from labkit.course.exercises.fargate_basics import accepted, check_execution_role, container, task_def
 from labkit.data import facts
 from labkit.errors import InvalidInput
@@ -20,7 +22,10 @@ from labkit.model.sizes import is_valid_size
 from labkit.model.text import ShownAsText
 from labkit.model.units import mib_per_gb, parse_cpu, parse_memory, task_family, units_per_vcpu
 
-CLUSTER = "debug"
+# the cases whose apps run (and their helpers), one import away for the lesson
+CLUSTER, APPS, LOG_GROUP = debugging_apps.CLUSTER, debugging_apps.APPS, debugging_apps.LOG_GROUP
+push_app, app_definition = debugging_apps.push_app, debugging_apps.app_definition
+app_logs, task_health = debugging_apps.app_logs, debugging_apps.task_health
 _ACCOUNT_IN_TEXT = re.compile(r"\b\d{12}\b")
 
 
@@ -106,18 +111,29 @@ class TaskOutcome(ShownAsText):
     last_status: str
     stop_code: str = ""
     stopped_reason: str = ""
+    exit_code: int | None = None
+    container_reason: str = ""
 
     def __str__(self) -> str:
         if self.last_status != "STOPPED":
             return f"{self.family} task: {self.last_status}"
-        return f"{self.family} task: STOPPED, stopCode {self.stop_code or '-'}\n  stoppedReason: {self.stopped_reason}"
+        lines = [f"{self.family} task: STOPPED, stopCode {self.stop_code or '-'}",
+                 f"  stoppedReason: {self.stopped_reason}"]
+        if self.exit_code is not None:
+            lines.append(f"  exitCode: {self.exit_code}")
+        if self.container_reason:
+            lines.append(f"  container reason: {self.container_reason}")
+        return "\n".join(lines)
 
 
 def run_and_watch(ecs: Any, task_definition: str, network_configuration: dict[str, Any],
-                  cluster: str = CLUSTER) -> TaskOutcome:
-    """Run one Fargate task and wait until it is RUNNING or has stopped, without a traceback either way."""
+                  cluster: str = CLUSTER, until: str = "running") -> TaskOutcome:
+    """Run one Fargate task and wait until it is RUNNING (`until="stopped"`: until it has stopped, as a job
+    does) or has stopped, without a traceback either way."""
     from botocore.exceptions import WaiterError
 
+    if until not in ("running", "stopped"):
+        raise InvalidInput(f"until={until!r}: give 'running' (a server) or 'stopped' (a job that ends).")
     started = ecs.run_task(cluster=cluster, taskDefinition=task_definition, launchType="FARGATE",
                            networkConfiguration=network_configuration)
     if not started.get("tasks"):
@@ -125,12 +141,17 @@ def run_and_watch(ecs: Any, task_definition: str, network_configuration: dict[st
         raise InvalidInput(f"ECS started no task: {reasons or 'no reason given'}.")
     arn = started["tasks"][0]["taskArn"]
     try:
-        ecs.get_waiter("tasks_running").wait(cluster=cluster, tasks=[arn])
+        if until == "running":
+            ecs.get_waiter("tasks_running").wait(cluster=cluster, tasks=[arn])
+        else:
+            ecs.get_waiter("tasks_stopped").wait(cluster=cluster, tasks=[arn])
     except WaiterError:  # it stopped instead (the waiter's failure state); STOPPED comes a little later
         ecs.get_waiter("tasks_stopped").wait(cluster=cluster, tasks=[arn])
     task = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
+    first = next(iter(task.get("containers") or []), {})
     return TaskOutcome(family(task), task.get("lastStatus", ""), task.get("stopCode", ""),
-                       _stable(task.get("stoppedReason", "")))
+                       _stable(task.get("stoppedReason", "")), first.get("exitCode"),
+                       _stable(first.get("reason", "")))
 
 
 # ---------------------------------------------------------------- case 1: an invalid CPU value
