@@ -52,3 +52,17 @@ def test_the_notebook_gets_svg_html_and_text_and_the_same_input_draws_the_same_p
 def test_bad_series_get_a_clear_error(series, x, words):
     with pytest.raises(InvalidInput, match=words):
         timeline(series, x)
+
+
+def test_labkit_show_gives_the_chart_as_html_and_text():
+    from labkit.diagrams.show import _bundle
+
+    chart = timeline({"desired": [2, 4]})
+    bundle = _bundle(chart)
+    assert bundle["text/plain"] == str(chart) and chart.svg() in bundle["text/html"]
+
+
+def test_small_numbers_fill_their_band_and_a_flat_series_stays_at_the_bottom():
+    rows = str(timeline({"bill $": [0.001, 0.002, 0.004], "zero": [0, 0, 0]})).splitlines()
+    assert rows[0].split("|")[1] == "▂▄█" and rows[0].endswith("0.001..0.004")
+    assert rows[1].split("|")[1] == "   "

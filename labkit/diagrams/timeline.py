@@ -83,10 +83,12 @@ class Timeline:
         out.append("</svg>")
         return "\n".join(out)
 
+    def _repr_html_(self) -> str:
+        """The SVG inline, scrolling sideways rather than cut off in a narrow output area."""
+        return f'<div style="max-width:100%;overflow-x:auto">{self.svg()}</div>'
+
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        svg = self.svg()
-        return {"text/plain": str(self), "image/svg+xml": svg,
-                "text/html": f'<div style="max-width:100%;overflow-x:auto">{svg}</div>'}
+        return {"text/plain": str(self), "image/svg+xml": self.svg(), "text/html": self._repr_html_()}
 
 
 def timeline(series: Mapping[str, Sequence[float]], x: Sequence[float] | None = None, *, x_label: str = "minute",
@@ -118,8 +120,9 @@ def timeline(series: Mapping[str, Sequence[float]], x: Sequence[float] | None = 
 
 
 def _bounds(values: Sequence[float]) -> tuple[float, float]:
-    """The band's scale: from 0 (or the lowest value, if negative) to the highest value (at least 1)."""
-    return min(0.0, min(values)), max(1.0, max(values))
+    """The band's scale: from 0 (or the lowest value, if negative) to the highest value (a flat band: low + 1)."""
+    low, high = min(0.0, min(values)), max(values)
+    return low, high if high > low else low + 1
 
 
 def _level(value: float, low: float, high: float) -> int:
