@@ -25,7 +25,7 @@ NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_c
 GLOSSARY_LINK = re.compile(r"\(((?:\.\./)*glossary\.ipynb)(?:#([^)\s]+))?\)")
 # Lessons whose first cell does not link to the glossary yet: notes/reading-edits.md says what to add to each.
 # Once a lesson links, the test below asks for it to leave this set, so it can only shrink.
-LINK_PENDING = {"05_use_cases"}
+LINK_PENDING: set[str] = set()
 
 
 def sources(path: Path) -> list[tuple[str, str]]:

@@ -93,8 +93,9 @@ LESSONS: tuple[Lesson, ...] = (
            "a service and a one-off task"),
     Lesson("04_pricing", ("pricing", "pricing_extra"), (Run(2, 0.25, 0.5, 20, spot=True),),
            "Spot counted at the on-demand rate"),
-    Lesson("05_use_cases", ("use_cases",), (Run(4, 0.5, 1, 30), Run(10, 1, 2, 10, spot=True)),
-           "a service scaling up to 4, and a batch on Spot counted at the on-demand rate"),
+    Lesson("05_use_cases", ("use_cases",), (Run(5, 0.25, 0.5, 30), Run(8, 1, 2, 1, spot=True), Run(1, 1, 3, 5)),
+           "a service scaling out to 5 and back, a batch of one-minute tasks on Spot counted at the on-demand "
+           "rate, and one inference task"),
     Lesson("06_eks_on_fargate", ("eks",), (), "mock or local mode only: real mode does not create EKS clusters"),
     Lesson("07_debugging", ("debugging",), (Run(10, 0.25, 0.5, 10),),
            "a small Spot-backed service, three small apps, and their replacements"),
