@@ -32,7 +32,7 @@ from labkit.course.exercises._lab import clusters, find_service, split
 from labkit.course.exercises._tiers import problem_tiers, size_tiers
 from labkit.course.exercises.pricing import stop_timeout_text
 from labkit.data import facts
-from labkit.errors import InvalidInput
+from labkit.errors import InvalidInput, LabkitError
 from labkit.model.pricing import monthly
 from labkit.model.rules import problems
 from labkit.model.sizes import is_valid_size, valid_sizes
@@ -582,3 +582,26 @@ def _td_empty(answer: Any, ctx: Context) -> None:
         raise Wrong(f"Still there: {', '.join(left[:5])}{' ...' if len(left) > 5 else ''}.",
                     hint=("Something the lab made is still there: remove all of it, in one go.",
                           "lab.teardown() removes what the lab made, in dependency order; it is safe to repeat."))
+
+
+# ---- show it answers (not graded) -----------------------------------------------------------------------------
+def page_title(lab: Any) -> str:
+    """The title of the page one of the service's tasks answers with, or what to do first when none answers yet."""
+    import re
+    import urllib.request
+
+    from botocore.exceptions import ClientError
+
+    try:
+        arns = lab.client("ecs").list_tasks(cluster=CLUSTER, serviceName=SERVICE, desiredStatus="RUNNING")["taskArns"]
+    except ClientError:
+        arns = []
+    if not arns:
+        return (f"No task of service {SERVICE!r} runs yet: deploy your design (section 3) and wait until it is "
+                "steady, then run this cell again.")
+    try:
+        page = urllib.request.urlopen(lab.endpoint(arns[0]), timeout=10).read().decode(errors="replace")
+    except (OSError, LabkitError) as err:
+        return f"The task does not answer yet ({err}); wait a few seconds and run this cell again."
+    found = re.search(r"<title>(.*?)</title>", page, re.S)
+    return found.group(1).strip() if found else page[:80]
