@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from labkit.cli import ops as cli_ops
-from labkit.course.lessons import LESSONS, lesson_costs
+from labkit.course.lessons import LESSONS, BalancerRun, lesson_costs
+from labkit.model.pricing import load_balancer_cost
 from labkit.pricing import fargate_cost
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,9 @@ def test_each_lessons_figure_is_its_runs_priced_by_labkit_pricing() -> None:
                                                          re.MULTILINE)}
     assert list(rows) == [lesson.name for lesson in LESSONS]
     for lesson in LESSONS:
-        expected = sum(fargate_cost(r.vcpu, r.memory_gb, r.minutes * 60, tasks=r.tasks).total for r in lesson.runs)
+        expected = sum(load_balancer_cost(r.minutes * 60) if isinstance(r, BalancerRun)
+                       else fargate_cost(r.vcpu, r.memory_gb, r.minutes * 60, tasks=r.tasks).total
+                       for r in lesson.runs)
         assert rows[lesson.name] == (f"${expected:.4f}" if lesson.runs else "$0"), lesson.name
     total = re.search(r"\*\*all lessons\*\* \| \| \*\*\$([\d.]+)\*\*", readme_table())
     assert total and float(total.group(1)) == pytest.approx(sum(c.total for c in lesson_costs()), abs=5e-5)

@@ -94,3 +94,15 @@ def test_a_rows_text_and_cost_come_from_its_runs():
     assert pricing.cost_text == f"${pricing.total:.4f}"
     london = {row.lesson: row for row in lesson_costs("eu-west-2")}["04_pricing"]
     assert london.total == pytest.approx(run.cost("eu-west-2")) and london.total > pricing.total  # its own rates
+
+
+def test_a_load_balancer_is_priced_by_the_hour_from_the_data():
+    from labkit.course.lessons import BalancerRun
+    from labkit.model.pricing import load_balancer_hourly
+
+    assert str(BalancerRun(45)) == "1 Application Load Balancer for 45 min (billed by the hour, with 1 LCU)"
+    assert BalancerRun(45).cost("us-east-1") == pytest.approx(load_balancer_hourly("us-east-1"))
+    assert BalancerRun(61).cost("us-east-1") == pytest.approx(2 * load_balancer_hourly("us-east-1"))
+    row = {r.lesson: r for r in lesson_costs()}["08_production_service"]
+    tasks = sum(run.cost("us-east-1") for run in row.runs if not isinstance(run, BalancerRun))
+    assert row.total == pytest.approx(tasks + load_balancer_hourly("us-east-1")) and tasks > 0

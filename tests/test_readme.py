@@ -107,7 +107,7 @@ def test_the_lesson_costs_command_runs_as_written():
     done = subprocess.run([sys.executable, "-m", "labkit.cli.ops", "lesson-costs"], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("| Lesson | What runs for real | Fargate cost |")
+    assert done.stdout.startswith("| Lesson | What runs for real | Cost |")
     assert "| `assignments/capstone` |" in done.stdout
 
 

@@ -339,6 +339,11 @@ def production_service(lab: Any, done: dict[str, Any]) -> None:
     elbv2.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
         {"Key": "deregistration_delay.timeout_seconds", "Value": "30"}])
     elbv2.describe_target_group_attributes(TargetGroupArn=tg)
+    elbv2.modify_target_group(TargetGroupArn=tg, HealthCheckPath="/", HealthCheckIntervalSeconds=10,
+                              HealthyThresholdCount=2, UnhealthyThresholdCount=2)  # lesson 08's health check
+    secrets = lab.client("secretsmanager")  # lesson 08's secret, and what its check reads
+    secrets.describe_secret(SecretId=secrets.create_secret(Name=f"{lab.id}/db", SecretString="{}")["ARN"])
+    lab.client("iam").get_role_policy(RoleName=f"labkit-{lab.id}-task", PolicyName="read")
     elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                           DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
     td = done["td"]

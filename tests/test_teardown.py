@@ -224,3 +224,13 @@ def test_load_balancers_their_listeners_target_groups_and_the_labs_alarms_are_re
     assert elbv2.describe_target_groups()["TargetGroups"] == []
     assert cloudwatch.describe_alarms()["MetricAlarms"] == []
     assert "Nothing to remove" in str(lab.teardown())
+
+
+def test_a_labs_secret_is_tagged_and_torn_down():
+    with labkit.connect("mock") as lab:
+        sm = lab.client("secretsmanager")
+        arn = sm.create_secret(Name="prod/db", SecretString="x")["ARN"]
+        tags = {t["Key"]: t["Value"] for t in sm.describe_secret(SecretId=arn)["Tags"]}
+        assert tags.get("labkit:lab") == lab.id
+        assert lab.teardown().counts() == {"secret": 1}
+        assert sm.list_secrets()["SecretList"] == []

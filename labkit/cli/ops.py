@@ -12,18 +12,19 @@ def lesson_costs_markdown(region: str = "us-east-1") -> str:
     """The README's table of what each lesson costs for real, computed from labkit.pricing."""
     from labkit.course.lessons import lesson_costs
     from labkit.data import facts
-    from labkit.model.pricing import rates
+    from labkit.model.pricing import load_balancer_hourly, rates
 
     rows = lesson_costs(region)
-    lines = ["| Lesson | What runs for real | Fargate cost |", "|---|---|---|"]
+    lines = ["| Lesson | What runs for real | Cost |", "|---|---|---|"]
     lines += [f"| `{row.lesson}` | {row.description} | {row.cost_text} |" for row in rows]
     total = sum(row.total for row in rows)
     lines.append(f"| **all lessons** | | **${total:.4f}** |")
     on_demand = rates(region)
     lines += ["", f"Fargate on-demand rates for {region}, Linux/X86, as of {on_demand.as_of}: "
                   f"${on_demand.vcpu_hour:g} per vCPU-hour and ${on_demand.gb_hour:g} per GB-hour, each task billed "
-                  f"at least {facts()['billing']['minimum_seconds']['LINUX']} s. Fargate tasks only: "
-                  f"{facts()['billing']['other_charges']}."]
+                  f"at least {facts()['billing']['minimum_seconds']['LINUX']} s. An Application Load Balancer: "
+                  f"${load_balancer_hourly(region):g} an hour or partial hour, LCUs included at labkit's budget. "
+                  f"Fargate tasks and load balancers only: {facts()['billing']['other_charges']}."]
     return "\n".join(lines)
 
 

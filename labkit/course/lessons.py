@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labkit.course.student import SOURCE_DIR, STUDENT_DIR
-from labkit.model.pricing import fargate_cost
+from labkit.model.pricing import fargate_cost, load_balancer_cost
 from labkit.model.units import size_text
 
 NOTEBOOK_DIR = Path("notebooks")
@@ -42,12 +42,26 @@ class Run:
 
 
 @dataclass(frozen=True)
+class BalancerRun:
+    """An Application Load Balancer a lesson keeps for real: each hour or partial hour billed, with the LCUs
+    labkit budgets (labkit.data, prices.alb)."""
+
+    minutes: float
+
+    def cost(self, region: str) -> float:
+        return load_balancer_cost(self.minutes * 60, region)
+
+    def __str__(self) -> str:
+        return f"1 Application Load Balancer for {self.minutes:g} min (billed by the hour, with 1 LCU)"
+
+
+@dataclass(frozen=True)
 class Lesson:
     """One lesson: its notebook (by name), the exercise topics it checks, and what its real-mode path runs."""
 
     name: str
     topics: tuple[str, ...]
-    runs: tuple[Run, ...] = ()
+    runs: tuple[Run | BalancerRun, ...] = ()
     note: str = ""  # what the real-mode path does, in a few words (the cost table shows it)
 
     @property
@@ -66,7 +80,7 @@ class LessonCost:
     """One row of the cost table: a lesson, what it runs for real, and what that costs."""
 
     lesson: str
-    runs: tuple[Run, ...]
+    runs: tuple[Run | BalancerRun, ...]
     note: str = ""
     region: str = "us-east-1"
 
@@ -99,6 +113,9 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("06_eks_on_fargate", ("eks",), (), "mock or local mode only: real mode does not create EKS clusters"),
     Lesson("07_debugging", ("debugging",), (Run(10, 0.25, 0.5, 10),),
            "a small Spot-backed service, three small apps, and their replacements"),
+    Lesson("08_production_service", ("production",),
+           (Run(2, 0.25, 0.5, 45), Run(2, 0.25, 0.5, 15), BalancerRun(45)),
+           "a service behind a load balancer, with the extra tasks of its deployments and scale-out"),
     Lesson("assignments/capstone", ("capstone",), (Run(5, 1, 2, 30), Run(5, 1, 2, 30, spot=True)),
            "a design that meets the brief: 5 on-demand and 5 Spot tasks, Spot counted at the on-demand rate"),
 )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labkit.lab.tagging import ROLE_PATH, Tagged, ec2_tagged
-from labkit.lab.teardown_steps import cloudwatch, ec2, ecr, ecs, eks, elb, iam, logs
+from labkit.lab.teardown_steps import cloudwatch, ec2, ecr, ecs, eks, elb, iam, logs, secrets
 from labkit.lab.teardown_steps.run import Run
 
 #: what each concern of a row is called in its `none` reasons
@@ -170,7 +170,7 @@ ROWS: tuple[Service, ...] = (
                        calls=("CreateListener", "CreateLoadBalancer", "CreateTargetGroup", "DeleteListener",
                               "DeleteLoadBalancer", "DeleteTargetGroup", "DescribeListeners", "DescribeLoadBalancers",
                               "DescribeTags", "DescribeTargetGroupAttributes", "DescribeTargetGroups",
-                              "DescribeTargetHealth", "ModifyTargetGroupAttributes"),
+                              "DescribeTargetHealth", "ModifyTargetGroup", "ModifyTargetGroupAttributes"),
                        authorizes=("elasticloadbalancing:AddTags",)),),
         guards=Guards(priced=("CreateLoadBalancer",), settled=("CreateLoadBalancer", "DeleteLoadBalancer")),
     ),
@@ -228,6 +228,15 @@ ROWS: tuple[Service, ...] = (
         none={"guards": "a lesson's logs cost cents, and teardown removes the log groups"},
     ),
     Service(
+        name="secretsmanager",
+        tags={"CreateSecret": _KEY_TAGS},
+        teardown=Teardown(kinds=(Kind("secret"),), step=secrets.remove,
+                          gone=frozenset({"ResourceNotFoundException"}), denied=_JSON_DENIED),
+        iam=(Statement("Secrets", calls=("CreateSecret", "DeleteSecret", "DescribeSecret", "ListSecrets"),
+                       authorizes=("secretsmanager:TagResource",)),),
+        none={"guards": "a lesson's secret costs cents a month, and teardown deletes it without a recovery window"},
+    ),
+    Service(
         name="ec2",
         tags=_EC2_TAGS,
         teardown=Teardown(kinds=(Kind("security group"), Kind("subnet"), Kind("route table"), Kind("internet gateway"),
@@ -255,8 +264,8 @@ ROWS: tuple[Service, ...] = (
                           denied=frozenset({"AccessDenied"})),
         iam=(Statement("LabRoles", resource=_ROLES,
                        calls=("AttachRolePolicy", "CreateRole", "DeleteRole", "DeleteRolePolicy", "DetachRolePolicy",
-                              "GetRole", "ListAttachedRolePolicies", "ListRolePolicies", "ListRoleTags",
-                              "PutRolePolicy"),
+                              "GetRole", "GetRolePolicy", "ListAttachedRolePolicies", "ListRolePolicies",
+                              "ListRoleTags", "PutRolePolicy"),
                        authorizes=("iam:TagRole",)),
              Statement("FindLabRoles", calls=("ListRoles",)),
              Statement("PassLabRolesToTasks", authorizes=("iam:PassRole",), resource=_ROLES,
