@@ -3,6 +3,8 @@ fails a deployment and rolls it back, a failing container health check makes a t
 
 from __future__ import annotations
 
+import pytest
+
 from labkit.data import facts
 from labkit.model.scaling import circuit_breaker_threshold as threshold
 from tests.runtime_kit import describe, push_app, register
@@ -144,7 +146,36 @@ def test_failures_in_the_start_period_do_not_count(lab, net, tmp_path):
 
 
 def test_a_python_health_check_command_sees_the_task_ports(lab, net, tmp_path):
-    check = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8080/health')"]
-    arn = _health(lab, net, tmp_path, sick="no", command=check)
+    code = "import urllib.request; urllib.request.urlopen('http://localhost:8080/health'); print('ok')"
+    arn = _health(lab, net, tmp_path, sick="no", command=["CMD", "python", "-c", code])  # runs as a process
     lab.clock.advance(10)
     assert describe(lab, arn)["healthStatus"] == "HEALTHY"
+
+
+URLOPEN = "import urllib.request; urllib.request.urlopen('http://localhost:8080/health')"
+
+
+@pytest.mark.parametrize(("sick", "status"), [("no", "HEALTHY"), ("yes", "UNHEALTHY")])
+def test_a_urlopen_only_python_check_is_probed_in_process_with_the_same_result(lab, net, tmp_path, monkeypatch,
+                                                                                 sick, status):
+    from labkit.mock.runtime import health
+
+    def no_process(*args, **kwargs):
+        raise AssertionError("a urlopen-only check must not start a process")
+
+    monkeypatch.setattr(health.subprocess, "run", no_process)
+    arn = _health(lab, net, tmp_path, sick=sick, command=["CMD", "python", "-c", URLOPEN])
+    lab.clock.advance(20)
+    assert describe(lab, arn)["healthStatus"] == status
+
+
+@pytest.mark.parametrize(("code", "url"), [
+    (URLOPEN, "http://localhost:8080/health"),
+    ("import urllib.request\nurllib.request.urlopen('http://localhost:80/', timeout=2).read()", "http://localhost:80/"),
+    ("urllib.request.urlopen('http://localhost:80/')", None),  # NameError on AWS: not the same as a probe
+    (URLOPEN + "; import os; os._exit(0)", None),  # does more than open a URL
+])
+def test_which_python_checks_are_only_a_url(code, url):
+    from labkit.mock.runtime.health import _python_urlopen
+
+    assert _python_urlopen(["python3", "-c", code]) == url

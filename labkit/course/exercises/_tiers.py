@@ -21,7 +21,8 @@ def size_tiers(cpu: Any, memory: Any, os: str = "LINUX") -> tuple[str, ...]:
     by_cpu: dict[int, list[int]] = {}
     for c, m in sizes:
         by_cpu.setdefault(c, []).append(m)
-    first = "Not every CPU and memory pair is a Fargate size: find your CPU value's row in Fargate's size table (lesson 2)."
+    first = ("Not every CPU and memory pair is a Fargate size: find your CPU value's row in Fargate's size table "
+             "(lesson 2).")
     if units not in by_cpu:
         return (first, f"{units} CPU units is not a CPU value Fargate offers; those are "
                        f"{join([str(c) for c in sorted(by_cpu)])} CPU units.")

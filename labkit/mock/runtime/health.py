@@ -25,6 +25,10 @@ from labkit.mock.runtime.start import resolve_argv
 
 MAX_PROBE_WALL_SECONDS = 3.0
 LOCAL_URL = re.compile(r"(https?)://(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?(/[^\s'\"|;&]*)?")
+#: `python -c "import urllib.request; urllib.request.urlopen('URL')"`, nothing more: it exits 0 exactly when the
+#: URL answers below 400 (urlopen raises otherwise), as `curl -f` does, so it is probed the same way in process
+PYTHON_URLOPEN = re.compile(r"^\s*import urllib\.request\s*[;\n]\s*urllib\.request\.urlopen\(\s*(['\"])([^'\"]+)\1"
+                            r"\s*(?:,\s*timeout\s*=\s*[\d.]+\s*)?\)(?:\.read\(\))?\s*;?\s*$")
 
 
 def settings(check: dict[str, Any]) -> tuple[float, float, int, float]:
@@ -34,9 +38,21 @@ def settings(check: dict[str, Any]) -> tuple[float, float, int, float]:
             int(check.get("retries") or d["retries"]), float(check.get("startPeriod") or d["start_period_s"]))
 
 
-def _http_probe(text: str, run: TaskRun, timeout: float) -> bool | None:
-    """A curl/wget check of a localhost URL, made as a request to the task's port; None if `text` is not one."""
+def _python_urlopen(argv: list[str]) -> str | None:
+    """The URL of a `python -c` check that only opens a URL (see PYTHON_URLOPEN), else None."""
+    if len(argv) != 3 or not argv[0].rsplit("/", 1)[-1].startswith("python") or argv[1] != "-c":
+        return None
+    found = PYTHON_URLOPEN.match(argv[2])
+    return found.group(2) if found else None
+
+
+def _http_probe(text: str, run: TaskRun, timeout: float, argv: list[str] | None = None) -> bool | None:
+    """A curl/wget (or urlopen-only Python) check of a localhost URL, made as a request to the task's port; None if
+    `text` is not one."""
     words = text.split()
+    url = _python_urlopen(argv or [])
+    if url is not None:
+        words, text = ["curl", "-f", url], f"curl -f {url}"
     if not words or not any(w.rsplit("/", 1)[-1] in ("curl", "wget") for w in words[:1] + words[1:2]):
         return None
     match = LOCAL_URL.search(text)
@@ -70,7 +86,7 @@ def probe(run: TaskRun, container: ContainerRun) -> bool | None:
     else:
         argv = command[1:] if command[0] == "CMD" else command
         text = " ".join(argv)
-    http = _http_probe(text, run, timeout)
+    http = _http_probe(text, run, timeout, None if command[0] == "CMD-SHELL" else argv)
     if http is not None:
         return http
     try:
