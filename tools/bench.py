@@ -122,6 +122,12 @@ def bench_import(runs: int) -> list[Row]:
     return [row]
 
 
+def _not_there(err: ImportError, module: str, *rows: Row) -> list[Row]:
+    """The rows of a part whose module cannot be imported, each saying so (a note, not a crashed benchmark)."""
+    why = f"n/a ({err.name or module} not there yet)"
+    return [Row(row.name, row.unit, note=why) for row in rows]
+
+
 def bench_deploy(runs: int) -> list[Row]:
     """The full mock deployment through labkit, the same calls on plain moto, and their ratio.
 
@@ -135,8 +141,7 @@ def bench_deploy(runs: int) -> list[Row]:
         bench_deploy_module = importlib.import_module("tools.bench_deploy")
         import labkit
     except ImportError as err:
-        why = f"n/a ({err.name or 'tools.bench_deploy'} not there yet)"
-        return [Row(r.name, r.unit, note=why) for r in (mock, raw, ratio)]
+        return _not_there(err, "tools.bench_deploy", mock, raw, ratio)
     try:
         with labkit.connect("mock") as lab:
             seen, calls = bench_deploy_module.record_mock_deployment(lab)
@@ -161,8 +166,7 @@ def bench_production(runs: int) -> list[Row]:
     try:
         production = importlib.import_module("tools.bench_production")
     except ImportError as err:
-        why = f"n/a ({err.name or 'tools.bench_production'} not there yet)"
-        return [Row(scaling.name, scaling.unit, note=why), Row(request.name, request.unit, note=why)]
+        return _not_there(err, "tools.bench_production", scaling, request)
     try:
         for _ in range(runs):
             run = production.autoscaling_run()
@@ -412,8 +416,7 @@ def bench_grading(runs: int) -> list[Row]:
     try:
         grading = importlib.import_module("tools.bench_grading")
     except ImportError as err:
-        why = f"n/a ({err.name or 'tools.bench_grading'} not there yet)"
-        return [Row(one.name, one.unit, note=why), Row(batch.name, batch.unit, note=why)]
+        return _not_there(err, "tools.bench_grading", one, batch)
     try:
         for _ in range(runs):
             one.samples.append(grading.grade_one()["seconds"])

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from labkit.errors import GuardrailError
-from labkit.lab.guardrails.notices import say
+from labkit.lab.guardrails.notices import refuse, say
 from labkit.lab.guardrails.spend import Charge, Ledger, ledger, service_key, task_key
 from labkit.model import placement
 from labkit.model.pricing import load_balancer_hourly
@@ -167,8 +167,7 @@ def quote(lab: Any, call: str, params: dict[str, Any]) -> Quote | None:
                    f"${priced_at.projected:.2f} over {book.planned_hours:g} h, above its budget of "
                    f"${book.budget_usd:.2f}. Use fewer or smaller tasks, lab.teardown() what you no longer need, or "
                    "connect with a larger budget_usd.")
-        say(lab, refusal, show=False)
-        raise GuardrailError(refusal)
+        raise refuse(lab, refusal)
     say(lab, f"{operation} ({ask.what}): {count} task(s) of {sized} ({option}), about ${priced_at.hourly:.4f}/hour. "
              f"This lab projects ${priced_at.projected:.2f} over {book.planned_hours:g} h, within its "
              f"${book.budget_usd:.2f} budget.")
@@ -189,8 +188,7 @@ def _quote_balancer(lab: Any, book: Ledger, ask: _Ask, operation: str) -> Quote:
                    f"hour; with what this lab has run and runs, that projects to ${projected:.2f} over "
                    f"{book.planned_hours:g} h, above its budget of ${book.budget_usd:.2f}. lab.teardown() what you "
                    "no longer need, or connect with a larger budget_usd.")
-        say(lab, refusal, show=False)
-        raise GuardrailError(refusal)
+        raise refuse(lab, refusal)
     say(lab, f"{operation} ({ask.what}): about ${hourly:.4f}/hour (each hour or part of one billed, with one LCU of "
              f"traffic). This lab projects ${projected:.2f} over {book.planned_hours:g} h, within its "
              f"${book.budget_usd:.2f} budget.")

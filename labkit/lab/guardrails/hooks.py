@@ -12,7 +12,7 @@ from typing import Any
 from labkit.errors import GuardrailError
 from labkit.lab import services
 from labkit.lab.guardrails import calls, connect
-from labkit.lab.guardrails.notices import say
+from labkit.lab.guardrails.notices import refuse
 
 
 def install(lab: Any, client: Any) -> None:
@@ -30,8 +30,7 @@ def install(lab: Any, client: Any) -> None:
             raise GuardrailError(f"refused {model.name}: {connect.MOCK_RUNNING}")
         if model.name in guards.refused:
             refusal = f"refused {model.name}: {guards.refused[model.name]}."
-            say(lab, refusal, show=False)
-            raise GuardrailError(refusal)
+            raise refuse(lab, refusal)
         if model.name in guards.priced:
             context["labkit_quote"] = calls.priced(lab, f"{service}.{model.name}", context.get("labkit_params") or {})
 

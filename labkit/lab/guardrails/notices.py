@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.errors import GuardrailError
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -34,6 +36,12 @@ def in_kernel() -> bool:
 
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def refuse(lab: Any, refusal: str) -> GuardrailError:
+    """Keep a refusal in `lab.notices` (not shown: the error says it) and return the GuardrailError to raise."""
+    say(lab, refusal, show=False)
+    return GuardrailError(refusal)
 
 
 def say(lab: Any, text: str, *, show: bool = True) -> None:
