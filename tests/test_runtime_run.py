@@ -174,6 +174,16 @@ def test_an_endpoint_request_to_a_stopped_process_is_refused(lab, net, web):
         get(url, timeout=2)
 
 
+def test_waiters_wait_for_a_fresh_process_only_until_it_listens(lab, net, web, tmp_path):
+    """A server that came up is not watched for a crash at start (waiters do not wait for it); a batch job is."""
+    arn = run(lab, net, web)  # RUNNING: its process listens on 8080
+    watched = {c.name for c in runtime.registry.about_to_end(lab.account_id)}
+    assert runtime.registry.find(lab.account_id, arn).said_listening() and watched == set()
+    job = push_app(lab, tmp_path / "job", "import time\ntime.sleep(3)\n", name="job")
+    run(lab, net, register(lab, job.uri, family="job"))
+    assert {c.name for c in runtime.registry.about_to_end(lab.account_id)} == {"job"}
+
+
 def test_containers_of_a_task_share_localhost_and_a_sidecar_may_exit(lab, net, tmp_path):
     code = ("import urllib.request\nprint(urllib.request.urlopen('http://localhost:80/').read().decode()"
             ".splitlines()[3], flush=True)\n")

@@ -50,8 +50,7 @@ print(f"loading {NEED_MIB} MiB of data", flush=True)
 data = []
 for _ in range(NEED_MIB // 10):
     data.append(bytearray(10 * 1024 * 1024))
-    time.sleep(0.005)
-time.sleep(0.3)  # building the report
+time.sleep(0.1)  # building the report
 print("report done", flush=True)
 ''',
     "shop": '''\

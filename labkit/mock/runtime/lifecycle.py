@@ -202,9 +202,7 @@ def _sync(run: TaskRun, lk: Life) -> None:
 
 def _listening(run: TaskRun, since: float) -> bool:
     """The task's ports all listen: as its processes said (or, for a program that cannot say, as /proc shows)."""
-    said = {p for c in run.containers if c.proc is not None for p in process.listened(c.proc)}
-    said |= {p for c in run.containers if c.standin is not None for p in run.ports}
-    if set(run.ports) <= said:
+    if run.said_listening():
         return True
     return time.monotonic() - since > 0.1 and process.listening(list(run.ports.values()))
 

@@ -148,6 +148,13 @@ class TaskRun:
     def alive(self) -> bool:
         return any(c.alive for c in self.containers)
 
+    def said_listening(self) -> bool:
+        """Every port of the task listens, as its processes said (a stand-in listens on all of them)."""
+        said = {p for c in self.containers if c.proc is not None for p in process.listened(c.proc)}
+        if any(c.standin is not None for c in self.containers):
+            said |= set(self.ports)
+        return set(self.ports) <= said
+
 
 _runs: dict[str, TaskRun] = {}
 _lock = threading.RLock()
@@ -250,13 +257,10 @@ def loopback_address(account: str, task_arn: str, container_port: int) -> tuple[
 def give_wall_time(account: str, budget: float = 0.1) -> None:
     """Let the account's task processes run a little (a waiter polling in simulated time calls this per poll).
 
-    Only processes that may be about to end are waited for: a batch job (a task without ports), one told to stop,
-    or one started less than a second ago (a crash at start). Returns at once when there is none; otherwise when
-    one exits, or after `budget` seconds.
+    Only processes that may be about to end are waited for (`about_to_end`). Returns at once when there is none;
+    otherwise when one exits, or after `budget` seconds.
     """
-    now = time.monotonic()
-    watched = [c for r in runs(account) for c in r.containers if c.proc is not None and c.alive and (
-        not r.ports or c.signalled_at is not None or now - c.started_wall < 1.0)]
+    watched = about_to_end(account)
     if not watched:
         return
     deadline = time.monotonic() + budget
@@ -264,6 +268,15 @@ def give_wall_time(account: str, budget: float = 0.1) -> None:
         if any(not c.alive for c in watched):
             return
         time.sleep(0.005)
+
+
+def about_to_end(account: str) -> list[ContainerRun]:
+    """The account's live processes that may end any moment: a batch job's (a task without ports), one told to
+    stop, or one started less than a second ago that does not listen yet (a crash at start; a server that came up
+    is not waited for)."""
+    now = time.monotonic()
+    return [c for r in runs(account) for c in r.containers if c.proc is not None and c.alive and (
+        not r.ports or c.signalled_at is not None or now - c.started_wall < 1.0 and not process.listened(c.proc))]
 
 
 class _Watcher:
