@@ -288,7 +288,12 @@ def _port(port: Any) -> int:
 
 # --- roles -----------------------------------------------------------------------------------------------
 def ensure_roles(lab: Lab) -> Roles:
-    """The task execution role (with AmazonECSTaskExecutionRolePolicy) and an empty task role."""
+    """The task execution role (with AmazonECSTaskExecutionRolePolicy) and an empty task role.
+
+    Asked of IAM once per lab (then remembered, see `Lab.remembered`): register_task calls it every time."""
+    known = lab.remembered("roles")
+    if "task roles" in known:
+        return known["task roles"]
     iam = lab.client("iam")
     names = (f"labkit-{lab.id}-execution", f"labkit-{lab.id}-task")
     arns = []
@@ -306,8 +311,9 @@ def ensure_roles(lab: Lab) -> Roles:
         if name == names[0]:
             iam.attach_role_policy(RoleName=name, PolicyArn=EXECUTION_POLICY)
         arns.append(role["Arn"])
-    return Roles(execution_role_arn=arns[0], task_role_arn=arns[1], execution_role_name=names[0],
-                 task_role_name=names[1])
+    known["task roles"] = Roles(execution_role_arn=arns[0], task_role_arn=arns[1], execution_role_name=names[0],
+                                task_role_name=names[1])
+    return known["task roles"]
 
 
 # --- task definition ------------------------------------------------------------------------------------------

@@ -134,7 +134,8 @@ def _fargate_tasks(lab: Any, ecs: Any) -> Iterator[dict[str, Any]]:
 
 
 def _platform(ecs: Any, task_definition: str, known: dict[str, tuple[str, str]]) -> tuple[str, str]:
-    """(architecture, LINUX or WINDOWS) of a task definition, asked of ECS once."""
+    """(architecture, LINUX or WINDOWS) of a task definition, asked of ECS once (a revision's platform never
+    changes; `known` is what the lab remembers between bills, see `Lab.remembered`)."""
     if task_definition not in known:
         described = ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
         platform = described.get("runtimePlatform") or {}
@@ -161,7 +162,8 @@ def bill(lab: Any) -> Bill:
     """Price every Fargate task the lab can see; nothing is billed before a task's image download starts."""
     ecs = lab.client("ecs")
     now = lab.clock.now()
-    platforms: dict[str, tuple[str, str]] = {}
+    remembered = getattr(lab, "remembered", None)
+    platforms: dict[str, tuple[str, str]] = remembered("platform", real_too=True) if remembered else {}
     charges = [_charge(lab, task, _platform(ecs, task["taskDefinitionArn"], platforms), now)
                for task in _fargate_tasks(lab, ecs) if task.get("pullStartedAt") is not None]
     charges.sort(key=lambda c: (c.service == ONE_OFF, c.service, c.task_definition, c.capacity_provider,

@@ -54,6 +54,8 @@ class Lab:
         self.notices: list[str] = []
         #: where notices go as they happen (default: shown in the notebook, or on stderr in a terminal)
         self.on_notice: Callable[[str], None] | None = None
+        #: facts asked of AWS once (see `remembered`), by what they are about
+        self._memo: dict[str, dict[str, Any]] = {}
 
     # --- identity -------------------------------------------------------------------------------
     @property
@@ -94,6 +96,42 @@ class Lab:
         with self._lock:
             return frozenset(self._clients)
 
+    def remembered(self, about: str, *, real_too: bool = False) -> dict[str, Any]:
+        """Where labkit's helpers keep facts about `about` they asked of AWS, to ask once instead of every time.
+
+        Only when nothing but this lab can change them: mock mode with an account of its own, or real mode when
+        `real_too` (AWS never reuses the identifier, such as a task definition's ARN). Elsewhere a fresh dict,
+        so nothing is remembered. Any Delete call through the lab's clients forgets everything, as do
+        teardown and reset (moto gives a deleted task definition's ARN to the next one registered).
+        """
+        if self.services_in_use() is None and not (real_too and self.mode == "real"):
+            return {}
+        with self._lock:
+            return self._memo.setdefault(about, {})
+
+    def forget(self) -> None:
+        """Forget what `remembered` kept (something may have been deleted)."""
+        with self._lock:
+            self._memo.clear()
+
+    def _forget_on_delete(self, client: Any) -> None:
+        def hook(model: Any, **_: Any) -> None:
+            if model.name.startswith(("Delete", "Deregister")):
+                self.forget()
+
+        client.meta.events.register("before-call", hook)
+
+    def _record_task_definitions(self, client: Any) -> None:
+        """Record the task definitions this ECS client registers, whoever calls it (a learner's cell too), so
+        teardown knows them without reading their tags one by one. Only in an account of the lab's own: in a
+        shared account moto may give a deleted one's ARN to another lab's next one."""
+        def hook(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+            arn = (parsed.get("taskDefinition") or {}).get("taskDefinitionArn")
+            if arn and 200 <= getattr(http_response, "status_code", 0) < 300 and self.services_in_use() is not None:
+                self.record("task definition", arn)
+
+        client.meta.events.register("after-call.ecs.RegisterTaskDefinition", hook)
+
     def _make_client(self, service_name: str) -> Any:
         from botocore.config import Config
 
@@ -101,6 +139,7 @@ class Lab:
             client = self._session.client(service_name, region_name=self.region, endpoint_url=self.endpoint_url)
             tagging.install(self, client, services.row(service_name).tags)
             guardrails.install(self, client)
+            self._forget_on_delete(client)
             return client
         session = _shared_session()
         config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=60)
@@ -114,6 +153,9 @@ class Lab:
         client.meta.events.register("before-sign", add_account_header)
         client._labkit_clock = self.clock  # boto3 waiters on this client wait in simulated time
         tagging.install(self, client, services.row(service_name).tags)
+        self._forget_on_delete(client)
+        if service_name == "ecs":
+            self._record_task_definitions(client)
         return client
 
     # --- what the mock layer adds ----------------------------------------------------------------
@@ -171,6 +213,7 @@ class Lab:
                                "reset() would wipe theirs too. Use lab.teardown() instead.")
         self._control.wipe(self.account_id)
         self.created.clear()
+        self.forget()
 
     def bill(self) -> meter.Bill:
         """What the lab's Fargate tasks cost so far, by service and by task (billing minimums included)."""
@@ -181,6 +224,7 @@ class Lab:
         """Delete everything the lab made (found by its tags and by what it recorded); safe to repeat."""
         report = teardown.teardown_lab(self)
         self.created.clear()
+        self.forget()
         self._release()
         return report
 

@@ -14,7 +14,7 @@ from labkit.course.exercises import Context, Exercise, Wrong, register
 from labkit.course.exercises._lab import clusters, find_service, name_of
 from labkit.course.exercises._tiers import problem_tiers
 from labkit.data import facts
-from labkit.lab.teardown import teardown_by_tag
+from labkit.lab.teardown import teardown_by_tag, teardown_lab
 from labkit.model.rules import problems
 
 __all__ = ["LIFECYCLE", "SERVICE_TASKS", "lifecycle_states", "one_off_tasks", "went_through"]
@@ -295,7 +295,11 @@ def _clean(answer: Any, ctx: Context) -> None:
     lab = ctx.lab
     if lab is None:
         ctx.client("ecs")  # raises the friendly "pass lab=lab"
-    left = teardown_by_tag(lab, lab.id, dry_run=True, recorded=list(getattr(lab, "created", ())))
+    in_use = getattr(lab, "services_in_use", None)
+    if in_use is not None and in_use() is not None:
+        left = teardown_lab(lab, dry_run=True)  # only the services that could hold something of the lab's
+    else:
+        left = teardown_by_tag(lab, lab.id, dry_run=True, recorded=list(getattr(lab, "created", ())))
     counts = left.counts()
     if counts:
         what = ", ".join(f"{n} {kind}" for kind, n in counts.items())

@@ -59,9 +59,9 @@ def _services(ecs: Any, aas: Any, run: Run, cluster: dict[str, Any], whole: bool
             if aas is not None:
                 scaling.remove_for(aas, f"service/{name}/{sname}", run)
             groups.add(f"service:{sname}")  # its tasks are found with the cluster's
-            run.attempt("service", f"{name}/{sname}", lambda s=sname: (
-                ecs.update_service(cluster=arn, service=s, desiredCount=0),
-                ecs.delete_service(cluster=arn, service=s, force=True)))
+            # force: deleted without scaling to 0 first; its scheduler stops its tasks (found below and waited for)
+            run.attempt("service", f"{name}/{sname}", lambda s=sname: ecs.delete_service(
+                cluster=arn, service=s, force=True))
     return groups
 
 
