@@ -60,6 +60,9 @@ def _apply_once() -> None:
 
     fast_start.install()  # first: before moto makes its botocore Sessions
     warn_if_moto_differs()
+    from labkit.mock import fast_answers
+
+    fast_answers.install()  # moto's per-call work that gives the same answer each time, done once
     # Importing a patch module applies its patches (each once); these are all of them.
     from labkit.mock import ec2, eks, iam, timeline, waiters  # noqa: F401
     from labkit.mock.autoscaling import policies  # noqa: F401
