@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto.core import errors as moto_errors
 from moto.core import responses as moto_responses
 from moto.core import serialize
 from moto.core import utils as moto_utils
@@ -310,3 +311,21 @@ def test_mock_start_installs_it() -> None:
     labkit.mock.start()
     assert fast_answers.installed()
     assert moto_responses.method_names_from_class is fast_answers.function_names
+
+
+def test_error_answers_are_motos_with_one_error_table_per_service(restore: None, lab: Any) -> None:
+    """An error answer reads the same with the shortcut (one factory, one service-name lookup per package)."""
+    iam = lab.client("iam")
+
+    def missing_role() -> dict[str, Any]:
+        with pytest.raises(iam.exceptions.NoSuchEntityException) as err:
+            iam.get_role(RoleName="nobody")
+        return {k: v for k, v in err.value.response.items() if k != "ResponseMetadata"}
+
+    fast_answers.uninstall()
+    before = missing_role()
+    assert moto_errors.ErrorLookupFactory is not fast_answers._one_error_factory
+    fast_answers.install()
+    assert missing_role() == missing_role() == before
+    assert moto_errors.ErrorLookupFactory() is moto_errors.ErrorLookupFactory()  # one table per service, kept
+    assert moto_utils.service_name_from_moto_package_name("applicationautoscaling") == "application-autoscaling"

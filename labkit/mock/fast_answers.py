@@ -15,6 +15,11 @@ without a dot ends the key), and then moto's own loop decides.
 ask whether the action is one of them; now it asks the class for that one name: a function defined on the class
 or a base, as `getmembers` would say. There is nothing to keep, so a method patched later is seen at once.
 
+An error answer looked up its error shape with a new `ErrorLookupFactory` (so its per-service table was built
+again every time) and found the service's name by making a boto3 Session and listing every service botocore
+knows; both are the same for every error of a process, so one factory and one answer per package name serve
+them all.
+
 Any picker, provider or serialiser that is not moto's own gets moto's own path. Mock mode and `labkit server`
 install it (`labkit.mock.apply()`); real mode never loads moto. `uninstall()` gives moto's own behaviour back
 (for tests and A/B timing).
@@ -22,9 +27,11 @@ install it (`labkit.mock.apply()`); real mode never loads moto. `uninstall()` gi
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
+from moto.core import errors as moto_errors
 from moto.core import responses as moto_responses
 from moto.core import serialize
 from moto.core import utils as moto_utils
@@ -39,6 +46,8 @@ _MOTO_PROVIDERS = frozenset({serialize.ExplicitAlias, serialize.NoAlias, seriali
                              serialize.ShapePrefixAlias, serialize.ClassPrefixAlias, serialize.ShapeNameAlias})
 _moto_get_value = moto_utils.get_value
 _moto_method_names = moto_utils.method_names_from_class
+_moto_error_factory = moto_errors.ErrorLookupFactory
+_moto_service_name = moto_utils.service_name_from_moto_package_name
 _MAX_KEPT = 200_000  # possible-key entries kept before starting over (a course needs a few thousand)
 
 #: (picker kind, providers, class name, Meta's alias, shape, parent shape, key) -> ((name, dotted), ...)
@@ -54,6 +63,8 @@ def install() -> None:
     """Take the shortcuts from now on (idempotent)."""
     global _installed
     moto_responses.method_names_from_class = function_names  # the name call_action calls
+    moto_errors.ErrorLookupFactory = _one_error_factory  # the names an error answer calls
+    moto_utils.service_name_from_moto_package_name = _service_name
     _installed = True
 
 
@@ -62,7 +73,23 @@ def uninstall() -> None:
     global _installed
     _installed = False
     moto_responses.method_names_from_class = _moto_method_names
+    moto_errors.ErrorLookupFactory = _moto_error_factory
+    moto_utils.service_name_from_moto_package_name = _moto_service_name
     _possible.clear()
+    _one_error_factory.cache_clear()
+    _service_name.cache_clear()
+
+
+@functools.cache
+def _one_error_factory() -> Any:
+    """The process's one ErrorLookupFactory: each service's error table built once (moto made one per error)."""
+    return _moto_error_factory()
+
+
+@functools.cache
+def _service_name(moto_package_name: str) -> str:
+    """botocore's service name for a moto package (moto made a boto3 Session per error answer to find it)."""
+    return _moto_service_name(moto_package_name)
 
 
 class _FunctionNames:
