@@ -85,8 +85,9 @@ def test_ec2_model_and_endpoints_are_parsed_once_for_many_sessions(restore: None
     fast_start.uninstall()
     fast_start.install()
     parsed: list[str] = []
-    real_load = botocore.loaders.JSONFileLoader.load_file
-    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file",
+    file_loader = botocore.loaders.Loader.FILE_LOADER_CLASS  # reads kept parses (labkit.mock.kept_models)
+    real_load = file_loader.load_file
+    monkeypatch.setattr(file_loader, "load_file",
                         lambda self, path: parsed.append(Path(path).name) or real_load(self, path))
     for _ in range(4):
         boto3.Session().get_available_regions("ec2")  # what moto.ec2 does three times when it is imported

@@ -30,6 +30,9 @@ later cell makes them: moto's AWS-managed IAM policy templates (moto makes an ac
 request) and the model moto answers EC2 with (EC2's is about 0.1 s to read). A lesson pays them in the cell
 that starts the mock, which no longer reads the offerings.
 
+Files that are parsed at all are read from a copy kept across processes (`labkit.mock.kept_models`): botocore's
+parse builds OrderedDicts, about four times slower than unpickling the same data.
+
 Only mock mode and `labkit server` install it (`labkit.mock.apply()`); real mode's Sessions and collector keep
 their own behaviour. `uninstall()` undoes it (for tests).
 """
@@ -39,6 +42,7 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -46,6 +50,8 @@ from typing import Any
 
 from botocore import loaders
 from botocore import session as botocore_session
+
+from labkit.mock import kept_models
 
 _original_create_loader = loaders.create_loader
 _lock = threading.Lock()
@@ -87,6 +93,7 @@ def install() -> None:
     with _lock:
         if installed():
             return
+        kept_models.install()  # before any Loader of the mock is made: each reads kept parses
         botocore_session.create_loader = shared_loader  # the name botocore.Session calls to make its Loader
         _load_moto_then_freeze()
         from moto.core import utils as moto_utils
@@ -144,7 +151,7 @@ def _import_ec2_offerings_lazily() -> None:
 
     def defer(resource: str) -> Any:
         if "/instance_type_offerings/" not in resource:
-            return load(resource)
+            return kept_models.kept(_moto_file(resource), lambda: load(resource))
         deferred.append(resource)
         return []
 
@@ -157,6 +164,14 @@ def _import_ec2_offerings_lazily() -> None:
         files = {path.rsplit("/", 1)[1].split(".")[0]: path for path in deferred
                  if path.split("/")[-2] == location_type}
         instance_types.INSTANCE_TYPE_OFFERINGS[location_type] = _Offerings(location_type, files, load)
+
+
+def _moto_file(resource: str) -> str:
+    """The file moto reads for one of its resources (`load_resource` reads the gzipped one when there is one)."""
+    import moto
+
+    path = os.path.join(os.path.dirname(moto.__file__), resource)
+    return path + ".gz" if not path.endswith(".gz") and os.path.isfile(path + ".gz") else path
 
 
 def _load_moto_then_freeze() -> None:
@@ -184,6 +199,7 @@ def uninstall() -> None:
 
     with _lock:
         botocore_session.create_loader = _original_create_loader
+        kept_models.uninstall()
         moto_utils.create_loader = moto_loaders.create_loader
         shared_loader.cache_clear()
         shared_moto_loader.cache_clear()

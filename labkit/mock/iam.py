@@ -13,8 +13,10 @@ import functools
 import json
 from typing import Any
 
+from moto.iam import aws_managed_policies
 from moto.iam import models as iam_models
 
+from labkit.mock import kept_models
 from labkit.mock.patch import patch
 
 _TEMPLATE_ACCOUNT = "123456789012"  # the templates' account; each copy is given the account it is for
@@ -23,8 +25,10 @@ _TEMPLATE_ACCOUNT = "123456789012"  # the templates' account; each copy is given
 @functools.cache
 def managed_policy_templates(partition_region: str) -> list[Any]:
     """moto's AWSManagedPolicy objects, built once per partition (the documents parsed and dumped once)."""
+    documents = kept_models.kept(aws_managed_policies.__file__,
+                                 lambda: json.loads(aws_managed_policies.aws_managed_policies_data))
     return [iam_models.AWSManagedPolicy.from_data(name, _TEMPLATE_ACCOUNT, partition_region, data)
-            for name, data in json.loads(iam_models.aws_managed_policies_data).items()]
+            for name, data in documents.items()]
 
 
 def _clone(obj: Any) -> Any:
