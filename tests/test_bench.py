@@ -62,12 +62,12 @@ def test_table_shows_notes_budgets_and_changes() -> None:
     rows = [Row("import labkit", "s", [0.2]), Row("mock deployment", "s", note="n/a (not there yet)"),
             Row("batch grading on 2 cores", "per min", [72.0], lower_is_better=False)]
     previous = {"rows": [{"name": "import labkit", "value": 0.25}]}
-    text = bench.table(rows, bench.machine(reference=False), previous)
+    text = bench.table(rows, bench.machine(), previous)
     assert "n/a (not there yet)" in text
     assert "<= 500 ms" in text and "200 ms" in text and "-20%" in text
     assert "72.0 per min" in text and ">= 60.0 per min" in text
     assert text.splitlines()[-1] == "every budgeted figure is within budget"
-    md = bench.table(rows, bench.machine(reference=False), markdown=True)
+    md = bench.table(rows, bench.machine(), markdown=True)
     assert "| import labkit | 200 ms | 1 | <= 500 ms | pass |  |" in md
 
 
@@ -137,7 +137,7 @@ def test_cell_rows_take_the_cell_slowest_by_median_and_count_per_run() -> None:
     assert slowest.status == "pass" and p95.samples == [1.4, 0.9, 0.8] and p95.status == "over"
     assert over_200.samples == [2.0, 2.0, 2.0] and over_1s.samples == [1.0, 0.0, 0.0]
     assert over_1s.value == 0 and over_1s.budget is None
-    text = bench.table([slowest, over_200], bench.machine(reference=False))
+    text = bench.table([slowest, over_200], bench.machine())
     assert "slowest cell (02_b [1] cell_1())  800 ms" in text and "2 cells" in text
     assert all(r.note.startswith("n/a") for r in bench.cell_rows([]))
 
@@ -216,13 +216,3 @@ def test_the_production_rows_measure_scaling_and_requests_against_their_budgets(
     assert scaling.where == "the service scaled to 6 tasks"  # the run really scaled, not just passed time
     assert (scaling.budget, request.budget) == (3.0, 0.02)
     assert scaling.status in ("pass", "over") and request.status in ("pass", "over")
-
-
-def test_the_title_says_how_fast_plain_python_ran_then() -> None:
-    """A shared machine's speed moves with its neighbours: the table carries a reference loop's time."""
-    seconds = bench.reference_loop(additions=200_000, runs=2)
-    assert 0 < seconds < 5
-    info = {**bench.machine(reference=False), "reference_loop": seconds}
-    title = bench.table([Row("import labkit", "s", [0.2])], info).splitlines()[0]
-    assert f"a Python loop of 10 million additions took {seconds:.2f} s" in title
-    assert "additions" not in bench.table([Row("import labkit", "s", [0.2])], bench.machine(reference=False))

@@ -440,24 +440,11 @@ SLOW = {"notebooks", "browser", "grading"}
 # ---------------------------------------------------------------- output
 
 
-def machine(reference: bool = True) -> dict[str, Any]:
-    """What the figures were measured on, with how fast plain Python ran on it just then (`reference_loop`)."""
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return {"cores": os.cpu_count(), "usable_cores": affinity, "python": platform.python_version(),
-            "platform": platform.platform(terse=True), "machine": platform.machine(),
-            "reference_loop": reference_loop() if reference else None}
-
-
-def reference_loop(additions: int = 10_000_000, runs: int = 3) -> float:
-    """Seconds for `additions` integer additions in a Python loop, best of `runs`: a shared virtual machine's
-    speed moves with its neighbours' load, so two benchmark runs compare fairly only beside this figure."""
-    best = math.inf
-    for _ in range(runs):
-        start, total = time.perf_counter(), 0
-        for i in range(additions):
-            total += i
-        best = min(best, time.perf_counter() - start)
-    return best
+            "platform": platform.platform(terse=True), "machine": platform.machine()}
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -491,10 +478,8 @@ def table(rows: Sequence[Row], info: dict[str, Any], previous: dict[str, Any] | 
         budget = ("<= " if r.lower_is_better else ">= ") + _fmt(r.budget, r.unit) if r.budget else ""
         name = f"{r.name} ({r.where})" if r.where else r.name
         body.append([name, median, str(len(r.samples)) if r.samples else "", budget, r.status, _change(r, previous)])
-    loop = info.get("reference_loop")
-    speed = f"; a Python loop of 10 million additions took {loop:.2f} s" if isinstance(loop, float) else ""
     title = (f"Fargate Lab Kit benchmark: {info['cores']} cores, Python {info['python']}, "
-             f"{info['platform']} (medians{speed})")
+             f"{info['platform']} (medians)")
     over = [r.name for r in rows if r.status == "over"]
     summary = f"over budget: {', '.join(over)}" if over else "every budgeted figure is within budget"
     if markdown:
