@@ -90,6 +90,27 @@ def test_a_bill_asks_for_a_task_definitions_platform_once(lab, net, register):
     assert again.total == pytest.approx(first.total)
 
 
+def test_a_bill_describes_a_stopped_task_once_and_prices_it_the_same(lab, net, register):
+    """A stopped task never changes: later bills price it from what the lab saw, and describe only the others."""
+    ecs, _ = _x86_then_arm(lab, net, register)
+    lab.clock.advance(120)
+    [task] = lab.bill().charges
+    ecs.stop_task(cluster="labkit", task=task.task_arn)
+    lab.clock.advance(60)
+    stopped = lab.bill()
+    ecs.run_task(cluster="labkit", taskDefinition=task.task_definition, launchType="FARGATE",
+                 networkConfiguration=net["awsvpc"])
+    lab.clock.advance(600)
+    calls = counting(lab)
+    described: list[str] = []
+    lab.client("ecs").meta.events.register(
+        "provide-client-params.ecs.DescribeTasks", lambda params, **_: described.extend(params["tasks"]))
+    later = lab.bill()
+    assert calls["DescribeTasks"] == 1 and task.task_arn not in described and len(described) == 1
+    [then] = [c for c in later.charges if c.task_arn == task.task_arn]
+    assert then == stopped.charges[0] and not then.running and len(later.charges) == 2
+
+
 def test_a_bill_after_a_family_is_registered_again_prices_the_new_platform(lab, net, register):
     ecs, x86 = _x86_then_arm(lab, net, register)
     lab.clock.advance(120)

@@ -119,18 +119,27 @@ def _seconds(task: dict[str, Any], now: datetime) -> float:
 
 
 def _fargate_tasks(lab: Any, ecs: Any) -> Iterator[dict[str, Any]]:
-    """Every Fargate task the lab can see, running or stopped (in a shared account: the ones tagged with its id)."""
+    """Every Fargate task the lab can see, running or stopped (in a shared account: the ones tagged with its id).
+
+    A stopped task never changes, so one the lab has seen stopped is not described again (see `Lab.remembered`).
+    """
+    remembered = getattr(lab, "remembered", None)
+    stopped: dict[str, dict[str, Any]] = remembered("stopped task", real_too=True) if remembered else {}
     for cluster in paginate(ecs, "list_clusters", "clusterArns"):
         arns: list[str] = []
         for status in ("RUNNING", "STOPPED"):
             arns += paginate(ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus=status)
-        for chunk in chunks(arns, 100):
-            for task in ecs.describe_tasks(cluster=cluster, tasks=chunk, include=["TAGS"])["tasks"]:
-                if task.get("launchType") != "FARGATE" or not task.get("cpu") or not task.get("memory"):
-                    continue
-                if lab.shared_account and not of_lab(task.get("tags"), lab.id):
-                    continue
-                yield task
+        tasks = [stopped[arn] for arn in arns if arn in stopped]
+        for chunk in chunks([arn for arn in arns if arn not in stopped], 100):
+            tasks += ecs.describe_tasks(cluster=cluster, tasks=chunk, include=["TAGS"])["tasks"]
+        for task in tasks:
+            if task.get("lastStatus") == "STOPPED":
+                stopped[task["taskArn"]] = task
+            if task.get("launchType") != "FARGATE" or not task.get("cpu") or not task.get("memory"):
+                continue
+            if lab.shared_account and not of_lab(task.get("tags"), lab.id):
+                continue
+            yield task
 
 
 def _platform(ecs: Any, task_definition: str, known: dict[str, tuple[str, str]]) -> tuple[str, str]:
