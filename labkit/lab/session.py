@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from labkit.errors import InvalidInput
-from labkit.lab import guardrails, meter, services, tagging, teardown
+from labkit.lab import guardrails, meter, mock_signing, services, tagging, teardown
 
 ACCOUNT_HEADER = "x-moto-account-id"  # moto picks the account of a request from this header
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
@@ -151,6 +151,7 @@ class Lab:
             request.headers[ACCOUNT_HEADER] = account
 
         client.meta.events.register("before-sign", add_account_header)
+        mock_signing.use_for(client)  # the simulated AWS reads the credential scope, never the signature
         client._labkit_clock = self.clock  # boto3 waiters on this client wait in simulated time
         tagging.install(self, client, services.row(service_name).tags)
         self._forget_on_delete(client)
