@@ -1,4 +1,4 @@
-"""botocore's JSON data files, parsed once per machine: each lesson's first cell reads them from a kept copy.
+"""botocore's JSON data (and moto's big data files), parsed once per machine: lessons read them from kept copies.
 
 botocore parses its service models with `object_pairs_hook=OrderedDict`, which makes decoding about three times
 slower than plain JSON: EC2's model (4.5 MB, gzipped) took about 0.09 s on the course's 2-core machine, and a
@@ -11,7 +11,9 @@ first process to parse a file pickles what it parsed into the cache folder (`LAB
 `$XDG_CACHE_HOME/labkit`, else `~/.cache/labkit`); later loads unpickle it. Each load returns a new copy, as a
 parse does, so a Loader that changes its copy (moto's extras) changes nobody else's. A kept copy is found by the
 data file's path, size and modification time and Python's version, so an upgraded botocore or moto is parsed
-afresh. A folder that cannot be written is not an error: the file is parsed as botocore parses it.
+afresh (copies of older versions stay until the folder is deleted). A folder that cannot be written is not an
+error: the file is parsed as botocore parses it. moto's instance types and its AWS-managed IAM policies, which it
+parses at import, are kept the same way (`kept`, from `labkit.mock.fast_start` and `labkit.mock.iam`).
 """
 
 from __future__ import annotations
