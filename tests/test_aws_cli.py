@@ -5,59 +5,32 @@ fake credentials, `--endpoint-url`, moto's default account (the lab shares it wi
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 import labkit
 from labkit import deploy
 from labkit.fargate import check_task_definition
-from tests.helpers import stop_process_group
+from tests.helpers import AWS_CLI, aws_cli, cli_environment, local_server
 
-ROOT = Path(__file__).resolve().parent.parent
-AWS = Path(sys.executable).parent / "aws"
+AWS = AWS_CLI
 pytestmark = pytest.mark.skipif(not AWS.exists(), reason="the AWS CLI comes with the test extra (pip install .[test])")
 
 
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    tmp = tmp_path_factory.mktemp("aws")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-               AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=str(tmp / "none-config"),
-               AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none-credentials"), AWS_PAGER="",
-               LABKIT_STATE_DIR=str(tmp), PYTHONPATH=str(ROOT))
-    return env
+    return cli_environment(tmp_path_factory.mktemp("aws"))
 
 
 @pytest.fixture(scope="module")
 def server(cli_env: dict[str, str]) -> Iterator[str]:
     """`labkit server --port 0` in its own process group, stopped with Ctrl-C (SIGINT) afterwards."""
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "server", "--port", "0"], cwd=ROOT, env=cli_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        assert proc.stdout is not None
-        url = None
-        for line in proc.stdout:
-            found = re.search(r"http://127\.0\.0\.1:\d+", line)
-            if found:
-                url = found.group(0)
-                break
-        assert url, proc.stderr.read() if proc.stderr else "no output"
+    with local_server(cli_env) as (url, _):
         yield url
-    finally:
-        stop_process_group(proc, signal.SIGINT, timeout=20)
 
 
-def aws(env: dict[str, str], url: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(AWS), "--endpoint-url", url, "--output", "json", *argv], env=env,
-                          capture_output=True, text=True, timeout=120)
+aws = aws_cli
 
 
 @pytest.fixture

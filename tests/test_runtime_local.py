@@ -6,24 +6,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 import labkit
 from labkit.lab import deploy
 from labkit.mock.runtime import process
-from tests.helpers import stop_process_group
+from tests.helpers import AWS_CLI, aws_cli, cli_environment, local_server
 from tests.runtime_kit import get, push_app, register
 
-ROOT = Path(__file__).resolve().parent.parent
-AWS = Path(sys.executable).parent / "aws"
 WEB = """
 import http.server, os
 class H(http.server.BaseHTTPRequestHandler):
@@ -38,26 +32,13 @@ http.server.HTTPServer(("0.0.0.0", 8080), H).serve_forever()
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    tmp = tmp_path_factory.mktemp("local")
-    out = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    out.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-               AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=str(tmp / "none-config"),
-               AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none-credentials"), AWS_PAGER="",
-               LABKIT_STATE_DIR=str(tmp), PYTHONPATH=str(ROOT))
-    return out
+    return cli_environment(tmp_path_factory.mktemp("local"))
 
 
 @pytest.fixture(scope="module")
 def server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "server", "--port", "0"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        assert proc.stdout is not None
-        url = next((m.group(0) for line in proc.stdout if (m := re.search(r"http://127\.0\.0\.1:\d+", line))), None)
-        assert url, proc.stderr.read() if proc.stderr else "no output"
-        yield url, proc
-    finally:
-        stop_process_group(proc, signal.SIGINT, timeout=20)
+    with local_server(env) as found:
+        yield found
 
 
 @pytest.fixture
@@ -87,7 +68,7 @@ def test_a_task_in_the_server_answers_through_lab_endpoint(local_lab, tmp_path, 
     assert not process.owned_processes(os.getpid())
 
 
-@pytest.mark.skipif(not AWS.exists(), reason="the AWS CLI comes with the test extra (pip install .[test])")
+@pytest.mark.skipif(not AWS_CLI.exists(), reason="the AWS CLI comes with the test extra (pip install .[test])")
 def test_the_aws_cli_sees_exit_codes_and_logs(local_lab, tmp_path, server, env):
     net = _network(local_lab)
     image = push_app(local_lab, tmp_path / "job", "import sys\nprint('job says hi', flush=True)\nsys.exit(4)\n",
@@ -99,8 +80,8 @@ def test_the_aws_cli_sees_exit_codes_and_logs(local_lab, tmp_path, server, env):
     ecs.get_waiter("tasks_stopped").wait(cluster="labkit", tasks=[arn])
 
     def aws(*argv: str) -> dict:
-        out = subprocess.run([str(AWS), "--endpoint-url", server[0], "--output", "json", *argv], env=env,
-                             capture_output=True, text=True, timeout=120, check=True)
+        out = aws_cli(env, server[0], *argv)
+        assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
     [task] = aws("ecs", "describe-tasks", "--cluster", "labkit", "--tasks", arn)["tasks"]
@@ -111,10 +92,7 @@ def test_the_aws_cli_sees_exit_codes_and_logs(local_lab, tmp_path, server, env):
 
 
 def test_the_servers_task_processes_end_with_it(env, tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "server", "--port", "0"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        url = next((m.group(0) for line in proc.stdout if (m := re.search(r"http://127\.0\.0\.1:\d+", line))), None)
+    with local_server(env) as (url, proc):
         lab = labkit.connect("local", endpoint_url=url)
         net = _network(lab)
         image = push_app(lab, tmp_path / "web", WEB, name="web")
@@ -124,8 +102,6 @@ def test_the_servers_task_processes_end_with_it(env, tmp_path):
                            networkConfiguration=net["awsvpc"])["tasks"][0]["taskArn"]
         ecs.get_waiter("tasks_running").wait(cluster="labkit", tasks=[arn])
         assert process.owned_processes(proc.pid)
-    finally:
-        stop_process_group(proc, signal.SIGINT, timeout=20)
     deadline = time.monotonic() + 5
     while process.owned_processes(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
