@@ -27,12 +27,15 @@ def remove(ecs: Any, run: Run) -> None:
         tasks = _tasks(ecs, run, cluster["clusterArn"], whole, groups)
         if tasks:
             to_stop[cluster["clusterArn"]] = tasks
-    for cluster_arn, arns in to_stop.items():
-        for task_arn in arns:
+    for cluster_arn, tasks in to_stop.items():
+        for task_arn, told in tasks:
+            if told:  # already told to stop (its service was deleted with force, or a Spot warning): no StopTask
+                run.done("task", task_arn)
+                continue
             run.attempt("task", task_arn, lambda c=cluster_arn, t=task_arn: ecs.stop_task(
                 cluster=c, task=t, reason="labkit teardown"))
         if not run.dry_run:
-            _wait_stopped(ecs, cluster_arn, arns, run)
+            _wait_stopped(ecs, cluster_arn, [arn for arn, _ in tasks], run)
     for cluster in doomed:
         run.attempt("cluster", cluster["clusterName"], lambda a=cluster["clusterArn"]: ecs.delete_cluster(cluster=a))
     _task_definitions(ecs, run)
@@ -65,20 +68,22 @@ def _services(ecs: Any, aas: Any, run: Run, cluster: dict[str, Any], whole: bool
     return groups
 
 
-def _tasks(ecs: Any, run: Run, cluster_arn: str, whole: bool, groups: set[str]) -> list[str]:
-    """The lab's tasks in one cluster that have not stopped yet (those of its services among them)."""
+def _tasks(ecs: Any, run: Run, cluster_arn: str, whole: bool,
+           groups: set[str]) -> list[tuple[str, bool]]:
+    """The lab's tasks in one cluster that have not stopped yet (those of its services among them), each with
+    whether it has been told to stop already (its desired status is STOPPED)."""
     arns = paginate(ecs, "list_tasks", "taskArns", cluster=cluster_arn, desiredStatus="RUNNING")
     # Tasks already told to stop (a Spot task in its two-minute warning) still block delete_cluster
     arns += paginate(ecs, "list_tasks", "taskArns", cluster=cluster_arn, desiredStatus="STOPPED")
-    found: list[str] = []
+    found: dict[str, bool] = {}
     for chunk in chunks(arns, 100):
         for task in ecs.describe_tasks(cluster=cluster_arn, tasks=chunk, include=["TAGS"]).get("tasks", []):
             if task.get("lastStatus") == "STOPPED" or task["taskArn"] in found:
                 continue
             if (whole or run.match(tag_dict(task.get("tags"))) or task.get("group") in groups
                     or task["taskArn"] in run.recorded.get("task", ())):
-                found.append(task["taskArn"])
-    return found
+                found[task["taskArn"]] = task.get("desiredStatus") == "STOPPED"
+    return list(found.items())
 
 
 def _wait_stopped(ecs: Any, cluster_arn: str, arns: list[str], run: Run) -> None:
