@@ -53,14 +53,20 @@ def _network(lab) -> dict:
     return {"awsvpc": deploy.ensure_network(lab).awsvpc()}
 
 
-def test_a_task_in_the_server_answers_through_lab_endpoint(local_lab, tmp_path, server):
-    net = _network(local_lab)
-    image = push_app(local_lab, tmp_path / "web", WEB, name="web")
-    td = register(local_lab, image.uri, family="web", port=8080)
-    ecs = local_lab.client("ecs")
+def _run_web(lab, tmp_path) -> str:
+    """Push WEB, run it as one task in the server and wait until it is RUNNING; its ARN."""
+    net = _network(lab)
+    image = push_app(lab, tmp_path / "web", WEB, name="web")
+    td = register(lab, image.uri, family="web", port=8080)
+    ecs = lab.client("ecs")
     arn = ecs.run_task(cluster="labkit", taskDefinition=td, launchType="FARGATE",
                        networkConfiguration=net["awsvpc"])["tasks"][0]["taskArn"]
     ecs.get_waiter("tasks_running").wait(cluster="labkit", tasks=[arn])
+    return arn
+
+
+def test_a_task_in_the_server_answers_through_lab_endpoint(local_lab, tmp_path, server):
+    arn = _run_web(local_lab, tmp_path)
     url = local_lab.endpoint(arn)
     assert url.startswith("http://127.0.0.1:") and get(url) == "served by the server's task"
     owner = server[1].pid
@@ -94,13 +100,7 @@ def test_the_aws_cli_sees_exit_codes_and_logs(local_lab, tmp_path, server, env):
 def test_the_servers_task_processes_end_with_it(env, tmp_path):
     with local_server(env) as (url, proc):
         lab = labkit.connect("local", endpoint_url=url)
-        net = _network(lab)
-        image = push_app(lab, tmp_path / "web", WEB, name="web")
-        td = register(lab, image.uri, family="web", port=8080)
-        ecs = lab.client("ecs")
-        arn = ecs.run_task(cluster="labkit", taskDefinition=td, launchType="FARGATE",
-                           networkConfiguration=net["awsvpc"])["tasks"][0]["taskArn"]
-        ecs.get_waiter("tasks_running").wait(cluster="labkit", tasks=[arn])
+        _run_web(lab, tmp_path)
         assert process.owned_processes(proc.pid)
     deadline = time.monotonic() + 5
     while process.owned_processes(proc.pid) and time.monotonic() < deadline:
