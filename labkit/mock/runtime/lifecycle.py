@@ -204,7 +204,7 @@ def _listening(run: TaskRun, since: float) -> bool:
     """The task's ports all listen: as its processes said (or, for a program that cannot say, as /proc shows)."""
     if run.said_listening():
         return True
-    return time.monotonic() - since > 0.1 and process.listening(list(run.ports.values()))
+    return time.monotonic() - since > 0.1 and process.listening([run.port_of(p) or 0 for p in run.ports])
 
 
 def _ready(run: TaskRun, since: float) -> bool:

@@ -133,16 +133,16 @@ class TaskRun:
         return os.path.join(self.root, "ports") if self.root else ""
 
     def port_of(self, container_port: int) -> int | None:
-        """The loopback port where a container port of the task answers (declared, or bound on the fly)."""
-        if container_port in self.ports:
-            return self.ports[container_port]
-        if not self.root:
-            return None
-        try:
-            with open(os.path.join(self.port_dir, str(container_port))) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
+        """The loopback port where a container port of the task answers: as its process bound it (the task's
+        port folder, which also holds ports bound on the fly, and a declared port whose planned loopback port
+        another program took first), else as declared."""
+        if self.root:
+            try:
+                with open(os.path.join(self.port_dir, str(container_port))) as f:
+                    return int(f.read().strip())
+            except (OSError, ValueError):
+                pass
+        return self.ports.get(container_port)
 
     @property
     def alive(self) -> bool:

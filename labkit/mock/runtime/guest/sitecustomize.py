@@ -49,9 +49,8 @@ def _here(sock):
     return "127.0.0.1" if sock.family == socket.AF_INET else "::ffff:127.0.0.1"
 
 
-def _mapped(port):
-    if port in _PORTS:
-        return _PORTS[port]
+def _bound(port):
+    """The loopback port a process of this task bound for container port `port`, from the task's port folder."""
     if _PORT_DIR:
         try:
             with open(os.path.join(_PORT_DIR, str(port))) as f:
@@ -59,6 +58,11 @@ def _mapped(port):
         except (OSError, ValueError):
             return None
     return None
+
+
+def _mapped(port):
+    found = _bound(port)  # what was really bound wins over the plan (see bind)
+    return found if found is not None else _PORTS.get(port)
 
 
 def _remember(port, real):
@@ -75,8 +79,16 @@ def bind(self, address):
         return _bind(self, address)
     host, port = address[0], int(address[1])
     real = _mapped(port) if port else 0
-    _bind(self, (_here(self), real or 0) + tuple(address[2:]))
-    if port and not real:
+    try:
+        _bind(self, (_here(self), real or 0) + tuple(address[2:]))
+    except OSError as err:
+        # The loopback port labkit chose was free when it chose it; a process outside the task may have taken it
+        # since. If no process of this task holds the container port, bind another and say so in the port folder.
+        if err.errno != errno.EADDRINUSE or not port or not real or _bound(port) is not None or not _PORT_DIR:
+            raise
+        _bind(self, (_here(self), 0) + tuple(address[2:]))
+        real = 0
+    if port:
         _remember(port, _getsockname(self)[1])
     _asked[self] = (host, port)
 
