@@ -11,12 +11,14 @@ JOBS   ?= 2
 # `make test-hub`: how many learners the class has, and configurable-http-proxy (npm) in a git-ignored folder.
 LEARNERS  ?= 8
 HUB_STAMP := $(VENV)/.labkit-hub-installed
+# Kernels load the mock as they start (`labkit preload`; pip's editable install cannot place this file).
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 PROXY     := .hub-node/node_modules/.bin/configurable-http-proxy
 
 .PHONY: setup lab test test-unit test-notebooks test-browser test-hub bench diagrams student grade lint doctor clean \
 	browser-deps dot
 
-setup: $(STAMP) dot
+setup: $(STAMP) $(KERNEL_CONFIG) dot
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Fargate Lab Kit needs Python 3.10 or newer; set PYTHON=python3.x")'
@@ -24,6 +26,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+$(KERNEL_CONFIG): $(STAMP) labkit/lab/preload.py
+	$(BIN)/labkit preload
 
 # Graphviz's `dot` renders the diagrams. Install it when we can; otherwise say how and carry on.
 dot:

@@ -30,3 +30,11 @@ def test_repository_is_copied_before_the_environment_so_pip_dash_e_dot_finds_lab
     copy = dockerfile.index("COPY --chown=0:0 src/ ${REPO_DIR}/")
     update = dockerfile.index('--file "environment.yml"')
     assert copy < update
+
+
+def test_post_build_sets_up_preloading_kernels_after_the_environment(dockerfile):
+    # pip's editable install cannot place the kernel config file; repo2docker runs postBuild after environment.yml
+    assert dockerfile.index('--file "environment.yml"') < dockerfile.index("RUN ./postBuild")
+    script = (ROOT / "postBuild").read_text()
+    assert "\nlabkit preload\n" in script and script.startswith("#!/usr/bin/env bash\n")
+    assert (ROOT / "postBuild").stat().st_mode & 0o111

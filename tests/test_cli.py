@@ -33,8 +33,7 @@ def test_every_subcommand_is_a_module_of_its_own_name():
     """A command's module is its name, with `_` where the command has `-` (class-link lives in class_link.py)."""
     commands = [module.__name__.rpartition(".")[2].replace("_", "-") for module in cli.SUBCOMMANDS]
     assert commands == ["doctor", "price", "validate", "diagrams", "grade", "classroom", "student", "class-link",
-                        "server",
-                        "teardown", "lab"]
+                        "server", "teardown", "preload", "lab"]
     for module in cli.SUBCOMMANDS:
         assert callable(module.add_parser) and callable(module.run), module.__name__
     helps = cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]

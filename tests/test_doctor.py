@@ -65,3 +65,12 @@ def test_wrong_moto_version_is_said_plainly(monkeypatch):
     monkeypatch.setattr(doctor_mod.metadata, "version", lambda dist: "9.9.9" if dist == "moto" else "1.0")
     row = by_name(labkit.doctor())["moto version"]
     assert not row.ok and "pip install moto==" in row.fix
+
+
+def test_kernel_preload_is_reported_with_how_to_turn_it_on(monkeypatch):
+    preload = importlib.import_module("labkit.lab.preload")
+    monkeypatch.setattr(preload, "installed", lambda: True)
+    assert by_name(labkit.doctor())["kernel preload"].found.startswith("on")
+    monkeypatch.setattr(preload, "installed", lambda: False)
+    row = by_name(labkit.doctor())["kernel preload"]
+    assert row.found.startswith("off") and "labkit preload" in row.fix and row.ok

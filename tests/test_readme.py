@@ -25,6 +25,9 @@ RUN_BY = {
     "make lab": "tests/test_make_lab.py::test_make_lab_passes_its_args_to_labkit_lab",
     "make lab ARGS=--no-browser": "tests/test_make_lab.py::test_labkit_lab_serves_the_first_notebook",
     "make test": ".ci/run",
+    "make setup": "tests/test_lab_preload.py::test_make_setup_writes_the_config_when_it_is_missing_or_preload_changed",
+    "labkit preload": "tests/test_lab_preload.py::test_the_command_installs_and_removes",
+    "labkit preload --remove": "tests/test_lab_preload.py::test_the_command_installs_and_removes",
     "make test-hub": ".ci/run",
     "make test-hub LEARNERS=16": "tests/test_hubtest.py::test_make_test_hub_passes_the_number_of_learners_on",
     "labkit class-link --hub https://HUB --repo https://github.com/OWNER/fargate-lab-kit":

@@ -11,12 +11,25 @@ import argparse
 import sys
 from types import ModuleType
 
-from labkit.cli import class_link, classroom, diagrams, doctor, grade, lab, price, server, student, teardown, validate
+from labkit.cli import (
+    class_link,
+    classroom,
+    diagrams,
+    doctor,
+    grade,
+    lab,
+    preload,
+    price,
+    server,
+    student,
+    teardown,
+    validate,
+)
 from labkit.cli.exit_codes import EXIT_PROBLEM
 from labkit.errors import LabkitError
 
 SUBCOMMANDS: tuple[ModuleType, ...] = (doctor, price, validate, diagrams, grade, classroom, student, class_link,
-                                       server, teardown, lab)
+                                       server, teardown, preload, lab)
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
 

@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from importlib import metadata
 
+from labkit.lab import preload
 from labkit.lab.connect import MODE_ENV, MODES, current_mode
 from labkit.mock import versions
 from labkit.model.text import ShownAsText
@@ -115,6 +116,11 @@ def doctor() -> Report:
     mode_ok = mode in MODES
     checks.append(Check("mode", mode + (" (offline, the default)" if mode == "mock" else ""), mode_ok,
                         "" if mode_ok else f"set {MODE_ENV} to one of {', '.join(MODES)} (or unset it for mock)"))
+    if preload.installed():
+        checks.append(Check("kernel preload", "on (kernels load the mock as they start)", True))
+    else:
+        checks.append(Check("kernel preload", "off (each lesson's first cell waits for the mock to load)", True,
+                            "run `make setup`, or `labkit preload` in this environment"))
     source = credentials_visible()
     if source:
         checks.append(Check("AWS credentials", f"visible (from {source}); not needed in mock mode", True))

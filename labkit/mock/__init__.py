@@ -42,16 +42,30 @@ from labkit.mock.state import LOCK, disabled, enabled, in_process, start_moto
 from labkit.mock.versions import warn_if_moto_differs
 
 __all__ = ["DEFAULT_ACCOUNT", "MOCK_CONFIG", "account_for_index", "allocate_account", "apply", "clock", "disabled",
-           "enabled", "follow_wall_time", "in_process", "interrupt_spot", "load_balancer_url", "now", "quotas",
-           "release_account", "set_load", "set_quota", "start", "warn_if_moto_differs", "wipe_account"]
+           "enabled", "follow_wall_time", "in_process", "interrupt_spot", "load_balancer_url", "now", "prepare",
+           "quotas", "release_account", "set_load", "set_quota", "start", "warn_if_moto_differs", "wipe_account"]
 
 MOCK_CONFIG = {"iam": {"load_aws_managed_policies": True}}
 
 
 def apply() -> None:
     """Lay the Fargate layer over moto, once per process; warn plainly if moto is not the pinned one."""
+    prepare()
+    _warn_once()
+
+
+def prepare() -> None:
+    """Lay the layer over moto without a word: nothing starts and no warning shows until `apply()` or `start()`.
+
+    A kernel calls it as it starts (`labkit.lab.preload`), where a warning would reach no cell.
+    """
     with LOCK:
         _apply_once()
+
+
+@functools.cache
+def _warn_once() -> None:
+    warn_if_moto_differs()
 
 
 @functools.cache
@@ -59,7 +73,6 @@ def _apply_once() -> None:
     from labkit.mock import fast_start
 
     fast_start.install()  # first: before moto makes its botocore Sessions
-    warn_if_moto_differs()
     from labkit.mock import fast_answers
 
     fast_answers.install()  # moto's per-call work that gives the same answer each time, done once

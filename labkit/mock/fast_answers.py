@@ -20,9 +20,9 @@ again every time) and found the service's name by making a boto3 Session and lis
 knows; both are the same for every error of a process, so one factory and one answer per package name serve
 them all.
 
-Any picker, provider or serialiser that is not moto's own gets moto's own path. Mock mode and `labkit server`
-install it (`labkit.mock.apply()`); real mode never loads moto. `uninstall()` gives moto's own behaviour back
-(for tests and A/B timing).
+Any picker, provider or serialiser that is not moto's own gets moto's own path. Mock mode, `labkit server` and
+preloading kernels install it (`labkit.mock.apply()`, `prepare()`); a kernel for real mode never loads moto.
+`uninstall()` gives moto's own behaviour back (for tests and A/B timing).
 """
 
 from __future__ import annotations

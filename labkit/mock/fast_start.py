@@ -33,8 +33,10 @@ that starts the mock, which no longer reads the offerings.
 Files that are parsed at all are read from a copy kept across processes (`labkit.mock.kept_models`): botocore's
 parse builds OrderedDicts, about four times slower than unpickling the same data.
 
-Only mock mode and `labkit server` install it (`labkit.mock.apply()`); real mode's Sessions and collector keep
-their own behaviour. `uninstall()` undoes it (for tests).
+Only mock mode, `labkit server` and kernels that preload the mock install it (`labkit.mock.apply()`,
+`prepare()`); in a kernel started for real mode ($LABKIT_MODE=real), Sessions and the collector keep their own
+behaviour. (A real lab opened in a kernel that preloaded the mock shares Loaders too: the same files, parsed
+once.) `uninstall()` undoes it (for tests).
 """
 
 from __future__ import annotations

@@ -1,0 +1,29 @@
+"""`labkit preload`: make this environment's kernels load the simulated AWS as they start (`labkit.lab.preload`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from labkit.cli.exit_codes import EXIT_OK
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `labkit preload [--remove] [--prefix DIR]`."""
+    p = subparsers.add_parser("preload", help="make this environment's kernels load the mock as they start "
+                                              "(make setup does it), so a lesson's first cell answers at once")
+    p.add_argument("--remove", action="store_true", help="stop preloading")
+    p.add_argument("--prefix", help="the environment's folder (default: this Python's, sys.prefix)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write (or take out) labkit's block in the environment's ipython_kernel_config.py and say where."""
+    from labkit.lab import preload
+
+    if args.remove:
+        path = preload.remove(args.prefix)
+        print(f"kernels no longer preload the mock ({path})" if path else "kernels did not preload the mock")
+    else:
+        print(f"kernels preload the mock in mock mode ({preload.install(args.prefix)})")
+    return EXIT_OK
