@@ -72,16 +72,6 @@ def run(lab: Any, net: dict[str, Any], td: str, wait: bool = True, **extra: Any)
     return arn
 
 
-def client(lab: Any, service: str) -> Any:
-    """A client of the lab's mock account for a service the course's labs do not list (Secrets Manager, SSM)."""
-    from labkit.lab.session import ACCOUNT_HEADER, DUMMY_CREDENTIALS, _shared_session
-
-    made = _shared_session().client(service, region_name=lab.region, **DUMMY_CREDENTIALS)
-    made.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(ACCOUNT_HEADER,
-                                                                                                lab.account_id))
-    return made
-
-
 def describe(lab: Any, arn: str) -> dict[str, Any]:
     return lab.client("ecs").describe_tasks(cluster="labkit", tasks=[arn])["tasks"][0]
 

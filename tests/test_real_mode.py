@@ -315,6 +315,9 @@ def test_every_call_labkit_makes_in_real_mode_is_in_the_iam_policy(server: str, 
                                    "TargetValue": 60.0, "PredefinedMetricSpecification": {
                                        "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
     production_service(lab, done)  # an issue-15 production service, as plain boto3 and labkit's helpers
+    ssm = lab.client("ssm")  # a parameter for a task definition's secrets, as plain boto3
+    ssm.put_parameter(Name=f"/{lab.id}/db-password", Value="s3cret", Type="SecureString")
+    assert ssm.get_parameter(Name=f"/{lab.id}/db-password", WithDecryption=True)["Parameter"]["Value"] == "s3cret"
     connect(server, "rm-iam", budget=1.0)  # a reconnect describes what the lab already runs
     assert teardown_by_tag(lab, lab.id, dry_run=True).ok  # `labkit teardown --lab`: found by tags alone
     assert lab.teardown().ok

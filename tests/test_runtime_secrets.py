@@ -9,7 +9,7 @@ import json
 import pytest
 
 from labkit.data import facts
-from tests.runtime_kit import client, describe, execution_role, log_lines, push_app, register, run
+from tests.runtime_kit import describe, execution_role, log_lines, push_app, register, run
 
 SHOW = "import os\nprint('DB', os.environ.get('DB_PASSWORD'), 'KEY', os.environ.get('API_KEY'), flush=True)\n"
 READ_SECRETS = [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
@@ -18,7 +18,7 @@ READ_SECRETS = [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", 
 
 @pytest.fixture
 def secret_arn(lab):
-    sm = client(lab, "secretsmanager")
+    sm = lab.client("secretsmanager")
     return sm.create_secret(Name="prod/db", SecretString=json.dumps({"password": "s3cret"}))["ARN"]
 
 
@@ -31,7 +31,7 @@ def _run_job(lab, net, tmp_path, secrets, statements=READ_SECRETS):
 
 
 def test_secrets_are_injected_from_secrets_manager_and_ssm(lab, net, tmp_path, secret_arn):
-    client(lab, "ssm").put_parameter(Name="/app/api-key", Value="k-123", Type="SecureString")
+    lab.client("ssm").put_parameter(Name="/app/api-key", Value="k-123", Type="SecureString")
     task = _run_job(lab, net, tmp_path, [{"name": "DB_PASSWORD", "valueFrom": f"{secret_arn}:password::"},
                                          {"name": "API_KEY", "valueFrom": "/app/api-key"}])
     assert (task["stopCode"], task["containers"][0]["exitCode"]) == ("EssentialContainerExited", 0)
@@ -39,7 +39,7 @@ def test_secrets_are_injected_from_secrets_manager_and_ssm(lab, net, tmp_path, s
 
 
 def test_an_ssm_parameter_by_arn(lab, net, tmp_path):
-    client(lab, "ssm").put_parameter(Name="/app/api-key", Value="by-arn", Type="String")
+    lab.client("ssm").put_parameter(Name="/app/api-key", Value="by-arn", Type="String")
     arn = f"arn:aws:ssm:{lab.region}:{lab.account_id}:parameter/app/api-key"
     _run_job(lab, net, tmp_path, [{"name": "API_KEY", "valueFrom": arn}])
     assert "DB None KEY by-arn" in log_lines(lab, "/ecs/job")

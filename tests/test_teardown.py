@@ -234,3 +234,31 @@ def test_a_labs_secret_is_tagged_and_torn_down():
         assert tags.get("labkit:lab") == lab.id
         assert lab.teardown().counts() == {"secret": 1}
         assert sm.list_secrets()["SecretList"] == []
+
+
+def test_a_labs_parameters_are_tagged_recorded_when_overwritten_and_torn_down():
+    with labkit.connect("mock") as lab:
+        ssm = lab.client("ssm")
+        ssm.put_parameter(Name="/app/db-password", Value="one", Type="SecureString")
+        tags = {t["Key"]: t["Value"] for t in ssm.list_tags_for_resource(
+            ResourceType="Parameter", ResourceId="/app/db-password")["TagList"]}
+        assert tags.get("labkit:lab") == lab.id
+        # AWS refuses tags with Overwrite: such a call goes untagged, as the learner wrote it, and is recorded
+        assert ssm.put_parameter(Name="/app/db-password", Value="two", Type="SecureString", Overwrite=True)
+        assert ssm.put_parameter(Name="/app/api-key", Value="k", Type="String", Overwrite=True)["Version"] == 1
+        assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/app/api-key")["TagList"] == []
+        assert ("parameter", "/app/api-key") in lab.created
+        report = lab.teardown()
+        assert report.counts() == {"parameter": 2} and report.ok, report.problems
+        assert ssm.describe_parameters()["Parameters"] == []
+        assert "Nothing to remove" in str(lab.teardown())
+
+
+def test_teardown_by_tag_from_another_process_finds_tagged_parameters_only_of_its_lab():
+    with labkit.connect("mock", shared_account=True) as lab, labkit.connect("mock", shared_account=True) as other:
+        lab.client("ssm").put_parameter(Name="/mine", Value="1", Type="String")
+        other.client("ssm").put_parameter(Name="/theirs", Value="2", Type="String")
+        report = teardown_by_tag(fresh_clients(lab), lab.id)
+        assert report.counts() == {"parameter": 1} and list(report.removed) == [("parameter", "/mine")]
+        assert [p["Name"] for p in other.client("ssm").describe_parameters()["Parameters"]] == ["/theirs"]
+        other.teardown()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labkit.lab.tagging import ROLE_PATH, Tagged, ec2_tagged
-from labkit.lab.teardown_steps import cloudwatch, ec2, ecr, ecs, eks, elb, iam, logs, secrets
+from labkit.lab.teardown_steps import cloudwatch, ec2, ecr, ecs, eks, elb, iam, logs, secrets, ssm
 from labkit.lab.teardown_steps.run import Run
 
 #: what each concern of a row is called in its `none` reasons
@@ -235,6 +235,16 @@ ROWS: tuple[Service, ...] = (
         iam=(Statement("Secrets", calls=("CreateSecret", "DeleteSecret", "DescribeSecret", "ListSecrets"),
                        authorizes=("secretsmanager:TagResource",)),),
         none={"guards": "a lesson's secret costs cents a month, and teardown deletes it without a recovery window"},
+    ),
+    Service(
+        name="ssm",  # Parameter Store, for a task definition's `secrets` (the rest of Systems Manager is unused)
+        tags={"PutParameter": Tagged("Tags", "Key", unless="Overwrite", records=("parameter", "Name"))},
+        teardown=Teardown(kinds=(Kind("parameter"),), step=ssm.remove, gone=frozenset({"ParameterNotFound"}),
+                          denied=_JSON_DENIED),
+        iam=(Statement("Parameters", calls=("DeleteParameter", "DescribeParameters", "GetParameter", "PutParameter"),
+                       authorizes=("ssm:AddTagsToResource",)),),  # a task reads its secrets with its execution role
+        none={"guards": "standard parameters, the default tier, have no charge of their own (AWS Systems Manager "
+                        "User Guide, 'Specifying a default parameter tier', read 2026-12-05); teardown deletes them"},
     ),
     Service(
         name="ec2",

@@ -27,12 +27,17 @@ LAB_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")  # a lab id is a tag v
 @dataclass(frozen=True)
 class Tagged:
     """How one create call carries the lab's tags: its parameter, the service's tag style, and for EC2's
-    TagSpecifications the resource type. `defaults` are set when the caller left them out."""
+    TagSpecifications the resource type. `defaults` are set when the caller left them out. `unless` names a
+    parameter that, when true, makes the call one that AWS refuses tags on (SSM's PutParameter with Overwrite,
+    which may create or update): it goes untagged, and the lab records what it names (`records`: the kind and
+    the parameter holding its name) so that teardown finds it all the same."""
 
     param: str
     style: str
     resource_type: str | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    unless: str | None = None
+    records: tuple[str, str] | None = None
 
 
 def ec2_tagged(resource_type: str) -> Tagged:
@@ -82,6 +87,10 @@ def with_lab_tags(existing: Any, ours: Any) -> Any:
 def add_tags(lab: Any, how: Tagged | None, params: dict[str, Any]) -> None:
     """Add the lab's tags to one call's parameters, in place (None: a call that creates nothing taggable)."""
     if how is None:
+        return
+    if how.unless and params.get(how.unless):
+        if how.records and isinstance(params.get(how.records[1]), str):
+            lab.record(how.records[0], params[how.records[1]])
         return
     ours = lab.tag_list(how.style)
     if how.resource_type is not None:
