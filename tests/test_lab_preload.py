@@ -164,3 +164,10 @@ def test_make_setup_writes_the_config_when_it_is_missing_or_preload_changed():
     for pretend in (["-W", "labkit/lab/preload.py"], ["-B"]):
         dry = subprocess.run(["make", "-n", *pretend, "setup"], cwd=ROOT, capture_output=True, text=True, check=True)
         assert any(line.strip().endswith("bin/labkit preload") for line in dry.stdout.splitlines()), dry.stdout
+
+
+def test_a_folder_it_cannot_write_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "etc").write_text("a file where the folder should be")
+    assert main(["preload", "--prefix", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("labkit preload: could not write ") and "--prefix" in err and "Traceback" not in err

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from labkit.cli.exit_codes import EXIT_OK
+from labkit.errors import LabkitError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -21,9 +22,13 @@ def run(args: argparse.Namespace) -> int:
     """Write (or take out) labkit's block in the environment's ipython_kernel_config.py and say where."""
     from labkit.lab import preload
 
-    if args.remove:
-        path = preload.remove(args.prefix)
-        print(f"kernels no longer preload the mock ({path})" if path else "kernels did not preload the mock")
-    else:
-        print(f"kernels preload the mock in mock mode ({preload.install(args.prefix)})")
+    try:
+        if args.remove:
+            path = preload.remove(args.prefix)
+            print(f"kernels no longer preload the mock ({path})" if path else "kernels did not preload the mock")
+        else:
+            print(f"kernels preload the mock in mock mode ({preload.install(args.prefix)})")
+    except OSError as err:
+        raise LabkitError(f"could not write {preload.config_path(args.prefix)} ({err.strerror}); run it with the "
+                          "environment's own Python and rights to its folder, or give --prefix") from err
     return EXIT_OK
