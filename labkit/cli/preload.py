@@ -11,8 +11,8 @@ from labkit.errors import LabkitError
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add `labkit preload [--remove] [--prefix DIR]`."""
-    p = subparsers.add_parser("preload", help="make this environment's kernels load the mock as they start "
-                                              "(make setup does it), so a lesson's first cell answers at once")
+    p = subparsers.add_parser("preload", help="make this environment's kernels load the mock as they start, "
+                                              "forked from a warm template (make setup does it)")
     p.add_argument("--remove", action="store_true", help="stop preloading")
     p.add_argument("--prefix", help="the environment's folder (default: this Python's, sys.prefix)")
     return p
@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"kernels no longer preload the mock ({path})" if path else "kernels did not preload the mock")
         else:
             print(f"kernels preload the mock in mock mode ({preload.install(args.prefix)})")
+            if preload.forked(args.prefix):
+                print(f"and are forked from a warm template ({preload.kernelspec_path(args.prefix)})")
     except OSError as err:
         raise LabkitError(f"could not write {preload.config_path(args.prefix)} ({err.strerror}); run it with the "
                           "environment's own Python and rights to its folder, or give --prefix") from err

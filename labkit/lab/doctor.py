@@ -117,7 +117,8 @@ def doctor() -> Report:
     checks.append(Check("mode", mode + (" (offline, the default)" if mode == "mock" else ""), mode_ok,
                         "" if mode_ok else f"set {MODE_ENV} to one of {', '.join(MODES)} (or unset it for mock)"))
     if preload.installed():
-        checks.append(Check("kernel preload", "on (kernels load the mock as they start)", True))
+        how = "forked from a warm template" if preload.forked() else "each kernel loads it as it starts"
+        checks.append(Check("kernel preload", f"on ({how})", True))
     else:
         checks.append(Check("kernel preload", "off (each lesson's first cell waits for the mock to load)", True,
                             "run `make setup`, or `labkit preload` in this environment"))

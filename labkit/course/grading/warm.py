@@ -34,12 +34,13 @@ from typing import Any
 from labkit.errors import LabkitError
 
 READY = "ready"
+_TEMPLATE_DIR = os.getcwd()  # sys.path[0] of the template (started with -m from there)
 START_TIMEOUT = 60.0
 SHIM = Path(__file__).with_name("kernel_shim.py")
 #: what every grading kernel imports before the submission's first line (`labkit.mock.apply()` follows)
 WARM_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "ipywidgets", "labkit", "labkit.lab.connect",
                 "labkit.course.exercises", "labkit.course.widget_views", "labkit.pricing", "labkit.fargate",
-                "labkit.widgets")
+                "labkit.widgets", "labkit.deploy", "labkit.diagrams", "labkit.lab.preload")
 
 
 # ---- the template process ---------------------------------------------------------------------------------
@@ -67,6 +68,14 @@ def _warm() -> None:
     all_ids()
     gc.collect()
     gc.freeze()  # the forks' collections skip (and so do not copy) the template's objects
+
+
+def _reseed() -> None:
+    """A fork's random numbers are its own: Python reseeds `random` after a fork, not moto's generator (the
+    IDs moto gives tasks, ENIs and requests), which the template seeded once."""
+    moto_random = sys.modules.get("moto.moto_api._internal")
+    if moto_random is not None:
+        moto_random.mock_random.seed()
 
 
 def _receive_line(conn: socket.socket) -> bytes:
@@ -97,8 +106,11 @@ def _run_kernel(conn: socket.socket, request: dict[str, Any]) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.chdir(request["cwd"])
+        if sys.path and sys.path[0] == _TEMPLATE_DIR:
+            del sys.path[0]  # as ipykernel_launcher does; IPython then puts "" (the kernel's folder) in its place
         os.environ.clear()
         os.environ.update(request["env"])
+        _reseed()
         os.environ.pop("JPY_PARENT_PID", None)  # the stand-in watches the grader; the watchdog watches it
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):

@@ -1,0 +1,141 @@
+"""Lesson kernels forked from a warm template (labkit.course.lesson_kernels): started as jupyter_client starts any
+kernel of the environment's python3 kernelspec, they behave as fresh kernels (their folder, their path, their own
+random numbers, interrupt, restart) and leave nothing running; anything not in mock mode starts as before."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labkit.course import lesson_kernels
+from labkit.course.grading import warm
+from labkit.errors import LabkitError
+from labkit.lab import preload
+
+pytestmark = pytest.mark.slow
+
+PROBE = ("import os, sys\nfrom moto.moto_api._internal import mock_random\n"
+         "print(os.getpid(), os.getppid(), os.getcwd(), '' in sys.path, mock_random.random())")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def _session(cwd: Path, cells: list[str], *, mode: str = "mock", then: Any = None, **env: str) -> list[dict]:
+    """Start a python3 kernel as JupyterLab would, run `cells`, optionally `then(km, kc)`, shut it down."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    km = AsyncKernelManager(kernel_name="python3")
+    await km.start_kernel(env={**os.environ, "LABKIT_MODE": mode, **env}, cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    replies = []
+    try:
+        await kc.wait_for_ready(timeout=60)
+        for cell in cells:
+            out: list[str] = []
+            reply = await kc.execute_interactive(cell, timeout=60, output_hook=lambda m, out=out: out.append(
+                m["content"].get("text", "")))
+            replies.append({**reply["content"], "out": "".join(out).split()})
+        if then is not None:
+            replies += await then(km, kc)
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel()
+    replies.append({"provisioner": type(km.provisioner).__name__})
+    return replies
+
+
+def run(cwd: Path, cells: list[str], **kwargs: Any) -> list[dict]:
+    return asyncio.run(_session(cwd, cells, **kwargs))
+
+
+@pytest.fixture(autouse=True)
+def no_templates_after():
+    yield
+    lesson_kernels.close_templates()
+
+
+def test_the_environment_starts_python3_kernels_with_the_provisioner():
+    assert preload.forked(), "make setup runs `labkit preload`, which names the provisioner in the kernelspec"
+    (entry,) = [e for e in entry_points(group="jupyter_client.kernel_provisioners") if e.name == preload.PROVISIONER]
+    assert entry.load() is lesson_kernels.WarmProvisioner
+
+
+def test_a_mock_kernel_is_forked_and_behaves_as_a_fresh_one(tmp_path):
+    first, second = run(tmp_path, [PROBE])[0], run(tmp_path, [PROBE])[0]
+    pid, parent, cwd, path_has_cwd, number = first["out"]
+    assert "labkit.course.grading.warm" in _cmdline(int(parent))  # forked from the template
+    assert second["out"][1] == parent  # the same template serves the next kernel
+    assert (cwd, path_has_cwd) == (str(tmp_path), "True")  # its folder, importable as a fresh kernel's is
+    assert number != second["out"][4]  # moto's IDs are each kernel's own, not the template's sequence
+    assert not _alive(int(pid)) and not _alive(int(second["out"][0]))
+    lesson_kernels.close_templates()
+    assert not _alive(int(parent))
+
+
+@pytest.mark.parametrize("mode,env", [("real", {}), ("local", {}), ("mock", {lesson_kernels.OPT_OUT: "0"})])
+def test_other_modes_and_the_opt_out_start_kernels_as_before(tmp_path, mode, env):
+    reply, done = run(tmp_path, ["import os; print(os.getppid())"], mode=mode, **env)
+    assert reply["out"] == [str(os.getpid())]  # a child of this process, as jupyter_client starts it
+    assert done["provisioner"] == "WarmProvisioner"
+
+
+def test_a_template_that_cannot_start_means_a_plain_kernel(tmp_path, monkeypatch):
+    def broken(env: dict[str, str]) -> None:
+        raise LabkitError("the warm kernel template did not start")
+
+    monkeypatch.setattr(warm, "KernelTemplate", broken)
+    reply = run(tmp_path, ["import os; print(os.getppid())"])[0]
+    assert reply["status"] == "ok" and reply["out"] == [str(os.getpid())]
+
+
+def test_interrupt_and_restart_reach_the_forked_kernel(tmp_path):
+    async def interrupt_then_restart(km, kc):
+        msg_id = kc.execute("import time; time.sleep(30)")
+        await asyncio.sleep(1)
+        await km.interrupt_kernel()
+        reply = await kc.get_shell_msg(timeout=10)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        before = _probe_pid(await _run(kc, "import os; print(os.getpid())"))
+        await km.restart_kernel()
+        await kc.wait_for_ready(timeout=60)
+        after = _probe_pid(await _run(kc, "import os; print(os.getpid())"))
+        return [reply["content"], {"before": before, "after": after}]
+
+    _, interrupted, pids, _ = run(tmp_path, ["x = 1"], then=interrupt_then_restart)
+    assert interrupted["status"] == "error" and interrupted["ename"] == "KeyboardInterrupt"
+    assert pids["before"] != pids["after"] and not _alive(pids["before"]) and not _alive(pids["after"])
+
+
+async def _run(kc: Any, code: str) -> list[str]:
+    out: list[str] = []
+    await kc.execute_interactive(code, timeout=30, output_hook=lambda m: out.append(m["content"].get("text", "")))
+    return out
+
+
+def _probe_pid(out: list[str]) -> int:
+    return int("".join(out).strip())
+
+
+def test_a_change_to_labkits_code_gets_a_new_template(tmp_path, monkeypatch):
+    first = run(tmp_path, [PROBE])[0]["out"][1]
+    monkeypatch.setattr(lesson_kernels, "_code_stamp", lambda: 1)
+    second = run(tmp_path, [PROBE])[0]["out"][1]
+    assert second != first and not _alive(int(first))
