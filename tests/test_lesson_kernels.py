@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,9 @@ async def _session(cwd: Path, cells: list[str], *, mode: str = "mock", then: Any
 
 
 def run(cwd: Path, cells: list[str], **kwargs: Any) -> list[dict]:
-    return asyncio.run(_session(cwd, cells, **kwargs))
+    """`_session` on an event loop of its own (another test may have left one running in this thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _session(cwd, cells, **kwargs)).result()
 
 
 @pytest.fixture(autouse=True)
@@ -108,8 +111,11 @@ def test_a_template_that_cannot_start_means_a_plain_kernel(tmp_path, monkeypatch
 
 def test_interrupt_and_restart_reach_the_forked_kernel(tmp_path):
     async def interrupt_then_restart(km, kc):
-        msg_id = kc.execute("import time; time.sleep(30)")
-        await asyncio.sleep(1)
+        msg_id = kc.execute("import time; print('sleeping', flush=True); time.sleep(30)")
+        while True:  # interrupt once the cell runs (a signal before it would be the kernel's, not the cell's)
+            msg = await kc.get_iopub_msg(timeout=30)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+                break
         await km.interrupt_kernel()
         reply = await kc.get_shell_msg(timeout=10)
         assert reply["parent_header"]["msg_id"] == msg_id

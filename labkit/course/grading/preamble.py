@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from labkit.course.exercises import RESULTS_FILE_ENV
+from labkit.course.lesson_kernels import OPT_OUT as FORK_OPT_OUT
 from labkit.data import course_root
 
 # Runs first in the grading kernel: only loopback connections are allowed, and the results start empty.
@@ -69,6 +70,7 @@ def kernel_env(results_file: Path) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true",
         "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        FORK_OPT_OUT: "0",  # grading forks its kernels from its own template (warm.py), or starts them from scratch
     })
     root = str(course_root())
     rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]

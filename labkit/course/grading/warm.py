@@ -2,9 +2,10 @@
 
 A grading kernel spends about a second of CPU before a submission's first line runs: Python and ipykernel start,
 then labkit lays its mock layer over moto. A class of hundreds pays it hundreds of times. The template pays it
-once: a process started with the grading kernel's environment that imports ipykernel and IPython and applies
-labkit's mock layer (`labkit.mock.apply()`: code and AWS's static data; moto is not started and no lab or account
-exists), freezes that heap, and then only forks. No submission's code runs in it.
+once: a process started with the grading kernel's environment that imports ipykernel and IPython and prepares
+labkit's mock layer (`labkit.mock.prepare()`: code and AWS's static data; moto is not started, no lab or account
+exists, and a wrong moto's warning waits for each kernel's first lab), freezes that heap, and then only forks. No
+submission's code runs in it. Lessons' kernels are forked from one too (`labkit.course.lesson_kernels`).
 
 Each kernel is a new process forked from it, in a session of its own, with the environment, working folder and
 arguments jupyter_client gave its stand-in (`kernel_shim.py`, the process jupyter_client starts and signals); it
@@ -37,7 +38,7 @@ READY = "ready"
 _TEMPLATE_DIR = os.getcwd()  # sys.path[0] of the template (started with -m from there)
 START_TIMEOUT = 60.0
 SHIM = Path(__file__).with_name("kernel_shim.py")
-#: what every grading kernel imports before the submission's first line (`labkit.mock.apply()` follows)
+#: what every forked kernel has imported before its first line (`labkit.mock.prepare()` follows)
 WARM_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "ipywidgets", "labkit", "labkit.lab.connect",
                 "labkit.course.exercises", "labkit.course.widget_views", "labkit.pricing", "labkit.fargate",
                 "labkit.widgets", "labkit.deploy", "labkit.diagrams", "labkit.lab.preload")
@@ -54,7 +55,7 @@ def _warm() -> None:
 
     for name in WARM_IMPORTS:
         importlib.import_module(name)
-    labkit.mock.apply()
+    labkit.mock.prepare()
     from botocore.session import get_session
     from moto.core.utils import get_service_model
 
