@@ -31,7 +31,7 @@ from labkit.errors import LabkitError
 
 OPT_OUT = "LABKIT_FORK_KERNELS"
 #: the environment a template's imports read; the rest of a kernel's environment is set in its fork
-TEMPLATE_ENV = ("PYTHONPATH", "LABKIT_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "LABKIT_MODE")
+TEMPLATE_ENV = ("PYTHONPATH", "LABKIT_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "TMPDIR", "LABKIT_MODE")
 _LABKIT = Path(__file__).resolve().parents[1]
 
 _lock = threading.Lock()
