@@ -38,7 +38,9 @@ c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]  # this environment's
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = pull_path(COURSE_REPO, branch=COURSE_BRANCH)  # what `labkit class-link` links to
-c.Spawner.environment = {"LABKIT_MODE": "mock"}
+# Kernels start fresh (LABKIT_FORK_KERNELS=0): a warm template to fork them from costs each learner about 80 MiB
+# more (PSS, one lesson open: make test-hub, 345 against 265 MiB), and memory is what a class runs out of.
+c.Spawner.environment = {"LABKIT_MODE": "mock", "LABKIT_FORK_KERNELS": "0"}
 # A class logs in at once: on 2 cores, 16 servers started together took up to 39 s to answer (make test-hub
 # LEARNERS=16), past JupyterHub's default of 30 s. Starting one costs about 4.6 s of CPU.
 c.Spawner.start_timeout = 120

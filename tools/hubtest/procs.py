@@ -62,7 +62,8 @@ def _role(cmdline: list[str]) -> str:
     text = " ".join(cmdline)
     if "jupyterhub-singleuser" in text:
         return "server"
-    return "kernel" if "ipykernel" in text else "other"
+    # a kernel forked from a warm template (labkit.course.lesson_kernels) keeps the template's command line
+    return "kernel" if "ipykernel" in text or "labkit.course.grading.warm" in text else "other"
 
 
 def _usage(user: str, procs: Iterable[psutil.Process]) -> Usage:
