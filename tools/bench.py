@@ -235,6 +235,20 @@ def _cpu_seconds(pid: int | None) -> float | None:
         return None
 
 
+async def _kernel_pid(kc: Any) -> int | None:
+    """The kernel's own process id, asked of the kernel itself: jupyter_client's process may be a stand-in for a
+    kernel forked from a warm template (labkit.course.lesson_kernels), whose CPU time is not the kernel's."""
+    msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"pid": "__import__('os').getpid()"})
+    while True:
+        reply = await kc._async_get_shell_msg(timeout=60)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    try:
+        return int(reply["content"]["user_expressions"]["pid"]["data"]["text/plain"])
+    except (KeyError, ValueError):
+        return None
+
+
 @dataclass
 class LessonRun:
     """One lesson run in a fresh kernel: its time from kernel start to the last cell's reply (the kernel's
@@ -259,8 +273,12 @@ def run_notebook(path: Path, timeout: float = 300) -> LessonRun:
     began = time.perf_counter()
 
     class TimedClient(NotebookClient):  # type: ignore[misc]
+        kernel_pid: int | None = None
+
         async def async_execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
-            pid = getattr(getattr(getattr(self.km, "provisioner", None), "process", None), "pid", None)
+            if self.kernel_pid is None:
+                self.kernel_pid = await _kernel_pid(self.kc)
+            pid = self.kernel_pid
             start, cpu_start = time.perf_counter(), _cpu_seconds(pid)
             result = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
             if cell.cell_type == "code" and cell.source.strip():
