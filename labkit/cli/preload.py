@@ -1,4 +1,5 @@
-"""`labkit preload`: make this environment's kernels load the simulated AWS as they start (`labkit.lab.preload`)."""
+"""`labkit preload`: this environment's kernels load the simulated AWS as they start, forked from a warm template
+(`labkit.lab.preload`, `labkit.course.lesson_kernels`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write (or take out) labkit's block in the environment's ipython_kernel_config.py and say where."""
+    """Write (or take out) labkit's block in the environment's ipython_kernel_config.py and its provisioner in the
+    python3 kernelspec, and say where."""
     from labkit.lab import preload
 
     try:
