@@ -145,3 +145,25 @@ def test_a_change_to_labkits_code_gets_a_new_template(tmp_path, monkeypatch):
     monkeypatch.setattr(lesson_kernels, "_code_stamp", lambda: 1)
     second = run(tmp_path, [PROBE])[0]["out"][1]
     assert second != first and not _alive(int(first))
+
+
+def test_jupyterlabs_debugger_attaches_to_a_forked_kernel(tmp_path):
+    async def debug(km, kc):
+        async def request(seq: int, command: str, arguments: dict) -> dict:
+            msg = kc.session.msg("debug_request", {"type": "request", "seq": seq, "command": command,
+                                                   "arguments": arguments})
+            kc.control_channel.send(msg)
+            while True:
+                reply = await kc.control_channel.get_msg(timeout=30)
+                if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                    return reply["content"]
+
+        # what JupyterLab's debugger panel sends first: initialize, attach (debugpy starts), debugInfo
+        return [await request(1, "initialize", {"clientID": "jupyterlab", "adapterID": "python",
+                                                "pathFormat": "path", "linesStartAt1": True}),
+                await request(2, "attach", {"debugOptions": ["DebugStdLib"]}),
+                await request(3, "debugInfo", {})]
+
+    probe, initialize, attach, info, _ = run(tmp_path, [PROBE], then=debug)
+    assert "labkit.course.grading.warm" in _cmdline(int(probe["out"][1]))
+    assert initialize["success"] and attach["success"] and info["success"] and info["body"]["isStarted"]
