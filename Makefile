@@ -11,7 +11,8 @@ JOBS   ?= 2
 # `make test-hub`: how many learners the class has, and configurable-http-proxy (npm) in a git-ignored folder.
 LEARNERS  ?= 8
 HUB_STAMP := $(VENV)/.labkit-hub-installed
-# Kernels load the mock as they start (`labkit preload`; pip's editable install cannot place this file).
+# Kernels load the mock as they start, forked from a warm template (`labkit preload` writes the IPython config and
+# names the provisioner in the python3 kernelspec; pip's editable install cannot place such files).
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 PROXY     := .hub-node/node_modules/.bin/configurable-http-proxy
 

@@ -71,3 +71,11 @@ def aws_cli(env: dict[str, str], url: str, *argv: str) -> subprocess.CompletedPr
     """The AWS CLI against `url`, JSON output, as a learner types it."""
     return subprocess.run([str(AWS_CLI), "--endpoint-url", url, "--output", "json", *argv], env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (Linux's /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

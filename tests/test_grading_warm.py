@@ -14,6 +14,7 @@ from labkit.course import grading
 from labkit.course.grading.preamble import kernel_env
 from labkit.course.grading.warm import KernelTemplate
 from tests.grading_helpers import answer_cell, toy_reference, toy_submissions
+from tests.helpers import alive
 
 pytestmark = pytest.mark.slow  # eight kernels, graded once for the module
 
@@ -33,14 +34,6 @@ def _record_pid(pids: Path, pid: str = "os.getpid()") -> str:
     if pid == "os.getpid()":
         pid = "f'{os.getpid()} {os.getppid()}'"
     return f"import os\nwith open({str(pids)!r}, 'a') as f:\n    f.write(str({pid}) + '\\n')\n"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +101,12 @@ def test_no_process_a_submission_started_outlives_its_grading(graded):
     children = [int(p) for p in graded["children"].read_text(encoding="utf-8").split()]
     assert len(children) == 2
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in children) and time.monotonic() < deadline:
+    while any(alive(p) for p in children) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [p for p in children if _alive(p)]
-    assert not [pid for pid, _ in _kernels(graded) if _alive(pid)]
+    assert not [p for p in children if alive(p)]
+    assert not [pid for pid, _ in _kernels(graded) if alive(pid)]
     template = _kernels(graded)[0][1]
-    assert not _alive(template)
+    assert not alive(template)
 
 
 def test_the_template_stops_and_cleans_up(tmp_path):

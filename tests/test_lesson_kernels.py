@@ -17,6 +17,7 @@ from labkit.course import lesson_kernels
 from labkit.course.grading import warm
 from labkit.errors import LabkitError
 from labkit.lab import preload
+from tests.helpers import alive
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +30,6 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except FileNotFoundError:
         return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 async def _session(cwd: Path, cells: list[str], *, mode: str = "mock", then: Any = None, **env: str) -> list[dict]:
@@ -88,9 +82,9 @@ def test_a_mock_kernel_is_forked_and_behaves_as_a_fresh_one(tmp_path):
     assert second["out"][1] == parent  # the same template serves the next kernel
     assert (cwd, path_has_cwd) == (str(tmp_path), "True")  # its folder, importable as a fresh kernel's is
     assert number != second["out"][4]  # moto's IDs are each kernel's own, not the template's sequence
-    assert not _alive(int(pid)) and not _alive(int(second["out"][0]))
+    assert not alive(int(pid)) and not alive(int(second["out"][0]))
     lesson_kernels.close_templates()
-    assert not _alive(int(parent))
+    assert not alive(int(parent))
 
 
 @pytest.mark.parametrize("mode,env", [("real", {}), ("local", {}), ("mock", {lesson_kernels.OPT_OUT: "0"})])
@@ -127,7 +121,7 @@ def test_interrupt_and_restart_reach_the_forked_kernel(tmp_path):
 
     _, interrupted, pids, _ = run(tmp_path, ["x = 1"], then=interrupt_then_restart)
     assert interrupted["status"] == "error" and interrupted["ename"] == "KeyboardInterrupt"
-    assert pids["before"] != pids["after"] and not _alive(pids["before"]) and not _alive(pids["after"])
+    assert pids["before"] != pids["after"] and not alive(pids["before"]) and not alive(pids["after"])
 
 
 async def _run(kc: Any, code: str) -> list[str]:
@@ -144,7 +138,7 @@ def test_a_change_to_labkits_code_gets_a_new_template(tmp_path, monkeypatch):
     first = run(tmp_path, [PROBE])[0]["out"][1]
     monkeypatch.setattr(lesson_kernels, "_code_stamp", lambda: 1)
     second = run(tmp_path, [PROBE])[0]["out"][1]
-    assert second != first and not _alive(int(first))
+    assert second != first and not alive(int(first))
 
 
 def test_jupyterlabs_debugger_attaches_to_a_forked_kernel(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import labkit
 from labkit.mock.runtime import process, registry
+from tests.helpers import alive
 from tests.runtime_kit import push_app, register, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,18 +24,10 @@ IDLE = "import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', 'i
 def _gone(pids: list[int], within: float = 5.0) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if not any(_alive(p) for p in pids):
+        if not any(alive(p) for p in pids):
             return True
         time.sleep(0.05)
     return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except OSError:
-        return False
 
 
 def _start(lab, net, tmp_path) -> list[int]:

@@ -28,10 +28,11 @@ from typing import Any
 from jupyter_client.provisioning import LocalProvisioner
 
 from labkit.errors import LabkitError
+from labkit.lab.connect import current_mode
 
 OPT_OUT = "LABKIT_FORK_KERNELS"
 #: the environment a template's imports read; the rest of a kernel's environment is set in its fork
-TEMPLATE_ENV = ("PYTHONPATH", "LABKIT_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "TMPDIR", "LABKIT_MODE")
+TEMPLATE_ENV = ("PYTHONPATH", "LABKIT_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "TMPDIR")
 _LABKIT = Path(__file__).resolve().parents[1]
 
 _lock = threading.Lock()
@@ -57,7 +58,7 @@ def forkable(cmd: list[str], env: dict[str, str]) -> bool:
     return (hasattr(os, "fork") and hasattr(socket, "AF_UNIX") and len(cmd) >= 3
             and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
             and cmd[1:3] == ["-m", "ipykernel_launcher"]
-            and (env.get("LABKIT_MODE") or "mock").strip().lower() == "mock"
+            and current_mode(env) == "mock"
             and env.get(OPT_OUT, "1") != "0")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from labkit import mock
@@ -23,9 +24,10 @@ MODES = ("mock", "local", "real")
 MODE_ENV = "LABKIT_MODE"
 
 
-def current_mode() -> str:
-    """The mode `labkit.connect()` uses when none is given: $LABKIT_MODE, else mock."""
-    return os.environ.get(MODE_ENV, "mock").strip().lower() or "mock"
+def current_mode(environ: Mapping[str, str] | None = None) -> str:
+    """The mode `labkit.connect()` uses when none is given: $LABKIT_MODE (of `environ`, else this process's),
+    else mock."""
+    return (os.environ if environ is None else environ).get(MODE_ENV, "mock").strip().lower() or "mock"
 
 
 def _new_lab_id() -> str:
